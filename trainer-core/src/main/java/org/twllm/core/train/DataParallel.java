@@ -1,0 +1,45 @@
+package org.twllm.core.train;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.twllm.core.model.GradientReadyListener;
+
+/**
+ * What the training loop needs from data parallelism, ZeRO-2 style. Every rank holds the full
+ * parameters and computes full local gradients; after the last micro-batch's backward the gradients
+ * are summed across ranks, but each rank only needs (and keeps) the sum over the range it owns; the
+ * optimizer updates that range of the fp32 master weights; then the updated ranges are all-gathered.
+ *
+ * <p>The single-process case is {@link SingleProcess}: it owns the whole buffer and communicates nothing.
+ */
+public interface DataParallel extends AutoCloseable {
+    int rank();
+
+    int worldSize();
+
+    /** First element of the flat parameter buffer this rank's optimizer updates. */
+    long ownedStart();
+
+    /** One past the last element this rank's optimizer updates. */
+    long ownedEnd();
+
+    /** Sum of {@code value} over all ranks (the same on every rank, in a fixed summation order). */
+    double allReduceSum(double value);
+
+    /**
+     * Listener for the last micro-batch's backward; it may start reducing gradient buckets as soon as
+     * they are final. Called once per optimizer step, before that backward.
+     */
+    GradientReadyListener beginGradientSync(INDArray flatGradients);
+
+    /**
+     * Completes the gradient reduction begun by {@link #beginGradientSync}: afterwards
+     * {@code flatGradients[ownedStart, ownedEnd)} holds the sum over all ranks. Other ranges are unspecified.
+     */
+    void finishGradientSync(INDArray flatGradients);
+
+    /** After the optimizer updated this rank's owned range, makes every rank's full parameters equal. */
+    void allGatherParameters(INDArray flatParameters);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,57 @@
+package org.twllm.core.train;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.twllm.core.model.GradientReadyListener;
+
+/** Data parallelism of one: this process owns every parameter and has nothing to exchange. */
+public final class SingleProcess implements DataParallel {
+    private final long numParameters;
+
+    public SingleProcess(long numParameters) {
+        this.numParameters = numParameters;
+    }
+
+    @Override
+    public int rank() {
+        return 0;
+    }
+
+    @Override
+    public int worldSize() {
+        return 1;
+    }
+
+    @Override
+    public long ownedStart() {
+        return 0;
+    }
+
+    @Override
+    public long ownedEnd() {
+        return numParameters;
+    }
+
+    @Override
+    public double allReduceSum(double value) {
+        return value;
+    }
+
+    @Override
+    public GradientReadyListener beginGradientSync(INDArray flatGradients) {
+        return GradientReadyListener.NONE;
+    }
+
+    @Override
+    public void finishGradientSync(INDArray flatGradients) {
+        // One rank: local gradients are already the global sum.
+    }
+
+    @Override
+    public void allGatherParameters(INDArray flatParameters) {
+        // One rank: the updated range is the whole buffer.
+    }
+
+    @Override
+    public void close() {
+    }
+}
