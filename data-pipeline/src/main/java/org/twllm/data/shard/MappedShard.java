@@ -1,0 +1,140 @@
+package org.twllm.data.shard;
+
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
+import org.twllm.errors.TwllmException;
+
+/**
+ * One shard file, memory-mapped read-only in windows of at most 1 GiB (a single mapping cannot exceed
+ * 2 GiB), so shards of any size are read without loading them into the heap. The operating system pages
+ * data in and out; the process's memory stays flat however large the corpus is. Reads are thread-safe.
+ */
+final class MappedShard {
+    static final int WINDOW_SHIFT = 30;
+    private static final long WINDOW = 1L << WINDOW_SHIFT;
+
+    private final Path file;
+    private final ShardHeader header;
+    private final MappedByteBuffer[] windows;
+    private final long tokensOffset;
+    private final long boundariesOffset;
+    private final long maskOffset;
+
+    private MappedShard(Path file, ShardHeader header, MappedByteBuffer[] windows) {
+        this.file = file;
+        this.header = header;
+        this.windows = windows;
+        this.tokensOffset = header.tokensOffset();
+        this.boundariesOffset = header.boundariesOffset();
+        this.maskOffset = header.maskOffset();
+    }
+
+    /**
+     * Maps {@code file} and checks its header and size (cheap; the body checksum is {@link #verifyBody}).
+     * Every problem is a {@link TwllmException} naming the file and what to do.
+     */
+    static MappedShard open(Path file) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (NoSuchFileException e) {
+            throw corrupt(file, "it is missing");
+        } catch (IOException e) {
+            throw new TwllmException("cannot read shard " + file + ": " + e.getMessage(), e);
+        }
+        MappedByteBuffer[] windows;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            int count = (int) ((size + WINDOW - 1) >>> WINDOW_SHIFT);
+            windows = new MappedByteBuffer[count];
+            for (int i = 0; i < count; i++) {
+                long start = (long) i << WINDOW_SHIFT;
+                windows[i] = ch.map(FileChannel.MapMode.READ_ONLY, start, Math.min(WINDOW, size - start));
+                windows[i].order(ByteOrder.LITTLE_ENDIAN);
+            }
+        } catch (IOException e) {
+            throw new TwllmException("cannot map shard " + file + ": " + e.getMessage(), e);
+        }
+        if (windows.length == 0) {
+            throw corrupt(file, "it is empty");
+        }
+        ShardHeader.Parsed parsed = ShardHeader.decode(windows[0].duplicate().order(ByteOrder.LITTLE_ENDIAN));
+        if (parsed.problem() != null) {
+            throw corrupt(file, parsed.problem());
+        }
+        ShardHeader h = parsed.header();
+        if (h.fileBytes() != size) {
+            throw corrupt(file, "it is " + size + " bytes but its header says " + h.fileBytes()
+                    + (size < h.fileBytes() ? " (truncated)" : ""));
+        }
+        MappedShard shard = new MappedShard(file, h, windows);
+        if (shard.boundary(0) != 0 || shard.boundary(h.numDocuments()) != h.numTokens()) {
+            throw corrupt(file, "its document boundaries do not span its " + h.numTokens() + " tokens");
+        }
+        return shard;
+    }
+
+    static TwllmException corrupt(Path file, String why) {
+        return new TwllmException("shard " + file + " is unusable: " + why
+                + "; re-run 'twllm data prepare' to rewrite the shards");
+    }
+
+    Path file() {
+        return file;
+    }
+
+    ShardHeader header() {
+        return header;
+    }
+
+    /** Local token offset where local document {@code doc} starts ({@code doc == numDocuments} gives numTokens). */
+    long boundary(long doc) {
+        long pos = boundariesOffset + 8 * doc;
+        return windows[(int) (pos >>> WINDOW_SHIFT)].getLong((int) (pos & (WINDOW - 1)));
+    }
+
+    /** Copies local tokens {@code [from, from + length)} into {@code dst[offset..]}. */
+    void readTokens(long from, int[] dst, int offset, int length) {
+        if (header.tokenBytes() == 2) {
+            for (int i = 0; i < length; i++) {
+                long pos = tokensOffset + 2 * (from + i);
+                dst[offset + i] = Short.toUnsignedInt(windows[(int) (pos >>> WINDOW_SHIFT)].getShort((int) (pos & (WINDOW - 1))));
+            }
+        } else {
+            for (int i = 0; i < length; i++) {
+                long pos = tokensOffset + 4 * (from + i);
+                dst[offset + i] = windows[(int) (pos >>> WINDOW_SHIFT)].getInt((int) (pos & (WINDOW - 1)));
+            }
+        }
+    }
+
+    /** Copies the loss mask of local tokens {@code [from, from + length)} into {@code dst[offset..]}. */
+    void readLossMask(long from, boolean[] dst, int offset, int length) {
+        for (int i = 0; i < length; i++) {
+            long t = from + i;
+            long pos = maskOffset + (t >>> 3);
+            byte b = windows[(int) (pos >>> WINDOW_SHIFT)].get((int) (pos & (WINDOW - 1)));
+            dst[offset + i] = ((b >>> (t & 7)) & 1) != 0;
+        }
+    }
+
+    /** CRC32C of the body (bytes 64 .. end), the value the header and manifest record. */
+    int bodyCrc() {
+        CRC32C crc = new CRC32C();
+        for (int i = 0; i < windows.length; i++) {
+            java.nio.ByteBuffer view = windows[i].duplicate();
+            if (i == 0) {
+                view.position(ShardHeader.BYTES);
+            }
+            crc.update(view);
+        }
+        return (int) crc.getValue();
+    }
+}

@@ -1,0 +1,289 @@
+package org.twllm.data.shard;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twllm.errors.ConfigException;
+import org.twllm.errors.TwllmException;
+
+class ShardSetTest {
+    private static final String FINGERPRINT = "a".repeat(64);
+
+    @TempDir
+    Path tmp;
+
+    private static List<int[]> randomDocs(Random rnd, int count, int vocab, int maxLen) {
+        List<int[]> docs = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int[] d = new int[1 + rnd.nextInt(maxLen)];
+            for (int j = 0; j < d.length; j++) {
+                d[j] = rnd.nextInt(vocab);
+            }
+            docs.add(d);
+        }
+        return docs;
+    }
+
+    private static Path writeCpt(Path dir, List<int[]> docs, int vocab, long maxShardBytes) {
+        try (ShardWriter w = ShardWriter.create(dir, ShardKind.CPT, FINGERPRINT, vocab, maxShardBytes, "inputs-1")) {
+            for (int[] d : docs) {
+                w.append(d);
+            }
+            w.finish();
+        }
+        return dir;
+    }
+
+    private static void assertSameDocuments(List<int[]> docs, ShardSet set) {
+        assertEquals(docs.size(), set.numDocuments());
+        long pos = 0;
+        for (int i = 0; i < docs.size(); i++) {
+            assertEquals(pos, set.documentStart(i), "start of document " + i);
+            assertArrayEquals(docs.get(i), set.documentTokens(i), "document " + i);
+            pos += docs.get(i).length;
+        }
+        assertEquals(pos, set.numTokens());
+        assertEquals(pos, set.documentStart(docs.size()));
+    }
+
+    @Test
+    void roundTripSingleShardUint16() {
+        List<int[]> docs = randomDocs(new Random(1), 50, 8000, 40);
+        ShardSet set = ShardSet.open(writeCpt(tmp.resolve("s"), docs, 8000, ShardWriter.DEFAULT_MAX_SHARD_BYTES), true);
+        assertEquals(1, set.shardFiles().size());
+        assertEquals("uint16", set.manifest().dtype());
+        assertEquals(ShardKind.CPT, set.kind());
+        assertFalse(set.hasLossMask());
+        assertEquals("inputs-1", set.manifest().inputsFingerprint());
+        assertSameDocuments(docs, set);
+    }
+
+    @Test
+    void largeVocabularyUsesUint32AndKeepsHighIds() {
+        int vocab = 70_000;
+        List<int[]> docs = randomDocs(new Random(2), 30, vocab, 30);
+        docs.add(new int[] {65535, 65536, 69_999, 0});
+        ShardSet set = ShardSet.open(writeCpt(tmp.resolve("s"), docs, vocab, ShardWriter.DEFAULT_MAX_SHARD_BYTES), true);
+        assertEquals("uint32", set.manifest().dtype());
+        assertSameDocuments(docs, set);
+        // 65535 is the largest id a uint16 shard holds: a vocabulary of 65535 ids still fits.
+        assertEquals(2, ShardHeader.tokenBytesFor(65535));
+        assertEquals(4, ShardHeader.tokenBytesFor(65536));
+    }
+
+    @Test
+    void rollsIntoSeveralShardsAndReadsAcrossTheirBoundaries() {
+        List<int[]> docs = randomDocs(new Random(3), 400, 8000, 60);
+        ShardSet set = ShardSet.open(writeCpt(tmp.resolve("s"), docs, 8000, 4096), true);
+        assertTrue(set.shardFiles().size() > 5, "expected several shards, got " + set.shardFiles());
+        for (String f : set.shardFiles()) {
+            assertTrue(Files.exists(tmp.resolve("s").resolve(f)));
+        }
+        assertSameDocuments(docs, set);
+        // One read spanning every shard equals the concatenation.
+        int[] all = new int[(int) set.numTokens()];
+        set.readTokens(0, all, 0, all.length);
+        int k = 0;
+        for (int[] d : docs) {
+            for (int t : d) {
+                assertEquals(t, all[k++]);
+            }
+        }
+        // A document bigger than the limit gets a shard of its own instead of failing.
+        List<int[]> big = List.of(new int[] {1}, new int[5000], new int[] {2});
+        ShardSet bigSet = ShardSet.open(writeCpt(tmp.resolve("big"), big, 8000, 4096));
+        assertEquals(3, bigSet.shardFiles().size());
+        assertSameDocuments(big, bigSet);
+    }
+
+    @Test
+    void sftRoundTripKeepsTheLossMaskBitForBit() {
+        Random rnd = new Random(4);
+        List<int[]> docs = randomDocs(rnd, 120, 8000, 37);
+        List<boolean[]> masks = new ArrayList<>();
+        Path dir = tmp.resolve("sft");
+        try (ShardWriter w = ShardWriter.create(dir, ShardKind.SFT, FINGERPRINT, 8000, 4096, "")) {
+            for (int[] d : docs) {
+                boolean[] m = new boolean[d.length];
+                for (int j = 0; j < m.length; j++) {
+                    m[j] = rnd.nextBoolean();
+                }
+                masks.add(m);
+                w.append(d, m);
+            }
+            w.finish();
+        }
+        ShardSet set = ShardSet.open(dir, true);
+        assertTrue(set.hasLossMask());
+        assertSameDocuments(docs, set);
+        boolean[] all = new boolean[(int) set.numTokens()];
+        set.readLossMask(0, all, 0, all.length);
+        int k = 0;
+        for (boolean[] m : masks) {
+            for (boolean b : m) {
+                assertEquals(b, all[k++]);
+            }
+        }
+        // A read starting mid-byte and mid-document.
+        boolean[] part = new boolean[11];
+        set.readLossMask(13, part, 0, 11);
+        for (int i = 0; i < 11; i++) {
+            assertEquals(all[13 + i], part[i]);
+        }
+    }
+
+    @Test
+    void sourcesNameTheirShardsAndRepeatSourceCopiesDocuments() {
+        Path dir = tmp.resolve("mix");
+        List<int[]> a = randomDocs(new Random(5), 10, 100, 5);
+        try (ShardWriter w = ShardWriter.create(dir, ShardKind.CPT, FINGERPRINT, 100, 4096, "")) {
+            w.beginSource("tang");
+            a.forEach(w::append);
+            w.repeatSource(i -> i % 2 == 0);
+            assertEquals(15, w.documentsOfCurrentSource());
+            w.beginSource("other");
+            w.append(new int[] {7, 8});
+            assertThrows(ConfigException.class, () -> w.beginSource("tang"));
+            w.finish();
+        }
+        ShardSet set = ShardSet.open(dir, true);
+        assertEquals(16, set.numDocuments());
+        for (int i = 0; i < 10; i++) {
+            assertArrayEquals(a.get(i), set.documentTokens(i));
+        }
+        for (int i = 0; i < 5; i++) {
+            assertArrayEquals(a.get(2 * i), set.documentTokens(10 + i));
+        }
+        assertEquals("tang", set.documentSource(0));
+        assertEquals("other", set.documentSource(15));
+        assertTrue(set.shardFiles().contains("tang-00000.bin"));
+        assertTrue(set.shardFiles().contains("other-00000.bin"));
+    }
+
+    @Test
+    void corruptByteIsFoundByVerify() throws IOException {
+        Path dir = writeCpt(tmp.resolve("s"), randomDocs(new Random(6), 40, 8000, 30), 8000, 1 << 20);
+        Path shard = dir.resolve("shard-00000.bin");
+        try (RandomAccessFile f = new RandomAccessFile(shard.toFile(), "rw")) {
+            f.seek(100);
+            int b = f.read();
+            f.seek(100);
+            f.write(b ^ 0x10);
+        }
+        ShardSet.open(dir); // sizes and header still agree: the cheap checks pass
+        TwllmException e = assertThrows(TwllmException.class, () -> ShardSet.open(dir, true));
+        assertTrue(e.getMessage().contains("shard-00000.bin") && e.getMessage().contains("checksum")
+                && e.getMessage().contains("twllm data prepare"), e.getMessage());
+    }
+
+    @Test
+    void corruptHeaderIsRefusedOnOpen() throws IOException {
+        Path dir = writeCpt(tmp.resolve("s"), randomDocs(new Random(7), 5, 8000, 30), 8000, 1 << 20);
+        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("shard-00000.bin").toFile(), "rw")) {
+            f.seek(26);
+            f.write(0x7f);
+        }
+        TwllmException e = assertThrows(TwllmException.class, () -> ShardSet.open(dir));
+        assertTrue(e.getMessage().contains("header checksum"), e.getMessage());
+    }
+
+    @Test
+    void truncatedShardIsRefusedOnOpen() throws IOException {
+        Path dir = writeCpt(tmp.resolve("s"), randomDocs(new Random(8), 40, 8000, 30), 8000, 1 << 20);
+        Path shard = dir.resolve("shard-00000.bin");
+        try (RandomAccessFile f = new RandomAccessFile(shard.toFile(), "rw")) {
+            f.setLength(f.length() - 9);
+        }
+        TwllmException e = assertThrows(TwllmException.class, () -> ShardSet.open(dir));
+        assertTrue(e.getMessage().contains("shard-00000.bin") && e.getMessage().contains("truncated"), e.getMessage());
+    }
+
+    @Test
+    void missingShardAndMissingManifestAreRefused() throws IOException {
+        Path dir = writeCpt(tmp.resolve("s"), randomDocs(new Random(9), 200, 8000, 30), 8000, 4096);
+        Files.delete(dir.resolve("shard-00001.bin"));
+        TwllmException e = assertThrows(TwllmException.class, () -> ShardSet.open(dir));
+        assertTrue(e.getMessage().contains("shard-00001.bin") && e.getMessage().contains("missing"), e.getMessage());
+
+        ConfigException noManifest = assertThrows(ConfigException.class, () -> ShardSet.open(tmp.resolve("nowhere")));
+        assertTrue(noManifest.getMessage().contains("twllm data prepare"), noManifest.getMessage());
+        Files.createDirectories(tmp.resolve("empty"));
+        assertThrows(ConfigException.class, () -> ShardSet.open(tmp.resolve("empty")));
+    }
+
+    @Test
+    void manifestThatDisagreesWithAShardIsRefused() throws IOException {
+        Path dir = writeCpt(tmp.resolve("s"), randomDocs(new Random(10), 20, 8000, 30), 8000, 1 << 20);
+        Path manifest = dir.resolve(ShardManifest.FILE_NAME);
+        String json = Files.readString(manifest);
+        ShardSet ok = ShardSet.open(dir);
+        String tokens = "\"tokens\" : " + ok.numTokens();
+        Files.writeString(manifest, json.replace(tokens + ",\n    \"documents\"", "\"tokens\" : 1,\n    \"documents\""));
+        TwllmException e = assertThrows(TwllmException.class, () -> ShardSet.open(dir));
+        assertTrue(e.getMessage().contains("does not match the manifest"), e.getMessage());
+    }
+
+    @Test
+    void tokenizerMismatchNamesBothFingerprints() {
+        ShardSet set = ShardSet.open(writeCpt(tmp.resolve("s"), randomDocs(new Random(11), 3, 100, 5), 100, 1 << 20));
+        set.requireTokenizer(FINGERPRINT);
+        String other = "b".repeat(64);
+        ConfigException e = assertThrows(ConfigException.class, () -> set.requireTokenizer(other));
+        assertTrue(e.getMessage().contains(FINGERPRINT) && e.getMessage().contains(other)
+                && e.getMessage().contains("data prepare"), e.getMessage());
+    }
+
+    @Test
+    void tempFilesOfACrashedWriteAreNeverReadAndAreCleanedByTheNextWriter() throws IOException {
+        Path dir = tmp.resolve("crash");
+        ShardWriter crashed = ShardWriter.create(dir, ShardKind.CPT, FINGERPRINT, 100, 4096, "");
+        crashed.append(new int[] {1, 2, 3});
+        // The process dies here: the open shard exists only as a temporary sibling and there is no manifest.
+        Path temp = dir.resolve(".shard-00000.bin.tmp");
+        assertTrue(Files.exists(temp));
+        assertThrows(ConfigException.class, () -> ShardSet.open(dir));
+
+        try (ShardWriter again = ShardWriter.create(dir, ShardKind.CPT, FINGERPRINT, 100, 4096, "")) {
+            assertFalse(Files.exists(temp), "stale temp file must be deleted");
+            again.append(new int[] {4, 5});
+            again.finish();
+        }
+        // A temp file appearing later (another crashed writer) is ignored by readers.
+        Files.write(dir.resolve(".shard-00009.bin.tmp"), new byte[] {1, 2, 3});
+        ShardSet set = ShardSet.open(dir, true);
+        assertEquals(1, set.numDocuments());
+        assertArrayEquals(new int[] {4, 5}, set.documentTokens(0));
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(".shard-00009.bin.tmp", "manifest.json", "shard-00000.bin"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    @Test
+    void writerRefusesBadInput() {
+        try (ShardWriter w = ShardWriter.create(tmp.resolve("w"), ShardKind.CPT, FINGERPRINT, 100, 4096, "")) {
+            assertThrows(IllegalArgumentException.class, () -> w.append(new int[] {100}));
+            assertThrows(IllegalArgumentException.class, () -> w.append(new int[] {1}, new boolean[] {true}));
+            assertThrows(ConfigException.class, () -> w.beginSource("bad name"));
+        }
+        try (ShardWriter w = ShardWriter.create(tmp.resolve("w2"), ShardKind.SFT, FINGERPRINT, 100, 4096, "")) {
+            assertThrows(IllegalArgumentException.class, () -> w.append(new int[] {1}));
+            assertThrows(IllegalArgumentException.class, () -> w.append(new int[] {1, 2}, new boolean[] {true}));
+        }
+        writeCpt(tmp.resolve("done"), List.of(new int[] {1}), 100, 4096);
+        assertThrows(ConfigException.class, () -> ShardWriter.create(tmp.resolve("done"), ShardKind.CPT, FINGERPRINT, 100));
+    }
+}
