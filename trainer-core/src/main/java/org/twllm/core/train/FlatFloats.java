@@ -12,15 +12,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * buffers longer than 2^31 elements still work. Chunk boundaries depend only on the range, never on the
  * machine, so reductions summed chunk by chunk in order are reproducible.
  */
-final class FlatFloats {
+public final class FlatFloats {
     /** Elements per chunk: large enough to amortise the view, small enough to spread over cores. */
-    static final int CHUNK = 1 << 18;
+    public static final int CHUNK = 1 << 18;
 
     private FlatFloats() {
     }
 
     /** A direct view of {@code flat[start, start + length)}; {@code flat} must be a dense fp32 vector. */
-    static FloatBuffer view(INDArray flat, long start, int length) {
+    public static FloatBuffer view(INDArray flat, long start, int length) {
         if (flat.dataType() != DataType.FLOAT) {
             throw new IllegalArgumentException("flat buffers must be fp32, got " + flat.dataType());
         }
@@ -34,7 +34,7 @@ final class FlatFloats {
     }
 
     /** Number of chunks covering {@code length} elements. */
-    static int chunks(long length) {
+    public static int chunks(long length) {
         return (int) ((length + CHUNK - 1) / CHUNK);
     }
 

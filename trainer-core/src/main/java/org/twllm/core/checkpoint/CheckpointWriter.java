@@ -1,0 +1,91 @@
+package org.twllm.core.checkpoint;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.twllm.core.train.AdamW;
+import org.twllm.errors.TwllmException;
+
+/**
+ * Writes one checkpoint atomically. Files go into the temporary sibling {@link #directory()}: the model
+ * (by the caller, in HF layout), each rank's optimizer range, the tokenizer and the config; then
+ * {@link #commit} checksums them, writes {@code trainer_state.json} last and renames the directory into
+ * place. Until that rename the previous checkpoints are the only complete ones.
+ *
+ * <p>With several ranks on a shared file system every rank calls {@link #writeOptimizer} into the same
+ * temporary directory (its name depends only on the step), and rank 0 commits after a barrier.
+ */
+public final class CheckpointWriter {
+    private final Path target;
+    private final Path temp;
+
+    private CheckpointWriter(Path target, Path temp) {
+        this.target = target;
+        this.temp = temp;
+    }
+
+    /** Starts the checkpoint of {@code step} in {@code outputDir}; the temporary directory starts empty. */
+    public static CheckpointWriter begin(Path outputDir, long step) {
+        Path target = outputDir.resolve(Checkpoint.dirName(step));
+        try {
+            Files.createDirectories(outputDir);
+            return new CheckpointWriter(target, AtomicDirectory.begin(target));
+        } catch (IOException e) {
+            throw new TwllmException("cannot start checkpoint " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Where to write files until {@link #commit}. */
+    public Path directory() {
+        return temp;
+    }
+
+    public void writeOptimizer(AdamW optimizer) {
+        try {
+            OptimizerState.write(temp, optimizer);
+        } catch (IOException e) {
+            throw new TwllmException("cannot write optimizer state into " + temp + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Copies {@code source} into the checkpoint as {@code name}. */
+    public void copyFile(Path source, String name) {
+        try {
+            Files.copy(source, temp.resolve(name));
+        } catch (IOException e) {
+            throw new TwllmException("cannot copy " + source + " into " + temp + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void writeString(String name, String content) {
+        try {
+            Files.writeString(temp.resolve(name), content);
+        } catch (IOException e) {
+            throw new TwllmException("cannot write " + name + " into " + temp + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Checksums every file, writes the trainer state, and renames the checkpoint into place. */
+    public Checkpoint commit(TrainerState state) {
+        try {
+            Map<String, String> checksums = new TreeMap<>();
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(temp)) {
+                for (Path f : files) {
+                    if (Files.isRegularFile(f)) {
+                        checksums.put(f.getFileName().toString(), FileChecksum.crc32c(f));
+                    }
+                }
+            }
+            TrainerState complete = state.withFiles(checksums);
+            complete.write(temp.resolve(TrainerState.FILE_NAME));
+            AtomicDirectory.commit(temp, target);
+            return new Checkpoint(target, complete);
+        } catch (IOException e) {
+            throw new TwllmException("cannot complete checkpoint " + target + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package org.twllm.core.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MetricsLogTest {
+
+    private static StepMetrics step(long s, double valLoss) {
+        return new StepMetrics(s, 5.0 - s * 0.1, 1e-4, 1.5, 100 * s, 5100, 0.123, s * 0.5, 0, valLoss);
+    }
+
+    @Test
+    void writesOneObjectPerStepAndAResumeDropsTheStepsItRedoes(@TempDir Path dir) throws IOException {
+        try (MetricsLog log = MetricsLog.open(dir, 0)) {
+            for (int s = 1; s <= 5; s++) {
+                log.append(step(s, s == 4 ? 4.5 : Double.NaN));
+            }
+        }
+        List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
+        assertEquals(5, lines.size());
+        assertTrue(lines.get(0).startsWith("{\"step\":1,\"loss\":4.9,\"lr\":1.0E-4,\"grad_norm\":1.5,\"tokens\":100,"
+                + "\"tokens_per_s\":5100.0,\"mfu\":0.123,\"elapsed_s\":0.5,\"skipped_steps\":0}"), lines.get(0));
+        assertTrue(lines.get(3).endsWith(",\"val_loss\":4.5}"), lines.get(3));
+
+        Files.writeString(dir.resolve("metrics.jsonl"), "{\"step\":6,\"lo", java.nio.file.StandardOpenOption.APPEND);
+        try (MetricsLog log = MetricsLog.open(dir, 3)) {
+            log.append(step(4, Double.NaN));
+        }
+        lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
+        assertEquals(4, lines.size());
+        assertTrue(lines.get(3).startsWith("{\"step\":4,"));
+    }
+
+    @Test
+    void progressLineShowsTheFiguresCompactly() {
+        String line = ProgressLine.format(new StepMetrics(12, 6.1234, 3e-4, 1.234, 1000, 5100, 0.123, 3, 0, Double.NaN), 300, 80);
+        assertEquals("step 12/300 | loss 6.1234 | lr 3.0e-04 | gnorm 1.23 | 5.1k tok/s | mfu 12.3% | eta 1m20s", line);
+    }
+
+    @Test
+    void flopsPerTokenFollowsThePalmConvention() {
+        // 1000 params of which 200 embedding (untied): 6 * 800 + 12 * 2 layers * 16 hidden * 32 seq
+        assertEquals(6 * 800 + 12 * 2 * 16 * 32, ModelFlops.perToken(1000, 200, false, 2, 16, 32));
+        assertEquals(6 * 1000 + 12 * 2 * 16 * 32, ModelFlops.perToken(1000, 200, true, 2, 16, 32));
+    }
+}
