@@ -13,6 +13,12 @@ public final class LossAccumulator {
         tokens += tokenLogProbs.length;
     }
 
+    /** Adds everything another accumulator has seen. */
+    public void add(LossAccumulator other) {
+        sumNll += other.sumNll;
+        tokens += other.tokens;
+    }
+
     public long tokens() {
         return tokens;
     }

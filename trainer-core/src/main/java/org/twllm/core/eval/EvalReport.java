@@ -1,0 +1,118 @@
+package org.twllm.core.eval;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.twllm.errors.TwllmException;
+
+/**
+ * Evaluation results as a JSON file and a console table. The JSON is
+ * {@code {"model": ..., "prompt_format": ..., "tasks": {NAME: {"kind", "examples", "seconds", "metrics": {...}}}}};
+ * per-example outputs go to a JSONL file beside it when asked for.
+ */
+public final class EvalReport {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private EvalReport() {
+    }
+
+    public static JsonNode toJson(String model, String promptFormat, List<TaskResult> results) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("model", model);
+        root.put("prompt_format", promptFormat);
+        ObjectNode tasks = root.putObject("tasks");
+        for (TaskResult r : results) {
+            ObjectNode task = tasks.putObject(r.name());
+            task.put("kind", r.kind().key());
+            task.put("examples", r.examples());
+            task.put("seconds", r.seconds());
+            ObjectNode metrics = task.putObject("metrics");
+            r.metrics().forEach(metrics::put);
+        }
+        return root;
+    }
+
+    /** Reads the metrics of a results file back: "TASK/METRIC" to value, in file order. */
+    public static Map<String, Double> readMetrics(Path file) {
+        try {
+            JsonNode root = JSON.readTree(file.toFile());
+            Map<String, Double> out = new LinkedHashMap<>();
+            root.path("tasks").fields().forEachRemaining(task ->
+                    task.getValue().path("metrics").fields().forEachRemaining(m ->
+                            out.put(task.getKey() + "/" + m.getKey(), m.getValue().asDouble())));
+            return out;
+        } catch (IOException e) {
+            throw new TwllmException("cannot read evaluation results " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static void writeJson(Path file, String model, String promptFormat, List<TaskResult> results) {
+        try {
+            writeAtomically(file, JSON.writeValueAsBytes(toJson(model, promptFormat, results)));
+        } catch (IOException e) {
+            throw new TwllmException("cannot write evaluation results to " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** One JSON line per example: task, id, output, scores. */
+    public static void writePredictions(Path file, List<TaskResult> results) {
+        StringBuilder out = new StringBuilder();
+        ObjectMapper compact = new ObjectMapper();
+        try {
+            for (TaskResult r : results) {
+                for (TaskResult.Prediction p : r.predictions()) {
+                    ObjectNode line = compact.createObjectNode();
+                    line.put("task", r.name());
+                    line.put("id", p.id());
+                    line.put("output", p.output());
+                    ObjectNode scores = line.putObject("scores");
+                    p.scores().forEach(scores::put);
+                    out.append(compact.writeValueAsString(line)).append('\n');
+                }
+            }
+            writeAtomically(file, out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new TwllmException("cannot write predictions to " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A fixed-width table: task, kind, examples, then one row per metric. */
+    public static String table(List<TaskResult> results) {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "%-20s %-14s %8s  %-22s %10s%n", "task", "kind", "examples", "metric", "value"));
+        for (TaskResult r : results) {
+            boolean first = true;
+            for (Map.Entry<String, Double> m : r.metrics().entrySet()) {
+                out.append(String.format(Locale.ROOT, "%-20s %-14s %8s  %-22s %10.4f%n",
+                        first ? r.name() : "", first ? r.kind().key() : "", first ? String.valueOf(r.examples()) : "",
+                        m.getKey(), m.getValue()));
+                first = false;
+            }
+        }
+        return out.toString();
+    }
+
+    /** Temp sibling, fsync, rename: a reader never sees a half-written file. */
+    static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path absolute = file.toAbsolutePath();
+        Files.createDirectories(absolute.getParent());
+        Path tmp = absolute.resolveSibling(absolute.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(bytes));
+            ch.force(true);
+        }
+        Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}

@@ -1,0 +1,223 @@
+package org.twllm.core.eval;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.twllm.core.generate.LanguageModel;
+import org.twllm.core.generate.PromptFormat;
+import org.twllm.core.generate.SamplingSettings;
+import org.twllm.data.tokenizer.Tokenizer;
+import org.twllm.errors.ConfigException;
+
+/**
+ * Runs evaluation tasks against a model. Prompts are written in Traditional Chinese with TC-Eval's
+ * wording and go through the model's {@link PromptFormat} (its SFT chat template); answers are
+ * generated greedily. See docs/evaluation.md for each task's prompt and metrics.
+ */
+public final class Evaluator {
+    static final String QA_INSTRUCTION = "請根據以下內容回答問題，且答案需盡可能簡短。注意：答案必須為內容的子字串。";
+    static final String CLOSED_QA_INSTRUCTION = "請回答以下問題，且答案需盡可能簡短。";
+    static final String MC_INSTRUCTION = "請從以下選項中選擇並回答：";
+    static final String MC_ANSWER_FORMAT = "只能回答英文字母";
+    static final String SUMMARY_INSTRUCTION = "根據上述文章以一句話來總結";
+    /** The assistant's reply to a multiple-choice question is begun with "(" so its next token is a letter. */
+    static final String MC_REPLY_START = "(";
+
+    private final LanguageModel model;
+    private final PromptFormat format;
+    private final Tokenizer tokenizer;
+    private final Limits limits;
+
+    /**
+     * @param maxExamples read at most this many examples of each task (0: all)
+     */
+    public record Limits(int qaMaxNewTokens, int mcMaxNewTokens, int summaryMaxNewTokens, int maxExamples) {
+        public static final Limits DEFAULT = new Limits(64, 8, 128, 0);
+    }
+
+    public Evaluator(LanguageModel model, PromptFormat format, Tokenizer tokenizer, Limits limits) {
+        this.model = model;
+        this.format = format;
+        this.tokenizer = tokenizer;
+        this.limits = limits;
+    }
+
+    public TaskResult run(TaskSpec task) {
+        long start = System.nanoTime();
+        Scores scores = switch (task.kind()) {
+            case QA -> qa(limit(TaskFileReader.readQa(task.file())), task);
+            case MC -> multipleChoice(limit(TaskFileReader.readMultipleChoice(task.file())), task);
+            case SUMMARIZATION -> summarization(limit(TaskFileReader.readSummarization(task.file())), task);
+            case PERPLEXITY -> perplexity(limit(TaskFileReader.readText(task.file())));
+        };
+        return new TaskResult(task.name(), task.kind(), scores.examples, scores.metrics(), scores.predictions,
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    public static String qaPrompt(EvalExamples.Qa example) {
+        if (example.context().isBlank()) {
+            return CLOSED_QA_INSTRUCTION + "\n\n問題：" + example.question();
+        }
+        return QA_INSTRUCTION + "\n\n" + example.context() + "\n\n問題：" + example.question();
+    }
+
+    public static String multipleChoicePrompt(EvalExamples.MultipleChoice example) {
+        List<String> options = new ArrayList<>();
+        for (int i = 0; i < example.letters().size(); i++) {
+            options.add("(" + example.letters().get(i) + ") " + example.options().get(i));
+        }
+        return "問題：" + example.question() + "\n\n" + MC_INSTRUCTION + String.join("；", options) + "\n\n" + MC_ANSWER_FORMAT;
+    }
+
+    public static String summaryPrompt(EvalExamples.Summarization example) {
+        return example.document() + "\n\n" + SUMMARY_INSTRUCTION;
+    }
+
+    private Scores qa(List<EvalExamples.Qa> examples, TaskSpec task) {
+        Scores scores = new Scores(examples.size());
+        for (EvalExamples.Qa ex : examples) {
+            String answer = generate(format.prompt(qaPrompt(ex)), limits.qaMaxNewTokens(), task, ex.id()).strip();
+            scores.add(ex.id(), answer, "exact_match", AnswerMetrics.exactMatch(answer, ex.answers()),
+                    "prefix_exact_match", AnswerMetrics.prefixExactMatch(answer, ex.answers()));
+        }
+        return scores;
+    }
+
+    /**
+     * Two readings of the model's choice: the first letter it generates after "(", and the option
+     * whose reply "(X) text" it finds most likely (summed token log-probabilities after the prompt).
+     */
+    private Scores multipleChoice(List<EvalExamples.MultipleChoice> examples, TaskSpec task) {
+        Scores scores = new Scores(examples.size());
+        for (EvalExamples.MultipleChoice ex : examples) {
+            int[] prompt = format.prompt(multipleChoicePrompt(ex));
+            int[] withStart = concat(prompt, format.replyTokens(MC_REPLY_START));
+            String generated = generate(withStart, limits.mcMaxNewTokens(), task, ex.id());
+            String picked = ChoiceLetters.firstLetter(generated, ex.letters());
+            String best = null;
+            double bestLogProb = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < ex.letters().size(); i++) {
+                String reply = "(" + ex.letters().get(i) + ") " + ex.options().get(i);
+                int[] sequence = concat(prompt, format.replyTokens(reply));
+                checkFits(sequence.length, task, ex.id());
+                double logProb = sum(model.logProbs(sequence, prompt.length));
+                if (logProb > bestLogProb) {
+                    bestLogProb = logProb;
+                    best = ex.letters().get(i);
+                }
+            }
+            scores.add(ex.id(), generated, "accuracy_generated", ex.answer().equals(picked) ? 1.0 : 0.0,
+                    "accuracy_loglik", ex.answer().equals(best) ? 1.0 : 0.0);
+        }
+        return scores;
+    }
+
+    private Scores summarization(List<EvalExamples.Summarization> examples, TaskSpec task) {
+        Scores scores = new Scores(examples.size());
+        for (EvalExamples.Summarization ex : examples) {
+            String summary = generate(format.prompt(summaryPrompt(ex)), limits.summaryMaxNewTokens(), task, ex.id()).strip();
+            Rouge.Score rouge = Rouge.rouge2(summary, ex.summary());
+            scores.add(ex.id(), summary, "rouge2_f1", rouge.f1(), "rouge2_precision", rouge.precision(),
+                    "rouge2_recall", rouge.recall());
+        }
+        return scores;
+    }
+
+    /**
+     * Each text is scored as cPT trains on it ({@code BOS text EOS}), every token after BOS predicted.
+     * Texts longer than the context are cut into windows of the context length that overlap by one token.
+     */
+    private Scores perplexity(List<EvalExamples.Text> examples) {
+        Scores scores = new Scores(examples.size());
+        LossAccumulator total = new LossAccumulator();
+        int window = model.contextLength();
+        for (EvalExamples.Text ex : examples) {
+            int[] text = cptSequence(ex.text());
+            LossAccumulator one = new LossAccumulator();
+            for (int start = 0; start < text.length - 1; start += window - 1) {
+                int end = Math.min(text.length, start + window);
+                one.add(model.logProbs(java.util.Arrays.copyOfRange(text, start, end), 1));
+            }
+            total.add(one);
+            scores.predictions.add(new TaskResult.Prediction(ex.id(), "", Map.of("mean_loss", one.meanLoss())));
+        }
+        scores.taskMetrics.put("mean_loss", total.meanLoss());
+        scores.taskMetrics.put("perplexity", total.perplexity());
+        scores.taskMetrics.put("tokens", (double) total.tokens());
+        return scores;
+    }
+
+    private int[] cptSequence(String text) {
+        int[] ids = tokenizer.encode(text);
+        int[] out = new int[ids.length + 2];
+        out[0] = tokenizer.bosId();
+        System.arraycopy(ids, 0, out, 1, ids.length);
+        out[ids.length + 1] = tokenizer.eosId();
+        return out;
+    }
+
+    private String generate(int[] prompt, int maxNewTokens, TaskSpec task, String id) {
+        checkFits(prompt.length + 1, task, id);
+        SamplingSettings settings = SamplingSettings.greedy(maxNewTokens).withStopSequences(format.replyStops());
+        return model.generate(prompt, settings).text();
+    }
+
+    private void checkFits(int length, TaskSpec task, String id) {
+        if (length > model.contextLength()) {
+            throw new ConfigException("task " + task.name() + ", example " + id + ": the prompt needs " + length
+                    + " tokens but the model's context holds " + model.contextLength() + "; shorten the example or raise --context-length");
+        }
+    }
+
+    private <T> List<T> limit(List<T> examples) {
+        return limits.maxExamples() > 0 && examples.size() > limits.maxExamples()
+                ? examples.subList(0, limits.maxExamples()) : examples;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static double sum(double[] values) {
+        double s = 0;
+        for (double v : values) {
+            s += v;
+        }
+        return s;
+    }
+
+    /** Per-example scores, averaged into task metrics, and metrics computed over the whole task. */
+    private static final class Scores {
+        final int examples;
+        final List<TaskResult.Prediction> predictions = new ArrayList<>();
+        final Map<String, Double> taskMetrics = new LinkedHashMap<>();
+
+        Scores(int examples) {
+            this.examples = examples;
+        }
+
+        void add(String id, String output, Object... namesAndValues) {
+            Map<String, Double> values = new LinkedHashMap<>();
+            for (int i = 0; i < namesAndValues.length; i += 2) {
+                values.put((String) namesAndValues[i], (Double) namesAndValues[i + 1]);
+            }
+            predictions.add(new TaskResult.Prediction(id, output, values));
+        }
+
+        Map<String, Double> metrics() {
+            if (!taskMetrics.isEmpty()) {
+                return taskMetrics;
+            }
+            Map<String, Double> means = new LinkedHashMap<>();
+            for (String name : predictions.get(0).scores().keySet()) {
+                means.put(name, predictions.stream().collect(Collectors.averagingDouble(p -> p.scores().get(name))));
+            }
+            return means;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package org.twllm.core.generate;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.twllm.data.chat.ChatTemplate;
+import org.twllm.data.chat.Dialogue;
+import org.twllm.data.chat.Message;
+import org.twllm.data.chat.Role;
+import org.twllm.data.chat.TokenizedExample;
+import org.twllm.data.tokenizer.Tokenizer;
+
+/**
+ * Prompts rendered by the SFT chat template itself: the conversation plus a placeholder reply is
+ * rendered exactly as SFT renders a training dialogue, and the prompt is everything before the
+ * placeholder's trained tokens. Reply text is encoded on its own, as the template's trained runs are
+ * (see {@link org.twllm.data.chat.SegmentTokenizer}), so prompt + reply + EOS equals the SFT ids.
+ */
+public final class ChatPromptFormat implements PromptFormat {
+    /** Stands in for the reply being asked for; any non-blank text gives the same prompt. */
+    private static final String PLACEHOLDER_REPLY = "x";
+
+    private final ChatTemplate template;
+    private final Tokenizer tokenizer;
+
+    public ChatPromptFormat(ChatTemplate template, Tokenizer tokenizer) {
+        this.template = template;
+        this.tokenizer = tokenizer;
+    }
+
+    @Override
+    public int[] prompt(List<Message> history, String userMessage) {
+        List<Message> messages = new ArrayList<>(history);
+        messages.add(new Message(Role.USER, userMessage));
+        messages.add(new Message(Role.ASSISTANT, PLACEHOLDER_REPLY));
+        TokenizedExample rendered = template.render(new Dialogue(messages), tokenizer);
+        return Arrays.copyOf(rendered.ids(), lastTrainedRunStart(rendered.lossMask()));
+    }
+
+    @Override
+    public int[] replyTokens(String text) {
+        return tokenizer.encode(text.strip());
+    }
+
+    @Override
+    public String describe() {
+        return "chat template " + template.name();
+    }
+
+    /** Index of the first token of the last run of trained tokens (the placeholder reply and its EOS). */
+    private static int lastTrainedRunStart(boolean[] mask) {
+        int i = mask.length - 1;
+        while (i >= 0 && !mask[i]) {
+            i--;
+        }
+        while (i > 0 && mask[i - 1]) {
+            i--;
+        }
+        if (i < 0) {
+            throw new IllegalStateException("the chat template trained no token of the reply");
+        }
+        return i;
+    }
+}
