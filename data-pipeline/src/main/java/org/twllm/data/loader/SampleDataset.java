@@ -10,4 +10,13 @@ public interface SampleDataset {
 
     /** Sample {@code index}, 0 <= index < size(). */
     Sample get(long index);
+
+    /**
+     * Number of trained targets of sample {@code index} (equal to {@code get(index).trainedTokens()}).
+     * Datasets that know it without building the sample override this, so the trainer can count a global
+     * batch's trained tokens (the loss denominator) before any forward pass.
+     */
+    default long trainedTokens(long index) {
+        return get(index).trainedTokens();
+    }
 }
