@@ -59,17 +59,17 @@ public final class SftPackedDataset implements SampleDataset {
             long start = store.documentStart(doc);
             long fullLength = store.documentStart(doc + 1) - start;
             int length = (int) Math.min(fullLength, seqLen);
-            if (fullLength > seqLen) {
-                if (overlong == OverlongPolicy.DROP) {
-                    droppedOverlong++;
-                    continue;
-                }
-                truncated++;
+            if (fullLength > seqLen && overlong == OverlongPolicy.DROP) {
+                droppedOverlong++;
+                continue;
             }
             int trained = trainedTargets(start, length, mask);
             if (trained == 0) {
                 droppedUntrained++;
                 continue;
+            }
+            if (fullLength > seqLen) {
+                truncated++;
             }
             plan.add(doc, length, trained, packed, seqLen);
         }
