@@ -72,11 +72,13 @@ class ChatTemplateTest {
     @Test
     void segmentTokenizationEqualsWholeStringTokenizationAtSpaceSeams() {
         // Between control tokens, the Taiwan-LLM text is one string whose prompt/answer seam is a space.
-        TokenizedExample example = ChatTemplates.byName("taiwan-llm", "", null).render(twoTurns(null), tokenizer);
-        int[] whole = concat(new int[] {tokenizer.bosId()}, tokenizer.encode("USER: " + Q1 + " ASSISTANT: " + A1),
-                new int[] {tokenizer.eosId()}, tokenizer.encode("USER: " + Q2 + " ASSISTANT: " + A2),
-                new int[] {tokenizer.eosId()});
-        assertArrayEquals(whole, example.ids());
+        for (Tokenizer t : List.of(tokenizer, TestTokenizers.chars())) {
+            TokenizedExample example = ChatTemplates.byName("taiwan-llm", "", null).render(twoTurns(null), t);
+            int[] whole = concat(new int[] {t.bosId()}, t.encode("USER: " + Q1 + " ASSISTANT: " + A1),
+                    new int[] {t.eosId()}, t.encode("USER: " + Q2 + " ASSISTANT: " + A2), new int[] {t.eosId()});
+            assertArrayEquals(whole, example.ids());
+            assertEquals(A1, t.decode(runs(example, true).get(0)));
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.twllm.data.chat;
 
+import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.data.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
@@ -9,8 +10,13 @@ public final class TestTokenizers {
     private TestTokenizers() {
     }
 
-    /** The tokenizer chat and loader tests encode with. */
+    /** The project's SentencePiece BPE fixture model (Llama-2 style, Traditional Chinese and English). */
     public static Tokenizer zhTw() {
+        return SentencePieceTokenizer.load(fixture("tokenizer/zh-tw-bpe-8k.model"));
+    }
+
+    /** A character-level tokenizer (see {@link CharTokenizer}), independent of the SentencePiece code. */
+    public static Tokenizer chars() {
         return new CharTokenizer();
     }
 
