@@ -1,0 +1,30 @@
+package org.twllm.core.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Token embedding: a row gather forward, a row scatter-add of the output gradient backward. */
+final class Embedding {
+    private final INDArray weight;
+    private final INDArray weightGrad;
+
+    Embedding(INDArray weight, INDArray weightGrad) {
+        this.weight = weight;
+        this.weightGrad = weightGrad;
+    }
+
+    /** [N, hidden] rows of the table for {@code ids}. */
+    INDArray forward(int[] ids) {
+        return Nd4j.pullRows(weight, 1, ids);
+    }
+
+    /**
+     * Adds row i of {@code dOut} into row ids[i] of the gradient. One in-place row add per token: ND4J's
+     * scatterAdd returns a copy of the whole table, which costs far more on a 32k-row vocabulary.
+     */
+    void backward(int[] ids, INDArray dOut) {
+        for (int i = 0; i < ids.length; i++) {
+            weightGrad.getRow(ids[i]).addi(dOut.getRow(i));
+        }
+    }
+}

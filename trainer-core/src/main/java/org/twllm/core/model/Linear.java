@@ -1,0 +1,35 @@
+package org.twllm.core.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The three products of a bias-free linear layer {@code y = x W^T} (W is [out, in], HF's layout), each one
+ * GEMM with transpose flags into a c-order output, never a materialised transpose.
+ */
+final class Linear {
+    private Linear() {
+    }
+
+    /** y [N, out] = x [N, in] W^T. */
+    static INDArray forward(INDArray x, INDArray w) {
+        INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), w.size(0));
+        return Nd4j.gemm(x, w, y, false, true, 1.0, 0.0);
+    }
+
+    /** dW [out, in] += dy^T [out, N] x [N, in]. */
+    static void accumulateWeightGrad(INDArray dy, INDArray x, INDArray dw) {
+        Nd4j.gemm(dy, x, dw, true, false, 1.0, 1.0);
+    }
+
+    /** dx [N, in] = dy [N, out] W [out, in]. */
+    static INDArray inputGrad(INDArray dy, INDArray w) {
+        INDArray dx = Nd4j.createUninitialized(dy.dataType(), dy.size(0), w.size(1));
+        return Nd4j.gemm(dy, w, dx, false, false, 1.0, 0.0);
+    }
+
+    /** dx += dy W. */
+    static void addInputGrad(INDArray dy, INDArray w, INDArray dx) {
+        Nd4j.gemm(dy, w, dx, false, false, 1.0, 1.0);
+    }
+}

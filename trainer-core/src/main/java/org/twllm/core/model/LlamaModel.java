@@ -1,0 +1,150 @@
+package org.twllm.core.model;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.twllm.data.loader.Sample;
+import org.twllm.errors.ConfigException;
+
+/**
+ * A Llama-2 causal language model with explicit forward and backward passes (llm.c style) over the
+ * parameters of one {@link ParameterStore}. The dtype of the store is the compute dtype: FLOAT for
+ * training, DOUBLE for finite-difference checks.
+ *
+ * <p>Not thread-safe: forward saves the activations backward needs inside the layers. Every call runs in
+ * ND4J workspaces (see {@link Workspaces}), so repeated calls with the same batch shape reuse memory.
+ */
+public final class LlamaModel {
+    private final LlamaConfig config;
+    private final ParameterStore store;
+    private final Embedding embedding;
+    private final TransformerBlock[] blocks;
+    private final RmsNorm finalNorm;
+    private final CrossEntropy head;
+    private final Rotary rotary;
+
+    public LlamaModel(ParameterStore store) {
+        this.store = store;
+        this.config = store.config();
+        this.rotary = new Rotary(config.headDim(), config.ropeTheta());
+        this.embedding = new Embedding(store.param("model.embed_tokens.weight"), store.grad("model.embed_tokens.weight"));
+        this.blocks = new TransformerBlock[config.numLayers()];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = new TransformerBlock(config, store, i, rotary);
+        }
+        this.finalNorm = new RmsNorm(store.param("model.norm.weight"), store.grad("model.norm.weight"), config.rmsNormEps());
+        String headName = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
+        this.head = new CrossEntropy(store.param(headName), store.grad(headName));
+    }
+
+    /** A model with normal(0, std) weights from {@code seed} and unit norm weights. */
+    public static LlamaModel random(LlamaConfig config, DataType dataType, long seed, double std) {
+        return new LlamaModel(new ParameterStore(config, dataType).initRandom(seed, std));
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public ParameterStore parameters() {
+        return store;
+    }
+
+    /**
+     * Forward, cross-entropy summed over positions whose target is not {@link Sample#IGNORE}, and the
+     * backward of {@code lossScale} times that sum, ADDED into the flat gradient buffer (so gradient
+     * accumulation is several calls). {@code listener} hears each range of the gradient buffer as it
+     * becomes final: the LM head, the final norm, layers from last to first, the embedding last.
+     *
+     * @return the summed (unscaled) loss
+     */
+    public double forwardBackward(TokenBatch batch, double lossScale, GradientReadyListener listener) {
+        validate(batch);
+        try (MemoryWorkspace ws = Workspaces.open(Workspaces.STEP)) {
+            INDArray hidden = forwardHidden(batch);
+            INDArray dHidden = Nd4j.createUninitialized(hidden.dataType(), hidden.shape());
+            double loss = head.forwardBackward(hidden, batch.targets(), lossScale, dHidden);
+            if (!config.tieWordEmbeddings()) {
+                ready(listener, "lm_head.weight");
+            }
+            INDArray dResidual = finalNorm.backward(dHidden);
+            ready(listener, "model.norm.weight");
+            for (int i = blocks.length - 1; i >= 0; i--) {
+                try (MemoryWorkspace layerWs = Workspaces.open(Workspaces.BLOCK)) {
+                    blocks[i].backward(dResidual);
+                }
+                listener.gradientsReady(store.layerStart(i), store.layerEnd(i) - store.layerStart(i));
+            }
+            embedding.backward(batch.inputs(), dResidual);
+            ready(listener, "model.embed_tokens.weight");
+            return loss;
+        }
+    }
+
+    /** Forward only: the cross-entropy summed over trained positions. */
+    public double loss(TokenBatch batch) {
+        validate(batch);
+        try (MemoryWorkspace ws = Workspaces.open(Workspaces.STEP)) {
+            return head.loss(forwardHidden(batch), batch.targets());
+        }
+    }
+
+    /** log p(target | earlier tokens) per position (flattened [b * T + t]), NaN where the target is ignored. */
+    public float[] targetLogProbs(TokenBatch batch) {
+        validate(batch);
+        try (MemoryWorkspace ws = Workspaces.open(Workspaces.STEP)) {
+            return head.targetLogProbs(forwardHidden(batch), batch.targets());
+        }
+    }
+
+    /** Logits [B*T, vocab] (a fresh array outside any workspace; for evaluation and tests). */
+    public INDArray logits(TokenBatch batch) {
+        validate(batch);
+        INDArray out;
+        try (MemoryWorkspace outside = Workspaces.outside()) {
+            out = Nd4j.create(store.dataType(), (long) batch.batchSize() * batch.seqLen(), config.vocabSize());
+        }
+        try (MemoryWorkspace ws = Workspaces.open(Workspaces.STEP)) {
+            head.logits(forwardHidden(batch), out);
+        }
+        return out;
+    }
+
+    /** Embedding, blocks, final norm: the hidden states [B*T, hidden] the head reads. */
+    private INDArray forwardHidden(TokenBatch batch) {
+        AttentionContext ctx = AttentionContext.of(batch, rotary, store.dataType());
+        INDArray x = embedding.forward(batch.inputs());
+        for (TransformerBlock block : blocks) {
+            x = block.forward(x, ctx);
+        }
+        return finalNorm.forward(x);
+    }
+
+    private void ready(GradientReadyListener listener, String tensor) {
+        ParameterSpec s = store.spec(tensor);
+        listener.gradientsReady(s.offset(), s.length());
+    }
+
+    private void validate(TokenBatch batch) {
+        int vocab = config.vocabSize();
+        int t = batch.seqLen();
+        for (int i = 0; i < batch.inputs().length; i++) {
+            int id = batch.inputs()[i];
+            if (id < 0 || id >= vocab) {
+                throw new ConfigException("token id " + id + " at position " + (i % t) + " of row " + (i / t)
+                        + " is outside the model's vocabulary [0, " + vocab + "); check the tokenizer matches the model");
+            }
+            int target = batch.targets()[i];
+            if (target != Sample.IGNORE && (target < 0 || target >= vocab)) {
+                throw new ConfigException("target id " + target + " at position " + (i % t) + " of row " + (i / t)
+                        + " is outside the model's vocabulary [0, " + vocab + ")");
+            }
+            int pos = batch.positions()[i];
+            if (pos < 0 || pos >= config.maxPositionEmbeddings()) {
+                throw new ConfigException("position " + pos + " (row " + (i / t) + ") is beyond the model's max_position_embeddings "
+                        + config.maxPositionEmbeddings() + "; use shorter sequences");
+            }
+        }
+    }
+}

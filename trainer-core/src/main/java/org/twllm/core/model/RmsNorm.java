@@ -1,0 +1,41 @@
+package org.twllm.core.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * RMSNorm over the last axis: {@code y = x / sqrt(mean(x^2) + eps) * w}. Forward keeps its input and the
+ * per-row reciprocal rms (one value per token) for backward.
+ */
+final class RmsNorm {
+    private final INDArray weight;
+    private final INDArray weightGrad;
+    private final double eps;
+    private INDArray input;
+    private INDArray rstd;
+
+    RmsNorm(INDArray weight, INDArray weightGrad, double eps) {
+        this.weight = weight;
+        this.weightGrad = weightGrad;
+        this.eps = eps;
+    }
+
+    /** {@code x} [N, hidden] -> new [N, hidden]. */
+    INDArray forward(INDArray x) {
+        long n = x.size(0);
+        input = x;
+        INDArray meanSquare = x.mul(x).mean(true, 1);
+        rstd = Transforms.pow(meanSquare.addi(eps), -0.5, false).reshape(n, 1);
+        return x.mul(rstd).muli(weight.reshape(1, weight.length()));
+    }
+
+    /** Adds dL/dw into the weight gradient and returns dL/dx for {@code dy} [N, hidden]. */
+    INDArray backward(INDArray dy) {
+        INDArray normalized = input.mul(rstd);
+        weightGrad.addi(dy.mul(normalized).sum(0));
+        INDArray g = dy.mul(weight.reshape(1, weight.length()));
+        // dx = rstd * (g - xhat * mean(g * xhat)), the rms's own dependence on x being the second term.
+        INDArray projection = g.mul(normalized).mean(true, 1);
+        return g.subi(normalized.muli(projection)).muli(rstd);
+    }
+}

@@ -1,0 +1,44 @@
+package org.twllm.core.model;
+
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The ND4J workspaces the model computes in. Every array of one forward/backward lives in a workspace:
+ * after the first call has learned the size, later calls of the same shape reuse the same memory, so
+ * native memory (RSS) stays flat across steps. Nested scopes free per-layer and per-chunk temporaries
+ * as soon as that layer or chunk is done.
+ */
+final class Workspaces {
+    /** Activations saved for backward and the residual gradient: live for one forward(+backward) call. */
+    static final String STEP = "twllm-model-step";
+    /** Temporaries of one block's backward. */
+    static final String BLOCK = "twllm-model-block";
+    /** One chunk of the vocabulary-sized logits. */
+    static final String CHUNK = "twllm-model-loss-chunk";
+
+    private static final WorkspaceConfiguration CONFIG = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .overallocationLimit(0.05)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .build();
+
+    private Workspaces() {
+    }
+
+    static MemoryWorkspace open(String id) {
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, id);
+    }
+
+    static MemoryWorkspace outside() {
+        return Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
+    }
+}
