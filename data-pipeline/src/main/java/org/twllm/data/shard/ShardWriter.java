@@ -145,20 +145,23 @@ public final class ShardWriter implements AutoCloseable {
     }
 
     /**
-     * Appends again the documents already written for the current source, in order, each one for which
-     * {@code include} (given the document's index within the source) is true. Used for mixture weights
-     * above 1 without reading or tokenizing the source again.
+     * Appends again, in order, those of the first {@code documents} documents written for the current
+     * source for which {@code include} (given the document's index within the source) is true. Used for
+     * mixture weights above 1 without reading or tokenizing the source again.
      */
-    public void repeatSource(LongPredicate include) {
+    public void repeatSource(long documents, LongPredicate include) {
         checkOpen();
         closeShard();
-        // A snapshot: the copies appended below go to new shards that this loop must not read again.
+        // A snapshot: the copies appended below go to new shards that this loop must not read.
         List<ShardManifest.Entry> ofSource = written.stream().filter(e -> e.source().equals(source)).toList();
         long index = 0;
         for (ShardManifest.Entry e : ofSource) {
+            if (index >= documents) {
+                break;
+            }
             MappedShard shard = MappedShard.open(dir.resolve(e.file()));
             long docs = shard.header().numDocuments();
-            for (long d = 0; d < docs; d++, index++) {
+            for (long d = 0; d < docs && index < documents; d++, index++) {
                 if (!include.test(index)) {
                     continue;
                 }
@@ -173,6 +176,9 @@ public final class ShardWriter implements AutoCloseable {
                 }
                 append(tokens, mask);
             }
+        }
+        if (index < documents) {
+            throw new IllegalArgumentException("source " + source + " has " + index + " documents, not " + documents);
         }
     }
 

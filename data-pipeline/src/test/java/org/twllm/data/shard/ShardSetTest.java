@@ -152,15 +152,18 @@ class ShardSetTest {
         try (ShardWriter w = ShardWriter.create(dir, ShardKind.CPT, FINGERPRINT, 100, 4096, "")) {
             w.beginSource("tang");
             a.forEach(w::append);
-            w.repeatSource(i -> i % 2 == 0);
+            w.repeatSource(10, i -> i % 2 == 0);
             assertEquals(15, w.documentsOfCurrentSource());
+            w.repeatSource(10, i -> i == 9);
+            assertThrows(IllegalArgumentException.class, () -> w.repeatSource(99, i -> false));
+            assertEquals(16, w.documentsOfCurrentSource());
             w.beginSource("other");
             w.append(new int[] {7, 8});
             assertThrows(ConfigException.class, () -> w.beginSource("tang"));
             w.finish();
         }
         ShardSet set = ShardSet.open(dir, true);
-        assertEquals(16, set.numDocuments());
+        assertEquals(17, set.numDocuments());
         for (int i = 0; i < 10; i++) {
             assertArrayEquals(a.get(i), set.documentTokens(i));
         }
@@ -168,7 +171,8 @@ class ShardSetTest {
             assertArrayEquals(a.get(2 * i), set.documentTokens(10 + i));
         }
         assertEquals("tang", set.documentSource(0));
-        assertEquals("other", set.documentSource(15));
+        assertArrayEquals(a.get(9), set.documentTokens(15));
+        assertEquals("other", set.documentSource(16));
         assertTrue(set.shardFiles().contains("tang-00000.bin"));
         assertTrue(set.shardFiles().contains("other-00000.bin"));
     }

@@ -1,0 +1,430 @@
+package org.twllm.data.corpus;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.twllm.data.chat.ChatTemplate;
+import org.twllm.data.chat.Dialogue;
+import org.twllm.data.chat.Message;
+import org.twllm.data.chat.Role;
+import org.twllm.data.shard.AtomicFiles;
+import org.twllm.data.shard.ShardManifest;
+import org.twllm.data.shard.ShardSet;
+import org.twllm.data.shard.ShardWriter;
+import org.twllm.data.tokenizer.Tokenizer;
+import org.twllm.errors.ConfigException;
+import org.twllm.errors.TwllmException;
+
+/**
+ * {@code twllm data prepare}: reads each source, filters its documents, tokenizes them and writes one
+ * shard directory plus {@code prepare-report.json}.
+ *
+ * <p>Per record, in order: extract the document (invalid records stop the run naming file:line, or are
+ * counted when skipping); drop empty text; drop by length in characters; classify the script and drop
+ * mostly-Simplified documents (or only count them); drop exact duplicates of any document kept before, in
+ * this or an earlier source. Kept documents are tokenized (on worker threads, written in input order) and
+ * written with the source's mixture weight. Sources are written one after another in the order given.
+ *
+ * <p>Cached and atomic: the output's manifest records a fingerprint of every input (source files' paths,
+ * sizes and modification times, formats, filters, weights, tokenizer, kind, templates, extra settings). A
+ * run whose fingerprint equals the existing output's reuses it; otherwise the output is built in a fresh
+ * temporary sibling folder and swapped in, so a failed or interrupted run leaves the old output intact.
+ */
+public final class CorpusPreparer {
+    /** Bumped when the preparer's output for the same inputs changes, so old outputs are rebuilt. */
+    static final int PREPARER_VERSION = 1;
+    private static final int BATCH = 64;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Tokenizer tokenizer;
+    private final PrepareSettings settings;
+
+    public CorpusPreparer(Tokenizer tokenizer, PrepareSettings settings) {
+        this.tokenizer = tokenizer;
+        this.settings = settings;
+    }
+
+    /** Prepares shards into {@code out}, or reuses them when {@code out} was made from the same inputs. */
+    public PrepareReport prepare(Path out) {
+        out = out.toAbsolutePath().normalize();
+        String fingerprint = inputsFingerprint();
+        PrepareReport reused = reuse(out, fingerprint);
+        if (reused != null) {
+            return reused;
+        }
+        if (Files.exists(out) && !Files.isRegularFile(out.resolve(ShardManifest.FILE_NAME)) && !isEmptyDirectory(out)) {
+            throw new ConfigException("output " + out + " exists and is not a shard directory: choose a new or empty --out"
+                    + " (data prepare replaces its output and will not overwrite other files)");
+        }
+        try {
+            Files.createDirectories(out.getParent());
+            deleteStaleSiblings(out);
+        } catch (IOException e) {
+            throw new TwllmException("cannot prepare the output folder " + out + ": " + e.getMessage(), e);
+        }
+        Path temp = out.resolveSibling("." + out.getFileName() + ".prepare-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        boolean done = false;
+        try {
+            List<SourceStats> stats = write(temp, fingerprint);
+            PrepareReport report = new PrepareReport(out, settings.kind().id(), fingerprint, stats, false);
+            AtomicFiles.write(temp.resolve(PrepareReport.FILE_NAME), report.toJson());
+            swapIn(temp, out);
+            done = true;
+            return report;
+        } catch (IOException e) {
+            throw new TwllmException("cannot write the prepared shards to " + out + ": " + e.getMessage(), e);
+        } finally {
+            if (!done) {
+                deleteRecursively(temp);
+            }
+        }
+    }
+
+    private PrepareReport reuse(Path out, String fingerprint) {
+        if (!Files.isRegularFile(out.resolve(ShardManifest.FILE_NAME)) || !Files.isRegularFile(out.resolve(PrepareReport.FILE_NAME))) {
+            return null;
+        }
+        try {
+            ShardSet existing = ShardSet.open(out);
+            if (!existing.manifest().inputsFingerprint().equals(fingerprint)) {
+                return null;
+            }
+            PrepareReport report = PrepareReport.read(out);
+            return report.inputsFingerprint().equals(fingerprint) ? report.asCached() : null;
+        } catch (TwllmException | ConfigException | IOException damaged) {
+            return null; // a damaged earlier output is simply rebuilt
+        }
+    }
+
+    private List<SourceStats> write(Path dir, String fingerprint) throws IOException {
+        ContentDeduplicator dedup = new ContentDeduplicator();
+        ScriptClassifier script = settings.scriptMode() == ScriptMode.OFF ? null : ScriptClassifier.openCc();
+        List<SourceStats> all = new ArrayList<>();
+        ExecutorService pool = settings.threads() > 1 ? Executors.newFixedThreadPool(settings.threads(), r -> {
+            Thread t = new Thread(r, "twllm-tokenize");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+        try (ShardWriter writer = ShardWriter.create(dir, settings.kind(), tokenizer.fingerprint(), tokenizer.vocabSize(),
+                settings.maxShardBytes(), fingerprint)) {
+            for (SourceSpec source : settings.sources()) {
+                SourceStats stats = new SourceStats(source.name(), source.path().toString(), source.format().id(), source.weight());
+                writer.beginSource(source.name());
+                new SourcePass(source, stats, writer, dedup, script, pool).run();
+                all.add(stats);
+            }
+            ShardManifest manifest = writer.finish();
+            for (SourceStats s : all) {
+                for (ShardManifest.Entry e : manifest.shards()) {
+                    if (e.source().equals(s.name())) {
+                        s.documentsWritten += e.documents();
+                        s.tokensWritten += e.tokens();
+                    }
+                }
+            }
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+        }
+        return all;
+    }
+
+    /** One source: read, filter, tokenize in order-preserving batches, write with the mixture weight. */
+    private final class SourcePass {
+        private final SourceSpec source;
+        private final SourceStats stats;
+        private final ShardWriter writer;
+        private final ContentDeduplicator dedup;
+        private final ScriptClassifier script;
+        private final ExecutorService pool;
+        private final MixtureWeight weight;
+        private final DocumentExtractor extractor;
+        private final Deque<Future<List<EncodedDocument>>> inFlight = new ArrayDeque<>();
+        private final Deque<boolean[]> inFlightWrites = new ArrayDeque<>();
+        private List<CorpusDocument> batch = new ArrayList<>();
+        private boolean[] batchWrites = new boolean[BATCH];
+
+        SourcePass(SourceSpec source, SourceStats stats, ShardWriter writer, ContentDeduplicator dedup,
+                ScriptClassifier script, ExecutorService pool) {
+            this.source = source;
+            this.stats = stats;
+            this.writer = writer;
+            this.dedup = dedup;
+            this.script = script;
+            this.pool = pool;
+            this.weight = new MixtureWeight(source.name(), source.weight());
+            this.extractor = settings.extractorFor(source);
+        }
+
+        void run() {
+            try (SourceReader reader = new SourceReader(source)) {
+                while (true) {
+                    SourceRecord record;
+                    try {
+                        record = reader.next();
+                    } catch (InvalidRecordException e) {
+                        stats.recordsRead++;
+                        invalid(e);
+                        continue;
+                    }
+                    if (record == null) {
+                        break;
+                    }
+                    stats.recordsRead++;
+                    DocumentExtractor.Extracted extracted;
+                    try {
+                        extracted = extractor.extract(record);
+                    } catch (InvalidRecordException e) {
+                        invalid(e);
+                        continue;
+                    }
+                    if (extracted.document() == null) {
+                        stats.drop(extracted.dropReason());
+                        continue;
+                    }
+                    CorpusDocument doc = extracted.document();
+                    String reason = filter(doc.text());
+                    if (reason != null) {
+                        stats.drop(reason);
+                        continue;
+                    }
+                    long index = stats.documentsKept++;
+                    add(doc, weight.wholePasses() > 0 || weight.inFractionalPass(index));
+                }
+            }
+            submit();
+            while (!inFlight.isEmpty()) {
+                drainOne();
+            }
+            long kept = stats.documentsKept;
+            for (int pass = 1; pass < weight.wholePasses(); pass++) {
+                writer.repeatSource(kept, i -> true);
+            }
+            if (weight.wholePasses() > 0 && source.weight() > weight.wholePasses()) {
+                writer.repeatSource(kept, weight::inFractionalPass);
+            }
+        }
+
+        private void invalid(InvalidRecordException e) {
+            if (!settings.skipInvalid()) {
+                throw new ConfigException(e.getMessage()
+                        + ": fix or remove the record, or pass --skip-invalid to count and skip such records");
+            }
+            stats.drop(SourceStats.INVALID);
+        }
+
+        /** The reason to drop a document with this text, or null to keep it. Dedup runs last: it remembers kept texts. */
+        private String filter(String text) {
+            if (text.isBlank()) {
+                return SourceStats.EMPTY;
+            }
+            if (settings.minChars() > 0 || settings.maxChars() > 0) {
+                int chars = text.codePointCount(0, text.length());
+                if (chars < settings.minChars()) {
+                    return SourceStats.TOO_SHORT;
+                }
+                if (settings.maxChars() > 0 && chars > settings.maxChars()) {
+                    return SourceStats.TOO_LONG;
+                }
+            }
+            if (script != null && script.count(text).mostlySimplified()) {
+                stats.mostlySimplified++;
+                if (settings.scriptMode() == ScriptMode.KEEP_TRADITIONAL) {
+                    return SourceStats.SIMPLIFIED;
+                }
+            }
+            if (settings.dedup() && !dedup.firstTime(text)) {
+                return SourceStats.DUPLICATE;
+            }
+            return null;
+        }
+
+        private void add(CorpusDocument doc, boolean write) {
+            batchWrites[batch.size()] = write;
+            batch.add(doc);
+            if (batch.size() == BATCH) {
+                submit();
+            }
+        }
+
+        private void submit() {
+            if (batch.isEmpty()) {
+                return;
+            }
+            List<CorpusDocument> docs = batch;
+            inFlightWrites.add(batchWrites);
+            batch = new ArrayList<>();
+            batchWrites = new boolean[BATCH];
+            if (pool == null) {
+                inFlight.add(java.util.concurrent.CompletableFuture.completedFuture(encode(docs)));
+            } else {
+                inFlight.add(pool.submit(() -> encode(docs)));
+            }
+            // Bounded look-ahead keeps memory flat: at most two batches per thread wait to be written.
+            while (inFlight.size() > 2 * settings.threads()) {
+                drainOne();
+            }
+        }
+
+        private List<EncodedDocument> encode(List<CorpusDocument> docs) {
+            List<EncodedDocument> out = new ArrayList<>(docs.size());
+            for (CorpusDocument d : docs) {
+                out.add(d.encode(tokenizer));
+            }
+            return out;
+        }
+
+        private void drainOne() {
+            List<EncodedDocument> encoded;
+            try {
+                encoded = inFlight.removeFirst().get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TwllmException("data prepare was interrupted", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new TwllmException("tokenizing " + source.path() + " failed: " + e.getCause(), e.getCause());
+            }
+            boolean[] writes = inFlightWrites.removeFirst();
+            for (int i = 0; i < encoded.size(); i++) {
+                EncodedDocument d = encoded.get(i);
+                stats.tokensKept += d.tokens().length;
+                if (writes[i]) {
+                    writer.append(d.tokens(), d.lossMask());
+                }
+            }
+        }
+    }
+
+    /** SHA-256 (hex) of a canonical JSON description of every input that shapes the output. */
+    public String inputsFingerprint() {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("preparerVersion", PREPARER_VERSION);
+        root.put("kind", settings.kind().id());
+        root.put("tokenizer", tokenizer.fingerprint());
+        root.put("scriptFilter", settings.scriptMode().id());
+        root.put("dedup", settings.dedup());
+        root.put("minChars", settings.minChars());
+        root.put("maxChars", settings.maxChars());
+        root.put("skipInvalid", settings.skipInvalid());
+        root.put("maxShardBytes", settings.maxShardBytes());
+        root.put("chatTemplate", templateIdentity(settings.chatTemplate()));
+        root.put("feedbackRatingField", String.valueOf(settings.feedbackRatingField()));
+        root.put("feedbackScoreThreshold", String.valueOf(settings.feedbackScoreThreshold()));
+        ObjectNode extra = root.putObject("extra");
+        settings.extraInputs().forEach(extra::put);
+        ArrayNode sources = root.putArray("sources");
+        for (SourceSpec s : settings.sources()) {
+            ObjectNode n = sources.addObject();
+            n.put("name", s.name());
+            n.put("format", s.format().id());
+            n.put("textField", s.textField());
+            n.put("weight", s.weight());
+            ArrayNode files = n.putArray("files");
+            for (Path f : SourceReader.filesOf(s.path())) {
+                try {
+                    BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+                    files.addObject().put("path", f.toAbsolutePath().normalize().toString()).put("size", a.size())
+                            .put("mtime", a.lastModifiedTime().toMillis());
+                } catch (IOException e) {
+                    throw new ConfigException("cannot read source file " + f + ": " + e.getMessage());
+                }
+            }
+        }
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(sha.digest(JSON.writeValueAsString(root).getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException | IOException e) {
+            throw new IllegalStateException("cannot fingerprint the prepare inputs", e);
+        }
+    }
+
+    /** A template's identity: its name and its rendering of a probe dialogue (captures formats and system prompt). */
+    private static String templateIdentity(ChatTemplate template) {
+        if (template == null) {
+            return "";
+        }
+        List<Message> turns = List.of(new Message(Role.USER, "U"), new Message(Role.ASSISTANT, "A"));
+        List<Message> withSystem = new ArrayList<>(turns);
+        withSystem.add(0, new Message(Role.SYSTEM, "S"));
+        String probe;
+        try {
+            probe = template.renderText(new Dialogue(withSystem));
+        } catch (ConfigException noSystemFormat) {
+            probe = "";
+        }
+        return template.name() + "\n" + probe + "\n" + template.renderText(new Dialogue(turns));
+    }
+
+    /**
+     * Puts the finished {@code temp} folder at {@code out}. Two renames (a directory cannot be renamed
+     * over a non-empty one): the old output moves aside first and is deleted after. A crash in between
+     * leaves no output, and the next run rebuilds it.
+     */
+    private static void swapIn(Path temp, Path out) throws IOException {
+        Path old = null;
+        if (Files.exists(out)) {
+            old = out.resolveSibling("." + out.getFileName() + ".prepare-old-" + System.nanoTime());
+            Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(temp, out, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.fsyncDirectory(out.getParent());
+        if (old != null) {
+            deleteRecursively(old);
+        }
+    }
+
+    /** Deletes temporary folders of earlier runs on {@code out} that crashed ({@code .NAME.prepare-*}). */
+    private static void deleteStaleSiblings(Path out) throws IOException {
+        try (DirectoryStream<Path> stale = Files.newDirectoryStream(out.getParent(), "." + out.getFileName() + ".prepare-*")) {
+            for (Path p : stale) {
+                deleteRecursively(p);
+            }
+        }
+    }
+
+    private static boolean isEmptyDirectory(Path dir) {
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void deleteRecursively(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new TwllmException("cannot delete " + root + ": " + e.getMessage() + "; delete it by hand", e);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package org.twllm.data.corpus;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.twllm.data.chat.ChatTemplate;
+import org.twllm.data.chat.Dialogue;
+import org.twllm.data.chat.DialogueParser;
+import org.twllm.data.feedback.FeedbackRule;
+import org.twllm.data.feedback.Rating;
+import org.twllm.errors.ConfigException;
+
+/** The {@link DocumentExtractor} of each {@link SourceFormat}. */
+public final class Extractors {
+    /** Drop reason of feedback records rated negative or neutral. */
+    public static final String NOT_POSITIVE = "not positive";
+
+    private Extractors() {
+    }
+
+    /**
+     * The extractor for {@code source}.
+     *
+     * @param template chat template rendering dialogues (chat, sharegpt and feedback formats)
+     * @param rule     rating rule of feedback records (feedback format)
+     */
+    public static DocumentExtractor forSource(SourceSpec source, ChatTemplate template, FeedbackRule rule) {
+        return switch (source.format()) {
+            case TEXT -> record -> DocumentExtractor.Extracted.of(new TextDocument(record.text()));
+            case JSONL -> textField(source.textField());
+            case CHAT, SHAREGPT -> {
+                requireTemplate(source, template);
+                yield record -> DocumentExtractor.Extracted.of(DialogueDocument.of(dialogue(record), template));
+            }
+            case FEEDBACK -> {
+                requireTemplate(source, template);
+                if (rule == null) {
+                    throw new ConfigException("source " + source.path() + " is feedback but no feedback rating rule was given");
+                }
+                yield record -> {
+                    Rating rating;
+                    try {
+                        rating = rule.rate(record.json(), record.where());
+                    } catch (ConfigException e) {
+                        throw new InvalidRecordException(e.getMessage());
+                    }
+                    return rating == Rating.POSITIVE
+                            ? DocumentExtractor.Extracted.of(DialogueDocument.of(dialogue(record), template))
+                            : DocumentExtractor.Extracted.dropped(NOT_POSITIVE);
+                };
+            }
+        };
+    }
+
+    /** JSON Lines documents whose text is the string in {@code field}. */
+    public static DocumentExtractor textField(String field) {
+        return record -> {
+            JsonNode v = record.json().get(field);
+            if (v == null || !v.isTextual()) {
+                throw new InvalidRecordException(record.where() + " has no string field \"" + field
+                        + "\" (set the text field with --text-field)");
+            }
+            return DocumentExtractor.Extracted.of(new TextDocument(v.asText()));
+        };
+    }
+
+    private static Dialogue dialogue(SourceRecord record) {
+        try {
+            return DialogueParser.parse(record.json(), record.where());
+        } catch (ConfigException e) {
+            throw new InvalidRecordException(e.getMessage());
+        }
+    }
+
+    private static void requireTemplate(SourceSpec source, ChatTemplate template) {
+        if (template == null) {
+            throw new ConfigException("source " + source.path() + " holds dialogues (format " + source.format().id()
+                    + ") but no chat template was given: set the chat template (taiwan-llm, llama-2-chat or custom)");
+        }
+    }
+}
