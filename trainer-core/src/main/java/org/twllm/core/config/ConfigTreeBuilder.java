@@ -109,7 +109,7 @@ final class ConfigTreeBuilder {
         for (int i = 0; i < keys.length - 1; i++) {
             String key = keys[i];
             JsonNode next = childOf(node, key, path, origin);
-            if (next == null && node instanceof ObjectNode map) {
+            if ((next == null || next.isNull()) && node instanceof ObjectNode map) {
                 next = map.putObject(key);
             }
             if (next == null) {

@@ -22,12 +22,19 @@ final class Section {
     private final LocatedTree tree;
     private final Problems problems;
     private final Set<String> known = new LinkedHashSet<>();
+    /** False for a stand-in after the map itself had the wrong type: its keys are not missing, it is. */
+    private final boolean reportsMissing;
 
     Section(String path, ObjectNode node, LocatedTree tree, Problems problems) {
+        this(path, node, tree, problems, true);
+    }
+
+    private Section(String path, ObjectNode node, LocatedTree tree, Problems problems, boolean reportsMissing) {
         this.path = path;
         this.node = node;
         this.tree = tree;
         this.problems = problems;
+        this.reportsMissing = reportsMissing;
     }
 
     /** A short description of a value for messages: {@code "abc"}, {@code 12}, {@code a map}. */
@@ -90,7 +97,9 @@ final class Section {
     /** Reports a missing required key at the map that should hold it. */
     void reportMissing(String key) {
         known.add(key);
-        problems.add(tree.originOf(path), keyPath(key), "required key is missing");
+        if (reportsMissing) {
+            problems.add(tree.originOf(path), keyPath(key), "required key is missing");
+        }
     }
 
     /** The value of an optional key, or null when absent or null. */
@@ -105,7 +114,7 @@ final class Section {
         }
         if (!v.isObject()) {
             problem(key, "expected a map of keys, got " + describe(v));
-            return new Section(keyPath(key), tree.root.objectNode(), tree, problems);
+            return new Section(keyPath(key), tree.root.objectNode(), tree, problems, false);
         }
         return new Section(keyPath(key), (ObjectNode) v, tree, problems);
     }

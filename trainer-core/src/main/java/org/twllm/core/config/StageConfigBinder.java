@@ -121,8 +121,9 @@ final class StageConfigBinder {
         Integer heads = s.requiredInt("num_attention_heads", 1);
         Integer kvHeads = s.has("num_key_value_heads") ? s.optionalInt("num_key_value_heads", 1) : heads;
         Integer vocab = s.has("vocab_size") ? s.optionalInt("vocab_size", 1) : tokenizerPieces;
-        if (!s.has("vocab_size") && tokenizerPieces == null) {
-            s.problem("vocab_size", "not set, and the tokenizer file cannot be read to supply it");
+        if (!s.has("vocab_size") && tokenizerPieces == null && checks == FileChecks.NONE) {
+            // Otherwise the tokenizer's own problem was reported already.
+            s.problem("vocab_size", "required here: the tokenizer file is not available to supply it");
         }
         Integer maxPositions = s.requiredInt("max_position_embeddings", 1);
         Double eps = s.positive("rms_norm_eps", 1e-5);
