@@ -59,8 +59,14 @@ final class PieceIndex {
         }
         this.unkId = unk;
         for (int b = 0; b < 256; b++) {
-            idOfByte[b] = pieceToId(String.format("<0x%02X>", b));
+            idOfByte[b] = pieceToId(bytePiece(b));
         }
+    }
+
+    /** The piece name of byte {@code b}, e.g. {@code <0xE5>} (upper-case hex, as SentencePiece's ByteToPiece). */
+    static String bytePiece(int b) {
+        String hex = "0123456789ABCDEF";
+        return "<0x" + hex.charAt(b >> 4) + hex.charAt(b & 0xF) + ">";
     }
 
     private static int parseBytePiece(String piece) {

@@ -80,9 +80,8 @@ public final class SentencePieceTokenizer implements Tokenizer {
         SentencePieceModel model;
         try {
             model = SentencePieceModel.parse(bytes);
-            new PieceIndex(model);
         } catch (ProtoReader.MalformedProtoException e) {
-            throw new ConfigException(modelFile + " is not a SentencePiece model: " + e.getMessage() + ".");
+            throw notAModel(modelFile, e);
         }
         SentencePieceModel.ModelType type = model.trainerSpec().modelType();
         if (type != SentencePieceModel.ModelType.BPE && type != SentencePieceModel.ModelType.UNIGRAM) {
@@ -98,7 +97,15 @@ public final class SentencePieceTokenizer implements Tokenizer {
         if (denormalizer != null && denormalizer.precompiledCharsmap().length > 0) {
             throw new ConfigException(modelFile + " has a denormalizer character map, which is not supported.");
         }
-        return new SentencePieceTokenizer(model, sha256Hex(bytes));
+        try {
+            return new SentencePieceTokenizer(model, sha256Hex(bytes));
+        } catch (ProtoReader.MalformedProtoException e) {
+            throw notAModel(modelFile, e);
+        }
+    }
+
+    private static ConfigException notAModel(Path modelFile, ProtoReader.MalformedProtoException e) {
+        return new ConfigException(modelFile + " is not a SentencePiece model: " + e.getMessage() + ".");
     }
 
     private static String sha256Hex(byte[] bytes) {

@@ -1,0 +1,21 @@
+package org.twllm.cli.data;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code twllm data}: the data tools, one subcommand each. */
+@Command(name = "data", mixinStandardHelpOptions = true,
+        description = "Data tools: tokenize text, prepare tokenized shards, inspect them.",
+        subcommands = {
+            DataEncodeCommand.class,
+        })
+public final class DataCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}
