@@ -6,19 +6,24 @@ import org.twllm.errors.ConfigException;
 import java.util.Locale;
 
 /**
- * Reads the rating of one feedback record from a configurable field. Without a score threshold the
- * rating may be a thumb ({@code "up"}/{@code "down"}, also {@code "thumbs_up"}/{@code "thumbs_down"}),
- * a boolean, or one of the integers 1 / 0 / -1 (0 is neutral, so not kept). With a threshold the rating
- * must be a number and is positive when it is at least the threshold. Anything else is an error naming
+ * Reads the rating of one feedback record from a configurable field. A thumb ({@code "up"}/{@code "down"},
+ * also {@code "thumbs_up"}/{@code "thumbs_down"}) or a boolean is read as such. A number is compared with
+ * the score threshold when one is set (positive when at least the threshold, negative otherwise);
+ * without a threshold it must be 1, 0 or -1 (0 is neutral, so not kept). Anything else is an error naming
  * the record, so a log in an unexpected form is never silently dropped.
  */
 public final class FeedbackRule {
     public static final String DEFAULT_RATING_FIELD = "rating";
+    private static final String FORMS = "expected \"up\"/\"down\", true/false, 1/0/-1, or a number with a score threshold set.";
 
     private final String ratingField;
     private final Double scoreThreshold;
 
-    /** {@code ratingField}: null for {@value #DEFAULT_RATING_FIELD}; {@code scoreThreshold}: null unless ratings are scores. */
+    /**
+     * {@code ratingField}: null for {@value #DEFAULT_RATING_FIELD}. {@code scoreThreshold}: numbers at least
+     * this are positive; null to accept only 1/0/-1 as numbers. A threshold of 1 keeps 1/0/-1 logs' meaning
+     * except that 0 counts as negative rather than neutral.
+     */
     public FeedbackRule(String ratingField, Double scoreThreshold) {
         if (scoreThreshold != null && !Double.isFinite(scoreThreshold)) {
             throw new ConfigException("The feedback score threshold " + scoreThreshold + " is not a finite number.");
@@ -38,32 +43,34 @@ public final class FeedbackRule {
             throw new ConfigException("Feedback record " + where + " has no \"" + ratingField + "\" field; set the "
                     + "feedback rating field to the name that holds the rating.");
         }
-        return scoreThreshold != null ? rateScore(value, where) : rateThumbOrSign(value, where);
-    }
-
-    private Rating rateScore(JsonNode value, String where) {
-        if (!value.isNumber()) {
-            throw new ConfigException("Feedback record " + where + " has " + ratingField + " " + value
-                    + ", not a number, but a score threshold is set; remove the threshold for thumbs or 1/0/-1 ratings.");
-        }
-        return value.asDouble() >= scoreThreshold ? Rating.POSITIVE : Rating.NEGATIVE;
-    }
-
-    private Rating rateThumbOrSign(JsonNode value, String where) {
         if (value.isBoolean()) {
             return value.asBoolean() ? Rating.POSITIVE : Rating.NEGATIVE;
         }
         if (value.isTextual()) {
-            switch (value.asText().strip().toLowerCase(Locale.ROOT)) {
-                case "up", "thumbs_up", "thumbs-up", "thumbsup":
-                    return Rating.POSITIVE;
-                case "down", "thumbs_down", "thumbs-down", "thumbsdown":
-                    return Rating.NEGATIVE;
-                default:
-                    throw new ConfigException("Feedback record " + where + " has " + ratingField + " \"" + value.asText()
-                            + "\"; expected \"up\" or \"down\", true/false, 1/0/-1, or a number with a score threshold set.");
-            }
+            return rateThumb(value.asText(), where);
         }
+        if (value.isNumber()) {
+            return scoreThreshold != null ? rateScore(value.asDouble()) : rateSign(value, where);
+        }
+        throw new ConfigException("Feedback record " + where + " has " + ratingField + " " + value + "; " + FORMS);
+    }
+
+    private Rating rateScore(double score) {
+        return score >= scoreThreshold ? Rating.POSITIVE : Rating.NEGATIVE;
+    }
+
+    private Rating rateThumb(String thumb, String where) {
+        switch (thumb.strip().toLowerCase(Locale.ROOT)) {
+            case "up", "thumbs_up", "thumbs-up", "thumbsup":
+                return Rating.POSITIVE;
+            case "down", "thumbs_down", "thumbs-down", "thumbsdown":
+                return Rating.NEGATIVE;
+            default:
+                throw new ConfigException("Feedback record " + where + " has " + ratingField + " \"" + thumb + "\"; " + FORMS);
+        }
+    }
+
+    private Rating rateSign(JsonNode value, String where) {
         if (value.isIntegralNumber() && value.canConvertToLong()) {
             long sign = value.asLong();
             if (sign == 1) {
@@ -77,6 +84,6 @@ public final class FeedbackRule {
             }
         }
         throw new ConfigException("Feedback record " + where + " has " + ratingField + " " + value
-                + "; expected 1/0/-1, \"up\"/\"down\" or true/false; set a score threshold if ratings are scores.");
+                + ", not 1/0/-1; set a score threshold if ratings are scores.");
     }
 }

@@ -26,6 +26,11 @@ class FeedbackFilterTest {
         List<Dialogue> kept = filter.readJsonl(TestTokenizers.fixture("feedback/zh-tw-feedback.jsonl"));
         assertEquals(new FeedbackCounts(44, 25, 12, 4, 3), filter.counts());
         assertEquals(25, kept.size());
+
+        // The tiny feedback-sft config's rule: numbers at least 1 are positive, so 0 counts as negative.
+        FeedbackFilter thresholded = new FeedbackFilter(new FeedbackRule("rating", 1.0));
+        assertEquals(kept, thresholded.readJsonl(TestTokenizers.fixture("feedback/zh-tw-feedback.jsonl")));
+        assertEquals(new FeedbackCounts(44, 25, 16, 0, 3), thresholded.counts());
         assertEquals(25, new HashSet<>(kept).size(), "no duplicates kept");
         // A thumbs-down answer in Simplified characters is among the dropped ones.
         assertTrue(kept.stream().noneMatch(d -> d.messages().get(1).content().contains("阳明山")));
@@ -57,7 +62,10 @@ class FeedbackFilterTest {
         assertEquals(Rating.POSITIVE, rule.rate(record("\"score\":4"), "r"));
         assertEquals(Rating.POSITIVE, rule.rate(record("\"score\":4.5"), "r"));
         assertEquals(Rating.NEGATIVE, rule.rate(record("\"score\":3.99"), "r"));
-        assertProblem(rule, "\"score\":\"up\"", "not a number");
+        assertEquals(Rating.POSITIVE, rule.rate(record("\"score\":\"up\""), "r"), "thumbs still read as thumbs");
+        assertEquals(Rating.NEGATIVE, rule.rate(record("\"score\":false"), "r"));
+        assertProblem(rule, "\"score\":\"great\"", "\"great\"");
+        assertProblem(rule, "\"score\":[4]", "expected");
         assertProblem(rule, "\"rating\":5", "no \"score\" field");
         assertThrows(ConfigException.class, () -> new FeedbackRule("score", Double.NaN));
     }
