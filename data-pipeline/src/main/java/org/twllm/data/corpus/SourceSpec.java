@@ -40,7 +40,12 @@ public record SourceSpec(Path path, String name, SourceFormat format, String tex
                 n = n.substring(0, n.length() - ext.length());
             }
         }
-        n = n.replaceAll("[^A-Za-z0-9._-]", "_");
+        return safeName(n);
+    }
+
+    /** {@code name} made a valid shard name: other characters become '_', at most 64 characters. */
+    public static String safeName(String name) {
+        String n = name.replaceAll("[^A-Za-z0-9._-]", "_");
         if (n.isEmpty() || !Character.isLetterOrDigit(n.charAt(0))) {
             n = "src" + n;
         }
