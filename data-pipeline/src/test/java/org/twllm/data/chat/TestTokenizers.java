@@ -10,9 +10,14 @@ public final class TestTokenizers {
     private TestTokenizers() {
     }
 
-    /** The project's SentencePiece BPE fixture model (Llama-2 style, Traditional Chinese and English). */
-    public static Tokenizer zhTw() {
-        return SentencePieceTokenizer.load(fixture("tokenizer/zh-tw-bpe-8k.model"));
+    private static Tokenizer zhTw;
+
+    /** The project's SentencePiece BPE fixture model (Llama-2 style, Traditional Chinese and English), loaded once. */
+    public static synchronized Tokenizer zhTw() {
+        if (zhTw == null) {
+            zhTw = SentencePieceTokenizer.load(fixture("tokenizer/zh-tw-bpe-8k.model"));
+        }
+        return zhTw;
     }
 
     /** A character-level tokenizer (see {@link CharTokenizer}), independent of the SentencePiece code. */
