@@ -11,6 +11,9 @@ Writes:
   zh-tw-bpe-misc-3k.model/.vocab       a small BPE model exercising other paths: user-defined symbols,
                                        no byte fallback (unknown pieces), removal of extra whitespace
   zh-tw-bpe-misc-3k.encodings.jsonl    the same texts encoded by it
+  zh-tw-unigram-nfkc-3k.model/.vocab   a small Unigram model with SentencePiece's default nmt_nfkc normalizer
+                                       (a precompiled character map), no byte fallback
+  zh-tw-unigram-nfkc-3k.encodings.jsonl  the same texts encoded by it
   <model>.decodings.jsonl              {"ids", "text"}: SentencePiece's decoding of 200 random id sequences
 Encodings lines also carry "decoded", SentencePiece's decoding of the ids.
 Each encodings line is {"text": ..., "ids": [...]} with ids from SentencePiece's encode (no BOS/EOS).
@@ -64,6 +67,8 @@ TRICKY = [
     " ".join(["word"] * 50),
     "簡體字：学习、说话、国家、爱情。",
     "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 math 𝐀𝐁𝐂 and musical 𝄞",
+    "NFKC: ﬁ ﬂ ① ㈱ ㍻ ｶﾀｶﾅ ¼ x² Ⅻ ™ …",
+    "spaces:\u00a0nbsp\u2003em\u200bzwsp\u3000ideo\ttab  \n end",
 ]
 
 
@@ -126,10 +131,12 @@ def main():
     train("zh-tw-bpe-misc-3k", input=train_file, model_type="bpe", vocab_size=3000,
           normalization_rule_name="identity", remove_extra_whitespaces=True, byte_fallback=False,
           character_coverage=0.98, user_defined_symbols=["<|user|>", "<|assistant|>", "台北"])
+    train("zh-tw-unigram-nfkc-3k", input=train_file, model_type="unigram", vocab_size=3000,
+          normalization_rule_name="nmt_nfkc", character_coverage=0.98)
     os.remove(train_file)
-    for prefix in ("zh-tw-unigram-3k", "zh-tw-bpe-misc-3k"):
+    for prefix in ("zh-tw-unigram-3k", "zh-tw-bpe-misc-3k", "zh-tw-unigram-nfkc-3k"):
         write_encodings(os.path.join(HERE, prefix + ".model"), texts, os.path.join(HERE, prefix + ".encodings.jsonl"))
-    for prefix in ("zh-tw-bpe-8k", "zh-tw-unigram-3k", "zh-tw-bpe-misc-3k"):
+    for prefix in ("zh-tw-bpe-8k", "zh-tw-unigram-3k", "zh-tw-bpe-misc-3k", "zh-tw-unigram-nfkc-3k"):
         write_decodings(os.path.join(HERE, prefix + ".model"), os.path.join(HERE, prefix + ".decodings.jsonl"))
 
 

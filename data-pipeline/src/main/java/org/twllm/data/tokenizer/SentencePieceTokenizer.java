@@ -13,8 +13,9 @@ import org.twllm.errors.ConfigException;
 
 /**
  * A SentencePiece tokenizer read from a {@code .model} file, encoding and decoding exactly as SentencePiece's
- * {@code SentencePieceProcessor} does (ids only, no sampling): normalization (identity normalizer), dummy
- * prefix, whitespace escaping, BPE or Unigram segmentation, byte fallback to {@code <0xNN>} pieces,
+ * {@code SentencePieceProcessor} does (ids only, no sampling): normalization (identity, or the precompiled
+ * rules of nmt_nfkc and the like), dummy prefix, whitespace escaping, BPE or Unigram segmentation, byte fallback
+ * to {@code <0xNN>} pieces,
  * unknown pieces otherwise. Thread-safe; scratch buffers are per thread.
  */
 public final class SentencePieceTokenizer implements Tokenizer {
@@ -66,7 +67,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
      * Reads a SentencePiece {@code .model} file.
      *
      * @throws ConfigException if the file is missing, is not a SentencePiece model, or uses a feature this
-     *     implementation cannot reproduce exactly (a precompiled normalization map, WORD or CHAR models)
+     *     implementation cannot reproduce exactly (a denormalizer, WORD or CHAR models)
      */
     public static SentencePieceTokenizer load(Path modelFile) {
         byte[] bytes;
@@ -86,12 +87,6 @@ public final class SentencePieceTokenizer implements Tokenizer {
         SentencePieceModel.ModelType type = model.trainerSpec().modelType();
         if (type != SentencePieceModel.ModelType.BPE && type != SentencePieceModel.ModelType.UNIGRAM) {
             throw new ConfigException(modelFile + " is a SentencePiece " + type + " model; only BPE and UNIGRAM models are supported.");
-        }
-        SentencePieceModel.NormalizerSpec normalizer = model.normalizerSpec();
-        if (normalizer.precompiledCharsmap().length > 0) {
-            throw new ConfigException(modelFile + " uses the SentencePiece normalizer '" + normalizer.name()
-                    + "' (a precompiled character map), which is not supported: only models with the identity normalizer"
-                    + " (as Llama-2's) are encoded exactly.");
         }
         SentencePieceModel.NormalizerSpec denormalizer = model.denormalizerSpec();
         if (denormalizer != null && denormalizer.precompiledCharsmap().length > 0) {

@@ -72,7 +72,8 @@ class SentencePieceTokenizerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"zh-tw-bpe-8k:more-encodings", "zh-tw-unigram-3k:encodings", "zh-tw-bpe-misc-3k:encodings"})
+    @ValueSource(strings = {"zh-tw-bpe-8k:more-encodings", "zh-tw-unigram-3k:encodings", "zh-tw-bpe-misc-3k:encodings",
+        "zh-tw-unigram-nfkc-3k:encodings"})
     void moreEncodingsAndTheirDecodingsMatchSentencePiece(String modelAndFile) throws IOException {
         String[] parts = modelAndFile.split(":");
         SentencePieceTokenizer tok = load(parts[0]);
@@ -87,7 +88,7 @@ class SentencePieceTokenizerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"zh-tw-bpe-8k", "zh-tw-unigram-3k", "zh-tw-bpe-misc-3k"})
+    @ValueSource(strings = {"zh-tw-bpe-8k", "zh-tw-unigram-3k", "zh-tw-bpe-misc-3k", "zh-tw-unigram-nfkc-3k"})
     void decodingsOfRandomIdSequencesMatchSentencePiece(String model) throws IOException {
         SentencePieceTokenizer tok = load(model);
         for (JsonNode c : lines(model + ".decodings.jsonl")) {
@@ -213,8 +214,8 @@ class SentencePieceTokenizerTest {
     }
 
     @Test
-    void refusesAPrecompiledNormalizationMap(@TempDir Path tmp) throws IOException {
-        // Appends a normalizer_spec (field 3) named nmt_nfkc with a non-empty precompiled_charsmap (field 2).
+    void rejectsABrokenPrecompiledNormalizationMap(@TempDir Path tmp) throws IOException {
+        // Appends a normalizer_spec (field 3) named nmt_nfkc whose precompiled_charsmap (field 2) is 3 bytes long.
         byte[] model = Files.readAllBytes(DIR.resolve("zh-tw-bpe-8k.model"));
         byte[] spec = {0x0A, 8, 'n', 'm', 't', '_', 'n', 'f', 'k', 'c', 0x12, 3, 1, 2, 3};
         byte[] withMap = Arrays.copyOf(model, model.length + 2 + spec.length);
@@ -224,6 +225,14 @@ class SentencePieceTokenizerTest {
         Path file = tmp.resolve("nfkc.model");
         Files.write(file, withMap);
         ConfigException e = assertThrows(ConfigException.class, () -> SentencePieceTokenizer.load(file));
-        assertTrue(e.getMessage().contains("nmt_nfkc") && e.getMessage().contains("not supported"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(file + " is not a SentencePiece model: its precompiled_charsmap is broken"),
+                e.getMessage());
+    }
+
+    @Test
+    void nfkcModelNormalizesCompatibilityCharacters() {
+        SentencePieceTokenizer tok = load("zh-tw-unigram-nfkc-3k");
+        assertEquals("nmt_nfkc", tok.model().normalizerSpec().name());
+        assertArrayEquals(tok.encode("ABC 123"), tok.encode("ＡＢＣ\u3000１２３"));
     }
 }
