@@ -1,0 +1,152 @@
+package org.twllm.core.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.model.LlamaModel;
+import org.twllm.core.model.ParameterSpec;
+import org.twllm.core.model.ParameterStore;
+import org.twllm.errors.ConfigException;
+import org.twllm.errors.TwllmException;
+
+class HfModelDirectoryTest {
+    @TempDir
+    Path tmp;
+
+    static LlamaModel tiny(boolean tied) {
+        return LlamaModel.random(new LlamaConfig(16, 20, 2, 4, 2, 37, 32, 1e-6, 20000.0, tied), DataType.FLOAT, 5, 0.5);
+    }
+
+    @Test
+    void f32RoundTripIsExact() {
+        for (boolean tied : new boolean[] {false, true}) {
+            LlamaModel model = tiny(tied);
+            Path dir = tmp.resolve("f32-" + tied);
+            HfModelDirectory.save(model, dir, DType.F32);
+            LlamaModel back = HfModelDirectory.load(dir);
+            assertEquals(model.config(), back.config());
+            assertTrue(back.parameters().params().equalsWithEps(model.parameters().params(), 0.0));
+            assertEquals(tied, !back.parameters().has("lm_head.weight"));
+        }
+    }
+
+    @Test
+    void bf16AndF16RoundTripWithinTheirPrecision() {
+        LlamaModel model = tiny(false);
+        INDArray p = model.parameters().params();
+        // relative rounding error: 2^-9 for bf16 (8 mantissa bits), 2^-11 for f16 (weights here are far from f16's range limits)
+        double[][] cases = {{DType.BF16.ordinal(), 1.0 / 256}, {DType.F16.ordinal(), 1.0 / 1024}};
+        for (double[] c : cases) {
+            DType dtype = DType.values()[(int) c[0]];
+            Path dir = tmp.resolve(dtype.name());
+            HfModelDirectory.save(model, dir, dtype);
+            INDArray back = HfModelDirectory.load(dir).parameters().params();
+            INDArray relative = back.sub(p).divi(org.nd4j.linalg.ops.transforms.Transforms.abs(p).addi(1e-4));
+            double worst = relative.amaxNumber().doubleValue();
+            assertTrue(worst < c[1], dtype + " worst relative error " + worst);
+            assertTrue(worst > 0, dtype + " actually rounds");
+        }
+    }
+
+    @Test
+    void halfPrecisionConversionsRoundToNearestEven() {
+        assertEquals(1.0f, DType.f16ToFloat(DType.floatToF16(1.0f)));
+        assertEquals(65504f, DType.f16ToFloat(DType.floatToF16(65504f)));
+        assertEquals(Float.POSITIVE_INFINITY, DType.f16ToFloat(DType.floatToF16(70000f)));
+        assertEquals(0x1p-24f, DType.f16ToFloat(DType.floatToF16(0x1p-24f)), "smallest subnormal");
+        assertEquals((short) 0x3C00, DType.floatToF16(1.0f + 0x1p-11f), "a tie rounds to the even neighbour");
+        assertEquals((short) 0x3C02, DType.floatToF16(1.0f + 3 * 0x1p-11f));
+        assertEquals((short) 0x3F80, DType.floatToBf16(1.0f));
+        assertEquals((short) 0x3F80, DType.floatToBf16(Float.intBitsToFloat(0x3F808000)), "tie to even");
+        assertEquals((short) 0x3F82, DType.floatToBf16(Float.intBitsToFloat(0x3F818000)), "tie to even, upwards");
+        assertTrue(Float.isNaN(DType.bf16ToFloat(DType.floatToBf16(Float.NaN))));
+        assertEquals(-2.5f, DType.bf16ToFloat(DType.floatToBf16(-2.5f)));
+    }
+
+    @Test
+    void shardedDirectoryLoadsLikeTheSingleFile() throws IOException {
+        LlamaModel model = tiny(false);
+        ParameterStore store = model.parameters();
+        Path dir = tmp.resolve("sharded");
+        Files.createDirectories(dir);
+        model.config().writeHfConfigJson(dir.resolve("config.json"));
+        List<SafetensorsWriter.Tensor> first = new ArrayList<>();
+        List<SafetensorsWriter.Tensor> second = new ArrayList<>();
+        Map<String, String> weightMap = new LinkedHashMap<>();
+        for (ParameterSpec s : store.specs()) {
+            boolean early = s.offset() < store.numParameters() / 2;
+            (early ? first : second).add(new SafetensorsWriter.Tensor(s.name(), s.shape(),
+                    (start, dst, n) -> store.copyOut(s.offset() + start, dst, n)));
+            weightMap.put(s.name(), early ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors");
+        }
+        SafetensorsWriter.write(dir.resolve("model-00001-of-00002.safetensors"), first, DType.F32, Map.of());
+        SafetensorsWriter.write(dir.resolve("model-00002-of-00002.safetensors"), second, DType.BF16, Map.of());
+        new ObjectMapper().writeValue(dir.resolve(HfModelDirectory.INDEX).toFile(),
+                Map.of("metadata", Map.of("total_size", 0), "weight_map", weightMap));
+        LlamaModel back = HfModelDirectory.load(dir);
+        ParameterSpec lastOfFirst = first.isEmpty() ? null : store.spec(first.get(first.size() - 1).name());
+        assertTrue(back.parameters().param(lastOfFirst.name()).equalsWithEps(store.param(lastOfFirst.name()), 0.0));
+        assertTrue(back.parameters().param("lm_head.weight").equalsWithEps(store.param("lm_head.weight"), 0.02));
+    }
+
+    @Test
+    void missingUnexpectedAndMisshapedTensorsAreNamed() throws IOException {
+        LlamaModel model = tiny(false);
+        Path dir = tmp.resolve("bad");
+        HfModelDirectory.save(model, dir, DType.F32);
+        // A config that says tied: lm_head.weight becomes unexpected; a wider vocab makes the embedding misshaped.
+        LlamaConfig c = model.config();
+        new LlamaConfig(c.hiddenSize(), c.intermediateSize(), c.numLayers(), c.numHeads(), c.numKvHeads(), 40,
+                c.maxPositionEmbeddings(), c.rmsNormEps(), c.ropeTheta(), true).writeHfConfigJson(dir.resolve("config.json"));
+        ConfigException e = assertThrows(ConfigException.class, () -> HfModelDirectory.load(dir));
+        assertTrue(e.getMessage().contains("model.embed_tokens.weight has shape [37, 16]"), e.getMessage());
+        assertTrue(e.getMessage().contains("lm_head.weight"), e.getMessage());
+
+        // Three layers in the config, two in the file: layer 2's tensors are missing.
+        new LlamaConfig(c.hiddenSize(), c.intermediateSize(), 3, c.numHeads(), c.numKvHeads(), c.vocabSize(),
+                c.maxPositionEmbeddings(), c.rmsNormEps(), c.ropeTheta(), false).writeHfConfigJson(dir.resolve("config.json"));
+        e = assertThrows(ConfigException.class, () -> HfModelDirectory.load(dir));
+        assertTrue(e.getMessage().contains("lacks 9 tensor(s)") && e.getMessage().contains("model.layers.2.input_layernorm.weight"),
+                e.getMessage());
+
+        ConfigException vocab = assertThrows(ConfigException.class, () -> c.requireVocab(32000));
+        assertTrue(vocab.getMessage().contains("32000") && vocab.getMessage().contains("37"));
+        assertThrows(ConfigException.class, () -> HfModelDirectory.load(tmp.resolve("nowhere")));
+    }
+
+    @Test
+    void corruptFilesAreRefusedWithTheReason() throws IOException {
+        LlamaModel model = tiny(false);
+        Path dir = tmp.resolve("corrupt");
+        HfModelDirectory.save(model, dir, DType.F32);
+        Path file = dir.resolve(HfModelDirectory.SINGLE_FILE);
+        byte[] bytes = Files.readAllBytes(file);
+        Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 10));
+        TwllmException e = assertThrows(TwllmException.class, () -> HfModelDirectory.load(dir));
+        assertTrue(e.getMessage().contains("outside the data section"), e.getMessage());
+
+        byte[] huge = bytes.clone();
+        ByteBuffer.wrap(huge).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 1L << 40);
+        Files.write(file, huge);
+        e = assertThrows(TwllmException.class, () -> HfModelDirectory.load(dir));
+        assertTrue(e.getMessage().contains("header length"), e.getMessage());
+    }
+}
