@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
         versionProvider = VersionProvider.class,
         description = "Train Llama-2 models for Traditional Chinese (Taiwan): cPT, SFT and Feedback SFT.",
         subcommands = {
+            org.twllm.cli.config.ConfigCommand.class,
             org.twllm.cli.data.DataCommand.class,
         })
 public final class TwllmCommand implements Runnable {
