@@ -134,7 +134,6 @@ public final class SftPackedDataset implements SampleDataset {
         int[] targets = new int[seqLen];
         int[] positions = new int[seqLen];
         int[] exampleIds = new int[seqLen];
-        int[] tokens = new int[seqLen];
         boolean[] mask = new boolean[seqLen];
         int fill = 0;
         int first = rowFirstEntry[(int) index];
@@ -142,20 +141,20 @@ public final class SftPackedDataset implements SampleDataset {
         for (int entry = first; entry < last; entry++) {
             int length = entryLength[entry];
             long start = store.documentStart(entryDocument[entry]);
-            store.readTokens(start, tokens, 0, length);
+            store.readTokens(start, inputs, fill, length);
             if (store.hasLossMask()) {
-                store.readLossMask(start, mask, 0, length);
+                store.readLossMask(start, mask, fill, length);
             } else {
-                Arrays.fill(mask, 0, length, true);
+                Arrays.fill(mask, fill, fill + length, true);
             }
             int exampleId = entry - first;
-            for (int t = 0; t < length; t++) {
-                inputs[fill + t] = tokens[t];
-                targets[fill + t] = t + 1 < length && mask[t + 1] ? tokens[t + 1] : Sample.IGNORE;
-                positions[fill + t] = t;
-                exampleIds[fill + t] = exampleId;
+            int end = fill + length;
+            for (int t = fill; t < end; t++) {
+                targets[t] = t + 1 < end && mask[t + 1] ? inputs[t + 1] : Sample.IGNORE;
+                positions[t] = t - fill;
+                exampleIds[t] = exampleId;
             }
-            fill += length;
+            fill = end;
         }
         int paddingId = last - first;
         for (int t = fill; t < seqLen; t++) {
