@@ -9,6 +9,8 @@ import picocli.CommandLine.Spec;
         description = "Data tools: tokenize text, prepare tokenized shards, inspect them.",
         subcommands = {
             DataEncodeCommand.class,
+            DataPrepareCommand.class,
+            DataInspectCommand.class,
         })
 public final class DataCommand implements Runnable {
     @Spec

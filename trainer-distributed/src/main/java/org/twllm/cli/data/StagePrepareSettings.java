@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
@@ -41,7 +40,7 @@ public final class StagePrepareSettings {
     private StagePrepareSettings() {
     }
 
-    /** Settings for the config's training sources; {@code threads} tokenizing threads. */
+    /** Settings for the config's training sources. */
     public static PrepareSettings.Builder of(StageConfig config) {
         DataConfig data = config.data();
         ShardKind kind = config.stage() == Stage.CPT ? ShardKind.CPT : ShardKind.SFT;
@@ -65,9 +64,7 @@ public final class StagePrepareSettings {
         }
         if (kind == ShardKind.SFT) {
             b.chatTemplate(template(data));
-            // A threshold of 1 (the default) also accepts thumbs and booleans: it means "rated positive".
-            double threshold = data.feedback().positiveThreshold();
-            b.feedbackRule(data.feedback().ratingField(), threshold == 1.0 ? null : threshold);
+            b.feedbackRule(data.feedback().ratingField(), data.feedback().positiveThreshold());
         }
         return b;
     }
@@ -127,5 +124,4 @@ public final class StagePrepareSettings {
                     + "; set its format (chat or feedback) in the config");
         }
     }
-
 }

@@ -1,0 +1,144 @@
+package org.twllm.cli.data;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.twllm.core.config.StageConfig;
+import org.twllm.core.config.StageConfigLoader;
+import org.twllm.data.chat.ChatTemplates;
+import org.twllm.data.corpus.CorpusPreparer;
+import org.twllm.data.corpus.PrepareReport;
+import org.twllm.data.corpus.PrepareSettings;
+import org.twllm.data.corpus.ScriptMode;
+import org.twllm.data.corpus.SourceFormat;
+import org.twllm.data.corpus.SourceSpec;
+import org.twllm.data.shard.ShardKind;
+import org.twllm.data.tokenizer.SentencePieceTokenizer;
+import org.twllm.errors.ConfigException;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code twllm data prepare}: corpora to tokenized shards, from a stage config or from flags. Prints the
+ * per-source report; a second run with the same inputs reuses the output.
+ */
+@Command(name = "prepare", mixinStandardHelpOptions = true,
+        description = "Filter and tokenize corpora into shards (see docs/data.md, \"Corpus preparation\").")
+public final class DataPrepareCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "STAGE.yaml", description = "Take tokenizer, sources, filters and template from a stage config.")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config value (with --config), e.g. data.filters.min_chars=20.")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "SentencePiece .model file (without --config).")
+    Path tokenizerFile;
+
+    @Option(names = "--source", paramLabel = "PATH[:WEIGHT]", description = "A corpus file or folder, optionally with a mixture weight (repeatable).")
+    List<String> sources = new ArrayList<>();
+
+    @Option(names = "--format", defaultValue = "jsonl", description = "Format of the --source files: jsonl, text, chat, sharegpt or feedback (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = "--text-field", defaultValue = "text", description = "JSON field holding the text for jsonl (default: ${DEFAULT-VALUE}).")
+    String textField;
+
+    @Option(names = "--kind", description = "cpt or sft (default: sft for chat, sharegpt and feedback formats, else cpt).")
+    String kind;
+
+    @Option(names = "--chat-template", defaultValue = "taiwan-llm", description = "Template for dialogues: taiwan-llm, llama-2-chat (default: ${DEFAULT-VALUE}).")
+    String chatTemplate;
+
+    @Option(names = "--system-prompt", description = "System prompt for dialogues without one (default: the template's).")
+    String systemPrompt;
+
+    @Option(names = "--rating-field", defaultValue = "rating", description = "Feedback rating field (default: ${DEFAULT-VALUE}).")
+    String ratingField;
+
+    @Option(names = "--score-threshold", description = "Feedback ratings are scores; keep those at least this.")
+    Double scoreThreshold;
+
+    @Option(names = "--filter-script", defaultValue = "keep-traditional", description = "keep-traditional, count-only or off (default: ${DEFAULT-VALUE}).")
+    String filterScript;
+
+    @Option(names = "--no-dedup", description = "Keep exact duplicates.")
+    boolean noDedup;
+
+    @Option(names = "--min-chars", defaultValue = "0", description = "Drop documents with fewer characters (0: no minimum).")
+    int minChars;
+
+    @Option(names = "--max-chars", defaultValue = "0", description = "Drop documents with more characters (0: no maximum).")
+    int maxChars;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output shard folder (with --config: data.cache_dir by default).")
+    Path out;
+
+    @Option(names = "--skip-invalid", description = "Count and skip malformed records instead of stopping at the first.")
+    boolean skipInvalid;
+
+    @Option(names = "--threads", defaultValue = "2", description = "Tokenizing threads; the output is the same for any number (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--max-shard-mb", defaultValue = "512", description = "Size limit of one shard file in MiB (default: ${DEFAULT-VALUE}).")
+    long maxShardMb;
+
+    @Override
+    public Integer call() {
+        Path tokenizerPath;
+        PrepareSettings.Builder settings;
+        Path outDir;
+        if (config != null) {
+            if (tokenizerFile != null || !sources.isEmpty() || kind != null) {
+                throw new ConfigException("--config takes tokenizer, sources and filters from the config: drop --tokenizer,"
+                        + " --source and --kind, or change the config with --set");
+            }
+            StageConfig stage = StageConfigLoader.load(config, sets, Path.of("").toAbsolutePath());
+            tokenizerPath = stage.tokenizer().path();
+            settings = StagePrepareSettings.of(stage);
+            outDir = out != null ? out : stage.data().cacheDir();
+        } else {
+            if (!sets.isEmpty()) {
+                throw new ConfigException("--set changes a --config file: give --config STAGE.yaml or drop --set");
+            }
+            if (tokenizerFile == null || sources.isEmpty() || out == null) {
+                throw new ConfigException("data prepare needs --tokenizer FILE, at least one --source PATH[:WEIGHT] and --out DIR"
+                        + " (or --config STAGE.yaml)");
+            }
+            tokenizerPath = tokenizerFile;
+            settings = fromFlags();
+            outDir = out;
+        }
+        settings.skipInvalid(skipInvalid).threads(threads).maxShardBytes(maxShardMb << 20);
+        SentencePieceTokenizer tokenizer = SentencePieceTokenizer.load(tokenizerPath);
+        PrepareReport report = new CorpusPreparer(tokenizer, settings.build()).prepare(outDir);
+        spec.commandLine().getOut().print(report.toTable());
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    private PrepareSettings.Builder fromFlags() {
+        SourceFormat sourceFormat = SourceFormat.parse(format);
+        ShardKind shardKind = kind != null ? ShardKind.parse(kind) : sourceFormat.isDialogue() ? ShardKind.SFT : ShardKind.CPT;
+        PrepareSettings.Builder b = PrepareSettings.builder(shardKind)
+                .scriptMode(ScriptMode.parse(filterScript))
+                .dedup(!noDedup)
+                .minChars(minChars)
+                .maxChars(maxChars);
+        for (String s : sources) {
+            b.source(SourceSpec.parseFlag(s, sourceFormat, textField));
+        }
+        if (sourceFormat.isDialogue()) {
+            b.chatTemplate(ChatTemplates.byName(chatTemplate, systemPrompt, null));
+            b.feedbackRule(ratingField, scoreThreshold);
+        }
+        return b;
+    }
+}

@@ -1,0 +1,172 @@
+package org.twllm.cli.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twllm.cli.Main;
+import org.twllm.data.shard.ShardSet;
+import org.twllm.data.tokenizer.SentencePieceTokenizer;
+
+/** {@code twllm data prepare} and {@code twllm data inspect} through {@link Main#run}, with the real tokenizer. */
+class DataPrepareCommandTest {
+    private static final Path FIXTURES = Path.of(System.getProperty("twllm.fixtures", "../src-test-fixtures"));
+    private static final String MODEL = FIXTURES.resolve("tokenizer/zh-tw-bpe-8k.model").toString();
+    private static final String LUNYU = FIXTURES.resolve("corpus/lunyu.zh-Hans.jsonl").toString();
+
+    @TempDir
+    static Path tmp;
+    private static Path tang;
+    private static List<String> tangLines;
+
+    private record Result(int exitCode, String out, String err) {
+    }
+
+    @BeforeAll
+    static void slice() throws IOException {
+        tangLines = Files.readAllLines(FIXTURES.resolve("corpus/tang-poems.zh-Hant.jsonl")).subList(0, 300);
+        tang = tmp.resolve("tang.jsonl");
+        Files.write(tang, tangLines);
+    }
+
+    private static Result run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void prepareThenInspectShowsCountsChecksumsAndDecodedDocuments() throws IOException {
+        Path out = tmp.resolve("cpt");
+        Result prepared = run("data", "prepare", "--tokenizer", MODEL, "--source", tang.toString(), "--source", LUNYU,
+                "--out", out.toString());
+        assertEquals(0, prepared.exitCode(), prepared.err());
+        assertTrue(prepared.out().contains("drop: simplified") && prepared.out().contains("wrote 300 documents"), prepared.out());
+
+        ShardSet set = ShardSet.open(out, true);
+        SentencePieceTokenizer tokenizer = SentencePieceTokenizer.load(Path.of(MODEL));
+        set.requireTokenizer(tokenizer.fingerprint());
+        assertEquals("uint16", set.manifest().dtype());
+        String firstPoem = new ObjectMapper().readTree(tangLines.get(0)).get("text").asText();
+        int[] first = set.documentTokens(0);
+        assertEquals(firstPoem, tokenizer.decode(first));
+        assertEquals(tokenizer.bosId(), first[0]);
+        assertEquals(tokenizer.eosId(), first[first.length - 1]);
+
+        Result again = run("data", "prepare", "--tokenizer", MODEL, "--source", tang.toString(), "--source", LUNYU,
+                "--out", out.toString());
+        assertEquals(0, again.exitCode(), again.err());
+        assertTrue(again.out().contains("reused 300 documents"), again.out());
+
+        Result inspected = run("data", "inspect", out.toString(), "--samples", "2", "--tokenizer", MODEL);
+        assertEquals(0, inspected.exitCode(), inspected.err());
+        assertTrue(inspected.out().contains("documents:   300"), inspected.out());
+        assertTrue(inspected.out().contains("checksums:   ok"), inspected.out());
+        assertTrue(inspected.out().contains("<s>" + firstPoem + "</s>"), inspected.out());
+        assertTrue(inspected.out().contains("--- document 1 (tang"), inspected.out());
+
+        Result ids = run("data", "inspect", out.toString(), "--samples", "1");
+        assertEquals(0, ids.exitCode(), ids.err());
+        assertTrue(ids.out().contains("[" + tokenizer.bosId() + ", " + first[1] + ", "), ids.out());
+    }
+
+    @Test
+    void feedbackLogBecomesMaskedSftShards() {
+        Path out = tmp.resolve("fb");
+        Result r = run("data", "prepare", "--tokenizer", MODEL, "--format", "feedback",
+                "--source", FIXTURES.resolve("feedback/zh-tw-feedback.jsonl").toString(), "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("drop: not positive"), r.out());
+        ShardSet set = ShardSet.open(out, true);
+        assertTrue(set.hasLossMask());
+        assertEquals(25, set.numDocuments());
+        Result inspected = run("data", "inspect", out.toString(), "--samples", "1", "--tokenizer", MODEL);
+        assertEquals(0, inspected.exitCode(), inspected.err());
+        assertTrue(inspected.out().contains("trained)") && inspected.out().contains("⟦"), inspected.out());
+    }
+
+    @Test
+    void stageConfigGivesTokenizerSourcesAndFilters() throws IOException {
+        String yaml = Files.readString(FIXTURES.resolve("../configs/tiny/cpt.yaml"))
+                .replace("src-test-fixtures/corpus/tang-poems.zh-Hant.jsonl", tang.toString())
+                .replace("src-test-fixtures/", FIXTURES.toAbsolutePath() + "/")
+                .replace("output_dir: runs/tiny-cpt", "output_dir: " + tmp.resolve("run"));
+        Path config = tmp.resolve("cpt.yaml");
+        Files.writeString(config, yaml);
+        Result r = run("data", "prepare", "--config", config.toString(), "--set", "data.filters.min_chars=40");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("drop: too short"), r.out());
+        Path out = tmp.resolve("run/data");
+        assertTrue(Files.isRegularFile(out.resolve("manifest.json")), "shards go to data.cache_dir, <output_dir>/data by default");
+        long shortPoems = tangLines.stream().map(l -> {
+            try {
+                return new ObjectMapper().readTree(l).get("text").asText();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }).filter(t -> t.codePointCount(0, t.length()) < 40).count();
+        assertEquals(300 - shortPoems, ShardSet.open(out).numDocuments());
+
+        Result mixed = run("data", "prepare", "--config", config.toString(), "--source", LUNYU);
+        assertEquals(Main.EXIT_USAGE, mixed.exitCode());
+        assertTrue(mixed.err().contains("--config takes"), mixed.err());
+    }
+
+    @Test
+    void badInputGetsOneClearErrorAndTheRightExitCode() throws IOException {
+        Result missing = run("data", "prepare", "--tokenizer", MODEL, "--out", tmp.resolve("x").toString());
+        assertEquals(Main.EXIT_USAGE, missing.exitCode());
+        assertTrue(missing.err().contains("--source"), missing.err());
+
+        Path bad = tmp.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"text\": \"好\"}\n{\"text\": \"壞\"\n");
+        Result malformed = run("data", "prepare", "--tokenizer", MODEL, "--source", bad.toString(), "--out", tmp.resolve("bad").toString());
+        assertEquals(Main.EXIT_USAGE, malformed.exitCode());
+        assertTrue(malformed.err().contains(bad + ":2") && malformed.err().contains("--skip-invalid"), malformed.err());
+        Result skipped = run("data", "prepare", "--tokenizer", MODEL, "--source", bad.toString(), "--out",
+                tmp.resolve("bad").toString(), "--skip-invalid");
+        assertEquals(0, skipped.exitCode(), skipped.err());
+        assertTrue(skipped.out().contains("drop: invalid"), skipped.out());
+
+        Result nowhere = run("data", "inspect", tmp.resolve("nowhere").toString());
+        assertEquals(Main.EXIT_USAGE, nowhere.exitCode());
+
+        Path dir = tmp.resolve("corrupt");
+        assertEquals(0, run("data", "prepare", "--tokenizer", MODEL, "--source", tang.toString(), "--out", dir.toString()).exitCode());
+        String otherModel = FIXTURES.resolve("tokenizer/zh-tw-bpe-misc-3k.model").toString();
+        Result mismatch = run("data", "inspect", dir.toString(), "--tokenizer", otherModel);
+        assertEquals(Main.EXIT_USAGE, mismatch.exitCode());
+        assertTrue(mismatch.err().contains(SentencePieceTokenizer.load(Path.of(otherModel)).fingerprint()), mismatch.err());
+        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("tang-00000.bin").toFile(), "rw")) {
+            f.seek(200);
+            int b = f.read();
+            f.seek(200);
+            f.write(b ^ 1);
+        }
+        Result corrupt = run("data", "inspect", dir.toString());
+        assertEquals(Main.EXIT_RUNTIME, corrupt.exitCode());
+        assertTrue(corrupt.err().contains("tang-00000.bin") && corrupt.err().contains("checksum"), corrupt.err());
+    }
+}
