@@ -103,6 +103,19 @@ class SftPackedDatasetTest {
     }
 
     @Test
+    void documentsWithoutALossMaskTrainEveryTargetInsideEachDocument() {
+        // Packed pre-training with per-document attention: a store without a mask packs whole documents.
+        ArrayDocumentStore store = new ArrayDocumentStore(List.of(new int[] {1, 5, 6, 2}, new int[] {1, 7, 2}));
+        SftPackedDataset dataset = new SftPackedDataset(store, 8, PAD, true, OverlongPolicy.DROP);
+        assertEquals(1, dataset.size());
+        Sample row = dataset.get(0);
+        assertArrayEquals(new int[] {1, 5, 6, 2, 1, 7, 2, PAD}, row.inputs());
+        assertArrayEquals(new int[] {5, 6, 2, I, 7, 2, I, I}, row.targets());
+        assertArrayEquals(new int[] {0, 0, 0, 0, 1, 1, 1, 2}, row.exampleIds());
+        assertEquals(5, dataset.trainedTokens(0));
+    }
+
+    @Test
     void packedRowsOfRenderedDialoguesHoldEachExampleIntactAndNothingCrossesExamples() {
         Tokenizer tokenizer = TestTokenizers.zhTw();
         ChatTemplate template = ChatTemplates.byName("taiwan-llm", null, null);
