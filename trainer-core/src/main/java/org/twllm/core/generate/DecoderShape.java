@@ -8,6 +8,11 @@ package org.twllm.core.generate;
 public record DecoderShape(int vocab, int hidden, int intermediate, int layers, int heads, int kvHeads,
                            double rmsNormEps, double ropeTheta, int maxPositions) {
 
+    public static DecoderShape of(org.twllm.core.model.LlamaConfig c) {
+        return new DecoderShape(c.vocabSize(), c.hiddenSize(), c.intermediateSize(), c.numLayers(), c.numHeads(),
+                c.numKvHeads(), c.rmsNormEps(), c.ropeTheta(), c.maxPositionEmbeddings());
+    }
+
     public DecoderShape {
         if (hidden % heads != 0) {
             throw new IllegalArgumentException("hidden " + hidden + " is not a multiple of heads " + heads);

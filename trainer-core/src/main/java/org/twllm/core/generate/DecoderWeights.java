@@ -3,6 +3,7 @@ package org.twllm.core.generate;
 import java.util.List;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.twllm.core.model.ParameterStore;
 
 /**
  * The weights the incremental decoder reads, in HuggingFace shapes ({@code [out, in]} for projections),
@@ -29,6 +30,23 @@ public record DecoderWeights(DecoderShape shape, INDArray embedTokens, List<Laye
      */
     public record Layer(INDArray inputNorm, INDArray q, INDArray k, INDArray v, INDArray o,
                         INDArray postNorm, INDArray gate, INDArray up, INDArray down) {
+    }
+
+    /** Views of a model's parameter store (FLOAT or DOUBLE; the decoder computes in float). */
+    public static DecoderWeights of(ParameterStore store) {
+        DecoderShape shape = DecoderShape.of(store.config());
+        List<Layer> layers = new java.util.ArrayList<>();
+        for (int i = 0; i < shape.layers(); i++) {
+            String p = ParameterStore.layerPrefix(i);
+            layers.add(new Layer(store.param(p + "input_layernorm.weight"), store.param(p + "self_attn.q_proj.weight"),
+                    store.param(p + "self_attn.k_proj.weight"), store.param(p + "self_attn.v_proj.weight"),
+                    store.param(p + "self_attn.o_proj.weight"), store.param(p + "post_attention_layernorm.weight"),
+                    store.param(p + "mlp.gate_proj.weight"), store.param(p + "mlp.up_proj.weight"),
+                    store.param(p + "mlp.down_proj.weight")));
+        }
+        INDArray embed = store.param("model.embed_tokens.weight");
+        INDArray head = store.config().tieWordEmbeddings() ? embed : store.param("lm_head.weight");
+        return new DecoderWeights(shape, embed, layers, store.param("model.norm.weight"), head);
     }
 
     public DecoderWeights {

@@ -93,7 +93,7 @@ public final class KvCacheDecoder {
             throw new IllegalStateException("sequence of " + (length + t) + " positions exceeds the cache capacity " + capacity);
         }
         int d = shape.hidden();
-        float[] x = Nd4j.pullRows(weights.embedTokens(), 1, tokens).castTo(DataType.FLOAT).toFloatVector();
+        float[] x = flat(Nd4j.pullRows(weights.embedTokens(), 1, tokens).castTo(DataType.FLOAT));
         for (int l = 0; l < shape.layers(); l++) {
             DecoderWeights.Layer layer = weights.layers().get(l);
             attentionBlock(l, layer, x, t);
@@ -224,7 +224,12 @@ public final class KvCacheDecoder {
         long in = weight.size(1);
         INDArray a = Nd4j.create(input, new long[] {rows, in}, 'c');
         INDArray w = weight.dataType() == DataType.FLOAT ? weight : weight.castTo(DataType.FLOAT);
-        return Nd4j.gemm(a, w, false, true).toFloatVector();
+        return flat(Nd4j.gemm(a, w, false, true));
+    }
+
+    /** The values of a matrix, row-major. */
+    private static float[] flat(INDArray matrix) {
+        return matrix.reshape('c', new long[] {matrix.length()}).toFloatVector();
     }
 
     private static void addInto(float[] x, float[] delta) {

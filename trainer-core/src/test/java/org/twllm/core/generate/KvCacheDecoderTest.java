@@ -1,0 +1,120 @@
+package org.twllm.core.generate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.model.LlamaModel;
+import org.twllm.core.model.TokenBatch;
+import org.twllm.data.loader.Sample;
+
+/**
+ * The KV-cache decoder against the model itself: every step's logits must equal those of
+ * {@link LlamaModel#logits} re-run on the whole sequence, and generation must pick the same tokens.
+ */
+class KvCacheDecoderTest {
+    /** GQA (4 query heads, 2 kv heads), 2 layers, untied head; weights large enough that logits are well spread. */
+    private static final LlamaConfig CONFIG = new LlamaConfig(32, 64, 2, 4, 2, 61, 64, 1e-5, 10000.0, false);
+    private static final LlamaModel MODEL = LlamaModel.random(CONFIG, DataType.FLOAT, 7, 0.3);
+    private static final int[] PROMPT = {1, 17, 5, 42, 9, 33};
+
+    /** Logits of the last position of {@code seq}, by a full forward of the model over the whole sequence. */
+    private static float[] fullLastLogits(int[] seq) {
+        int[] targets = new int[seq.length];
+        Arrays.fill(targets, Sample.IGNORE);
+        INDArray logits = MODEL.logits(TokenBatch.causal(new int[][] {seq}, new int[][] {targets}));
+        return logits.getRow(seq.length - 1).toFloatVector();
+    }
+
+    private static float maxAbsDiff(float[] a, float[] b) {
+        float max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
+    }
+
+    @Test
+    void promptLogitsEqualTheModelsAtEveryPosition() {
+        KvCacheDecoder decoder = new KvCacheDecoder(DecoderWeights.of(MODEL.parameters()), 32);
+        float[][] cached = decoder.forward(PROMPT, true);
+        int[] targets = new int[PROMPT.length];
+        Arrays.fill(targets, Sample.IGNORE);
+        INDArray full = MODEL.logits(TokenBatch.causal(new int[][] {PROMPT}, new int[][] {targets}));
+        for (int t = 0; t < PROMPT.length; t++) {
+            assertTrue(maxAbsDiff(cached[t], full.getRow(t).toFloatVector()) < 1e-4f, "position " + t);
+        }
+        assertEquals(PROMPT.length, decoder.length());
+    }
+
+    @Test
+    void cachedGenerationEqualsFullRecomputationTokenByToken() {
+        for (SamplingSettings settings : List.of(SamplingSettings.greedy(12),
+                new SamplingSettings(12, 0.9, 20, 0.95, 123, List.of()))) {
+            KvCacheDecoder decoder = new KvCacheDecoder(DecoderWeights.of(MODEL.parameters()), 64);
+            TokenSampler cachedSampler = new TokenSampler(settings);
+            TokenSampler fullSampler = new TokenSampler(settings);
+            int[] seq = PROMPT.clone();
+            float[] logits = decoder.forwardLast(PROMPT);
+            float worst = 0;
+            for (int step = 0; step < settings.maxNewTokens(); step++) {
+                float[] reference = fullLastLogits(seq);
+                worst = Math.max(worst, maxAbsDiff(logits, reference));
+                int token = cachedSampler.next(logits);
+                assertEquals(fullSampler.next(reference), token, "step " + step);
+                seq = Arrays.copyOf(seq, seq.length + 1);
+                seq[seq.length - 1] = token;
+                logits = decoder.forwardLast(new int[] {token});
+            }
+            assertTrue(worst < 1e-4f, "max logit difference " + worst);
+        }
+    }
+
+    @Test
+    void generatorReusesTheCachedPrefixOfTheNextPrompt() {
+        DecoderWeights weights = DecoderWeights.of(MODEL.parameters());
+        CharTokenizerStub tokenizer = new CharTokenizerStub(CONFIG.vocabSize());
+        Generator chat = new Generator(weights, tokenizer, 64);
+        GenerationResult first = chat.generate(PROMPT, SamplingSettings.greedy(5));
+        int[] followUp = concat(PROMPT, first.tokens(), new int[] {3, 4});
+        GenerationResult second = chat.generate(followUp, SamplingSettings.greedy(5));
+        // Everything but the last generated token (never run through the model) came from the cache.
+        assertEquals(PROMPT.length + first.tokens().length - 1, second.reusedTokens());
+        GenerationResult fresh = new Generator(weights, tokenizer, 64).generate(followUp, SamplingSettings.greedy(5));
+        assertArrayEquals(fresh.tokens(), second.tokens());
+        assertEquals(0, fresh.reusedTokens());
+    }
+
+    @Test
+    void stopsAtMaxTokensAndWhenTheContextIsFull() {
+        Generator g = new Generator(DecoderWeights.of(MODEL.parameters()), new CharTokenizerStub(CONFIG.vocabSize()), 10);
+        GenerationResult r = g.generate(PROMPT, SamplingSettings.greedy(50));
+        assertEquals(GenerationResult.StopReason.CONTEXT_FULL, r.stopReason());
+        assertEquals(10 - PROMPT.length + 1, r.tokens().length);
+        GenerationResult two = new Generator(DecoderWeights.of(MODEL.parameters()), new CharTokenizerStub(CONFIG.vocabSize()), 64)
+                .generate(PROMPT, SamplingSettings.greedy(2));
+        assertEquals(GenerationResult.StopReason.MAX_NEW_TOKENS, two.stopReason());
+        assertEquals(2, two.tokens().length);
+    }
+
+    private static int[] concat(int[]... parts) {
+        int n = 0;
+        for (int[] p : parts) {
+            n += p.length;
+        }
+        int[] out = new int[n];
+        int at = 0;
+        for (int[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+}
