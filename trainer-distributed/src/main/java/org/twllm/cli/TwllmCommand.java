@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
         subcommands = {
             org.twllm.cli.config.ConfigCommand.class,
             org.twllm.cli.data.DataCommand.class,
+            ScoreCommand.class,
         })
 public final class TwllmCommand implements Runnable {
     @Option(names = "--verbose", description = "Log at debug level and print stack traces on failure.", scope = picocli.CommandLine.ScopeType.INHERIT)

@@ -1,0 +1,121 @@
+package org.twllm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.twllm.core.io.DType;
+import org.twllm.core.io.HfModelDirectory;
+import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.model.LlamaModel;
+import org.twllm.core.model.TokenBatch;
+import org.twllm.data.tokenizer.SentencePieceTokenizer;
+
+/** {@code twllm score} through {@link Main#run}. */
+class ScoreCommandTest {
+    private static final Path FIXTURES = Path.of(System.getProperty("twllm.fixtures", "../src-test-fixtures"));
+    private static final Path REFERENCE = FIXTURES.resolve("reference");
+    private static final Path TOKENIZER = FIXTURES.resolve("tokenizer/zh-tw-bpe-8k.model");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    private record Result(int exitCode, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void idsGiveThePyTorchReferenceLogProbs() throws Exception {
+        JsonNode expected = JSON.readTree(REFERENCE.resolve("llama-tiny-expected.json").toFile()).get("cases").get(1);
+        StringBuilder ids = new StringBuilder("[").append(expected.get("inputs").get(0).asInt());
+        for (JsonNode target : expected.get("targets")) {
+            ids.append(',').append(target.asInt());
+        }
+        Result r = run("score", "--model", REFERENCE.resolve("llama-tiny").toString(), "--ids", ids.append(']').toString());
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode got = JSON.readTree(r.out());
+        assertEquals(expected.get("target_log_probs").size(), got.size());
+        for (int i = 0; i < got.size(); i++) {
+            assertEquals(expected.get("target_log_probs").get(i).asDouble(), got.get(i).asDouble(), 1e-5);
+        }
+    }
+
+    @Test
+    void textAndPerplexityUseTheTokenizerWithBos() throws Exception {
+        SentencePieceTokenizer tokenizer = SentencePieceTokenizer.load(TOKENIZER);
+        LlamaModel model = LlamaModel.random(new LlamaConfig(16, 24, 1, 2, 1, tokenizer.vocabSize(), 64, 1e-5, 10000.0, true),
+                DataType.FLOAT, 3, 0.05);
+        Path dir = tmp.resolve("model");
+        HfModelDirectory.save(model, dir, DType.F32);
+        String text = "床前明月光，疑是地上霜。";
+
+        Result r = run("score", "--model", dir.toString(), "--text", text, "--tokenizer", TOKENIZER.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        int[] body = tokenizer.encode(text);
+        int[] ids = new int[body.length + 1];
+        ids[0] = tokenizer.bosId();
+        System.arraycopy(body, 0, ids, 1, body.length);
+        int[] in = java.util.Arrays.copyOf(ids, body.length);
+        int[] tg = java.util.Arrays.copyOfRange(ids, 1, ids.length);
+        float[] direct = model.targetLogProbs(TokenBatch.causal(new int[][] {in}, new int[][] {tg}));
+        JsonNode got = JSON.readTree(r.out());
+        assertEquals(body.length, got.size());
+        for (int i = 0; i < got.size(); i++) {
+            assertEquals(direct[i], got.get(i).asDouble(), 1e-6);
+        }
+
+        Path jsonl = tmp.resolve("texts.jsonl");
+        Files.writeString(jsonl, JSON.writeValueAsString(java.util.Map.of("text", text)) + "\n");
+        Result p = run("score", "--model", dir.toString(), "--perplexity", jsonl.toString(), "--tokenizer", TOKENIZER.toString());
+        assertEquals(0, p.exitCode(), p.err());
+        JsonNode ppl = JSON.readTree(p.out());
+        double mean = 0;
+        for (float v : direct) {
+            mean -= v;
+        }
+        mean /= direct.length;
+        assertEquals(mean, ppl.get("mean_loss").asDouble(), 1e-5);
+        assertEquals(Math.exp(mean), ppl.get("perplexity").asDouble(), 1e-3);
+        assertEquals(body.length, ppl.get("tokens").asInt());
+    }
+
+    @Test
+    void badInputIsAUsageError() {
+        String model = REFERENCE.resolve("llama-tiny").toString();
+        Result vocab = run("score", "--model", model, "--text", "你好", "--tokenizer", TOKENIZER.toString());
+        assertEquals(Main.EXIT_USAGE, vocab.exitCode());
+        assertTrue(vocab.err().contains("vocab_size is 67"), vocab.err());
+        Result ids = run("score", "--model", model, "--ids", "[1, 2, 900]");
+        assertEquals(Main.EXIT_USAGE, ids.exitCode());
+        assertTrue(ids.err().contains("token id 900") || ids.err().contains("target id 900"), ids.err());
+        assertEquals(Main.EXIT_USAGE, run("score", "--model", model, "--ids", "one two").exitCode());
+        assertEquals(Main.EXIT_USAGE, run("score", "--model", tmp.resolve("none").toString(), "--ids", "[1,2]").exitCode());
+    }
+}
