@@ -19,6 +19,8 @@ import java.util.Map;
  */
 final class BpeSegmenter implements Segmenter {
     private static final int NO_SYMBOL = -1;
+    /** The shortest range a long text is cut into (see {@link #segment}). */
+    private static final int MIN_RANGE = 64;
 
     private final PieceIndex index;
     private final UserSymbolMatcher userSymbols;
@@ -31,6 +33,8 @@ final class BpeSegmenter implements Segmenter {
     private final float[] score;
     private final boolean[] unused;
     private final LongIntHashMap merges;
+    /** Adjacent code point pairs that occur inside some mergeable piece; null when texts must not be cut. */
+    private final LongIntHashMap pairsInsidePieces;
     private final ThreadLocal<Work> work = ThreadLocal.withInitial(Work::new);
 
     BpeSegmenter(SentencePieceModel model, PieceIndex index, UserSymbolMatcher userSymbols) {
@@ -69,6 +73,7 @@ final class BpeSegmenter implements Segmenter {
             symbolLength[sym] = s.length();
         }
         merges = new LongIntHashMap(vocabSize * 2);
+        pairsInsidePieces = hasUnusedPieces(model) ? null : adjacentCodePointPairs(model);
         for (int id = 0; id < vocabSize; id++) {
             score[id] = model.score(id);
             unused[id] = model.type(id) == PieceType.UNUSED;
@@ -85,6 +90,38 @@ final class BpeSegmenter implements Segmenter {
                 }
             }
         }
+    }
+
+    private static boolean hasUnusedPieces(SentencePieceModel model) {
+        for (int id = 0; id < model.size(); id++) {
+            if (model.type(id) == PieceType.UNUSED) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static LongIntHashMap adjacentCodePointPairs(SentencePieceModel model) {
+        LongIntHashMap pairs = new LongIntHashMap(model.size() * 4);
+        for (int id = 0; id < model.size(); id++) {
+            if (!model.type(id).isMergeable()) {
+                continue;
+            }
+            String piece = model.piece(id);
+            int prev = -1;
+            for (int k = 0; k < piece.length(); k += Character.charCount(piece.codePointAt(k))) {
+                int cp = piece.codePointAt(k);
+                if (prev >= 0) {
+                    pairs.put(codePointPair(prev, cp), 1);
+                }
+                prev = cp;
+            }
+        }
+        return pairs;
+    }
+
+    private static long codePointPair(int first, int second) {
+        return (long) first << 21 | second;
     }
 
     private int symbolOfString(String s) {
@@ -114,20 +151,48 @@ final class BpeSegmenter implements Segmenter {
         return (long) left << 32 | right;
     }
 
+    /**
+     * Long texts are cut into ranges of at least {@value #MIN_RANGE} chars at boundaries between two code points
+     * that no piece contains side by side: no merge can cross such a boundary, so merging each range on its own
+     * gives exactly the result of merging the whole text, with small, cache-friendly agendas. (Not done for
+     * models with UNUSED pieces, whose splitting in SentencePiece depends on the whole text.)
+     */
     @Override
     public void segment(char[] text, int length, Segments out) {
+        out.clear();
         Work w = work.get();
-        w.reset(length);
+        if (pairsInsidePieces == null || length <= 2 * MIN_RANGE) {
+            segmentRange(text, 0, length, w, out);
+            return;
+        }
+        int rangeStart = 0;
+        int prev = Character.codePointAt(text, 0, length);
+        for (int pos = Character.charCount(prev); pos < length; ) {
+            int cp = Character.codePointAt(text, pos, length);
+            if (pos - rangeStart >= MIN_RANGE && length - pos >= MIN_RANGE
+                    && pairsInsidePieces.get(codePointPair(prev, cp), 0) == 0) {
+                segmentRange(text, rangeStart, pos, w, out);
+                rangeStart = pos;
+            }
+            prev = cp;
+            pos += Character.charCount(cp);
+        }
+        segmentRange(text, rangeStart, length, w, out);
+    }
+
+    /** BPE over {@code text[from, to)}, appending its pieces to {@code out}. */
+    private void segmentRange(char[] text, int from, int to, Work w, Segments out) {
+        w.reset(to - from);
         int count = 0;
-        for (int pos = 0; pos < length; ) {
-            int unit = userSymbols == null ? 0 : userSymbols.match(text, pos, length);
+        for (int pos = from; pos < to; ) {
+            int unit = userSymbols == null ? 0 : userSymbols.match(text, pos, to);
             int symbol;
             boolean frozen = unit > 0;
             if (frozen) {
                 symbol = index.mergeableId(new String(text, pos, unit));
             } else {
                 char c = text[pos];
-                if (Character.isHighSurrogate(c) && pos + 1 < length && Character.isLowSurrogate(text[pos + 1])) {
+                if (Character.isHighSurrogate(c) && pos + 1 < to && Character.isLowSurrogate(text[pos + 1])) {
                     unit = 2;
                     symbol = symbolOf(Character.toCodePoint(c, text[pos + 1]));
                 } else {
@@ -169,7 +234,6 @@ final class BpeSegmenter implements Segmenter {
             maybeAddPair(w, left, after);
         }
 
-        out.clear();
         for (int i = 0; i != -1; i = w.next[i]) {
             emit(w, text, w.symbol[i], w.start[i], w.length[i], out);
         }
