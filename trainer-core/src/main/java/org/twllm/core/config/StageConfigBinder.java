@@ -264,15 +264,15 @@ final class StageConfigBinder {
             }
             return null;
         }
-        String system = templateString(s, "system_format");
-        String user = templateString(s, "user_format");
-        String assistant = templateString(s, "assistant_format");
-        return system == null || user == null || assistant == null ? null
+        boolean systemGiven = s.has("system_format");
+        String system = systemGiven ? templateString(s, "system_format", s.string("system_format", null)) : null;
+        String user = templateString(s, "user_format", s.requiredString("user_format"));
+        String assistant = templateString(s, "assistant_format", s.requiredString("assistant_format"));
+        return (systemGiven && system == null) || user == null || assistant == null ? null
                 : new CustomTemplateConfig(system, user, assistant);
     }
 
-    private static String templateString(Section s, String key) {
-        String value = s.requiredString(key);
+    private static String templateString(Section s, String key, String value) {
         if (value != null && !value.contains("{content}")) {
             s.problem(key, "must contain {content} where the turn's text goes");
             return null;

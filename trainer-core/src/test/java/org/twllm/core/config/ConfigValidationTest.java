@@ -225,8 +225,7 @@ class ConfigValidationTest {
     void customTemplateIsRequiredWithCustomAndChecked() {
         String sft = edit("stage: cpt", "stage: sft").replace("    - path: " + ConfigFiles.CORPUS + "\n",
                 "    - path: " + ConfigFiles.FIXTURES.resolve("dialogues/zh-tw-dialogues.jsonl") + "\n  chat_template: custom\n");
-        assertEquals(List.of("x.yaml:14:1: data.custom_template.system_format: required key is missing",
-                        "x.yaml:14:1: data.custom_template.user_format: required key is missing",
+        assertEquals(List.of("x.yaml:14:1: data.custom_template.user_format: required key is missing",
                         "x.yaml:14:1: data.custom_template.assistant_format: required key is missing"),
                 files.problems(sft));
         String withTemplate = sft.replace("  chat_template: custom\n", """
@@ -239,6 +238,12 @@ class ConfigValidationTest {
         assertEquals(List.of("x.yaml:22:5: data.custom_template.assistant_format: must contain {content} where the turn's text goes"),
                 files.problems(withTemplate));
         assertEquals(List.of(), files.problems(withTemplate.replace("ASSISTANT:", "ASSISTANT: {content}")));
+        StageConfig noSystem = files.load(withTemplate.replace("ASSISTANT:", "ASSISTANT: {content}")
+                .replace("    system_format: \"<<SYS>>{content}<</SYS>>\"\n", ""));
+        assertEquals(new CustomTemplateConfig(null, "USER: {content}", "ASSISTANT: {content}"), noSystem.data().customTemplate());
+        assertEquals(noSystem, files.load(noSystem.toYaml()));
+        assertEquals(List.of("x.yaml:19:3: data.custom_template: only used when data.chat_template is custom (it is taiwan-llm)"),
+                files.problems(withTemplate.replace("chat_template: custom", "chat_template: taiwan-llm")));
     }
 
     @Test
