@@ -3,12 +3,16 @@ package org.twllm.data.loader;
 import org.twllm.errors.ConfigException;
 
 /**
- * Two datasets interleaved at a fixed ratio, deterministically: sample i comes from {@code first} exactly
- * when {@code floor((i+1)*f) > floor(i*f)}, so any prefix of i samples holds {@code floor(i*f)} from the
- * first dataset and the rest from the second, spread evenly (f is the first dataset's fraction, rounded to
- * 1e-6 and computed in exact integer arithmetic). One epoch is the smallest length that shows every sample
- * of both datasets at least once; the dataset that runs out first is repeated from its start (upsampled).
- * Feedback SFT uses it to mix positively rated conversations (first) into SFT data (second). Access is O(1).
+ * A primary dataset with a second one mixed in at a fixed ratio, deterministically. Sample i comes from
+ * {@code first} exactly when {@code floor((i+1)*f) > floor(i*f)}, so any prefix of i samples holds
+ * {@code floor(i*f)} from the first dataset and the rest from the second, evenly spread (f is the first
+ * dataset's fraction, rounded to 1e-6 and computed in exact integer arithmetic).
+ *
+ * <p>One epoch shows every sample of the first dataset once, in order: its length is {@code ceil(n1 / f)}.
+ * The second dataset fills the other {@code m2} slots: when it is larger it is subsampled evenly over its
+ * whole length (slot j reads sample {@code floor(j * n2 / m2)}), when smaller it is repeated from its start.
+ * Feedback SFT passes the positively rated conversations as the first dataset and replayed SFT data as the
+ * second. Access is O(1).
  */
 public final class MixedDataset implements SampleDataset {
     private static final long SCALE = 1_000_000;
@@ -17,6 +21,7 @@ public final class MixedDataset implements SampleDataset {
     private final SampleDataset second;
     private final long firstPerMillion;
     private final long size;
+    private final long secondSlots;
 
     public MixedDataset(SampleDataset first, SampleDataset second, double firstFraction) {
         if (first.seqLen() != second.seqLen()) {
@@ -35,8 +40,9 @@ public final class MixedDataset implements SampleDataset {
         this.first = first;
         this.second = second;
         this.firstPerMillion = perMillion;
-        this.size = Math.max(ceilDiv(Math.multiplyExact(first.size(), SCALE), perMillion),
-                ceilDiv(Math.multiplyExact(second.size(), SCALE), SCALE - perMillion));
+        // The smallest size whose first-dataset share, floor(size * f), reaches n1.
+        this.size = ceilDiv(Math.multiplyExact(first.size(), SCALE), perMillion);
+        this.secondSlots = size - firstBefore(size);
     }
 
     @Override
@@ -53,16 +59,15 @@ public final class MixedDataset implements SampleDataset {
     public Sample get(long index) {
         checkIndex(index);
         long firstBefore = firstBefore(index);
-        return isFirst(index, firstBefore) ? first.get(firstBefore % first.size())
-                : second.get((index - firstBefore) % second.size());
+        return isFirst(index, firstBefore) ? first.get(firstBefore) : second.get(secondIndex(index - firstBefore));
     }
 
     @Override
     public long trainedTokens(long index) {
         checkIndex(index);
         long firstBefore = firstBefore(index);
-        return isFirst(index, firstBefore) ? first.trainedTokens(firstBefore % first.size())
-                : second.trainedTokens((index - firstBefore) % second.size());
+        return isFirst(index, firstBefore) ? first.trainedTokens(firstBefore)
+                : second.trainedTokens(secondIndex(index - firstBefore));
     }
 
     /** Whether sample {@code index} comes from the first dataset. */
@@ -78,6 +83,15 @@ public final class MixedDataset implements SampleDataset {
     /** How many of samples {@code 0..index-1} come from the first dataset. */
     private long firstBefore(long index) {
         return Math.multiplyExact(index, firstPerMillion) / SCALE;
+    }
+
+    /** The second dataset's sample for its slot {@code slot} (0 <= slot < secondSlots). */
+    private long secondIndex(long slot) {
+        long n2 = second.size();
+        if (secondSlots <= n2) {
+            return Math.multiplyExact(slot, n2) / secondSlots;
+        }
+        return slot % n2;
     }
 
     private void checkIndex(long index) {
