@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.twllm.data.chat.TaiwanLlmTemplate;
 import org.twllm.data.shard.ShardKind;
 import org.twllm.data.shard.ShardSet;
+import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
 
 class CorpusPreparerTest {
@@ -48,8 +49,10 @@ class CorpusPreparerTest {
 
     @Test
     void keepTraditionalKeepsEveryTangPoemAndDropsTheAnalects() throws IOException {
+        SentencePieceTokenizer real = SentencePieceTokenizer.load(fixture("tokenizer/zh-tw-bpe-8k.model"));
         Path out = tmp.resolve("out");
-        PrepareReport report = prepare(PrepareSettings.builder(ShardKind.CPT).source(tang()).source(lunyu()).threads(2), out);
+        PrepareReport report = new CorpusPreparer(real, PrepareSettings.builder(ShardKind.CPT).source(tang()).source(lunyu())
+                .threads(2).build()).prepare(out);
         SourceStats t = report.source("tang");
         SourceStats l = report.source("lunyu");
         assertEquals(12000, t.recordsRead());
@@ -58,27 +61,48 @@ class CorpusPreparerTest {
         assertEquals(20, l.recordsRead());
         assertEquals(0, l.documentsKept());
         assertEquals(20, l.dropped(SourceStats.SIMPLIFIED));
-        // 1,028,926 characters (counted by Python) plus BOS and EOS for each poem.
-        assertEquals(1_028_926 + 2 * 12000, t.tokensKept());
+
+        ObjectMapper json = new ObjectMapper();
+        List<String> poems = new ArrayList<>();
+        for (String line : Files.readAllLines(tang().path())) {
+            poems.add(json.readTree(line).get("text").asText());
+        }
+        long expectedTokens = poems.stream().mapToLong(p -> real.encode(p).length + 2).sum();
+        assertEquals(expectedTokens, t.tokensKept());
         assertEquals(t.tokensKept(), t.tokensWritten());
 
         ShardSet set = ShardSet.open(out, true);
-        set.requireTokenizer(CodePointTokenizer.FINGERPRINT);
+        set.requireTokenizer(real.fingerprint());
         assertEquals(12000, set.numDocuments());
-        assertEquals(report.tokensWritten(), set.numTokens());
-        assertEquals("uint32", set.manifest().dtype());
+        assertEquals(expectedTokens, set.numTokens());
+        assertEquals("uint16", set.manifest().dtype());
         // Documents are [BOS] + ids + [EOS], in corpus order.
-        String firstPoem = new ObjectMapper().readTree(Files.readAllLines(tang().path()).get(0)).get("text").asText();
-        int[] first = set.documentTokens(0);
-        assertEquals(1, first[0]);
-        assertEquals(2, first[first.length - 1]);
-        assertEquals(firstPoem, TOKENIZER.decode(first));
+        for (int i : new int[] {0, 1, 5999, 11999}) {
+            int[] doc = set.documentTokens(i);
+            assertEquals(real.bosId(), doc[0]);
+            assertEquals(real.eosId(), doc[doc.length - 1]);
+            assertEquals(poems.get(i), real.decode(doc), "document " + i);
+        }
 
-        JsonNode saved = new ObjectMapper().readTree(out.resolve(PrepareReport.FILE_NAME).toFile());
+        JsonNode saved = json.readTree(out.resolve(PrepareReport.FILE_NAME).toFile());
         assertEquals(20, saved.at("/sources/1/dropped/simplified").asLong());
         assertEquals(12000, saved.at("/sources/0/documentsWritten").asLong());
         String table = report.toTable();
         assertTrue(table.contains("drop: simplified") && table.contains("lunyu") && table.contains("12000"), table);
+    }
+
+    @Test
+    void largeVocabulariesGiveUint32ShardsThatKeepHighIds() throws IOException {
+        Path src = tmp.resolve("rare.txt");
+        String rare = "𠀀𪚥 are CJK Extension B characters";
+        Files.writeString(src, rare + "\n\n古字\n");
+        prepare(PrepareSettings.builder(ShardKind.CPT).source(SourceSpec.of(src, SourceFormat.TEXT)), tmp.resolve("u32"));
+        ShardSet set = ShardSet.open(tmp.resolve("u32"), true);
+        assertEquals("uint32", set.manifest().dtype());
+        int[] first = set.documentTokens(0);
+        assertEquals(0x20000 + 3, first[1], "an id above 65535 is stored whole");
+        assertEquals(rare, TOKENIZER.decode(first));
+        assertEquals("古字", TOKENIZER.decode(set.documentTokens(1)));
     }
 
     @Test

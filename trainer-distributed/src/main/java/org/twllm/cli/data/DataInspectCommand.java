@@ -56,7 +56,8 @@ public final class DataInspectCommand implements Callable<Integer> {
         out.printf("documents:   %d%n", set.numDocuments());
         out.printf("tokens:      %d%n", set.numTokens());
         long bytes = m.shards().stream().mapToLong(ShardManifest.Entry::bytes).sum();
-        out.printf("files:       %d shard(s), %.1f MiB%n", m.shards().size(), bytes / 1048576.0);
+        out.printf("files:       %d shard(s), %s%n", m.shards().size(),
+                bytes < (1 << 20) ? String.format("%.1f KiB", bytes / 1024.0) : String.format("%.1f MiB", bytes / 1048576.0));
         Map<String, long[]> bySource = new LinkedHashMap<>();
         for (ShardManifest.Entry e : m.shards()) {
             long[] c = bySource.computeIfAbsent(e.source(), k -> new long[2]);
