@@ -5,7 +5,7 @@ Run from this folder with Debian's SentencePiece (apt-get install python3-senten
     /usr/bin/python3 make_reference.py
 
 Writes:
-  zh-tw-bpe-8k.more-encodings.jsonl    300 corpus texts plus tricky strings, encoded by zh-tw-bpe-8k.model
+  zh-tw-bpe-8k.more-encodings.jsonl    300 corpus texts, tricky strings and a long text, encoded by zh-tw-bpe-8k.model
   zh-tw-unigram-3k.model/.vocab        a small Unigram model (identity normalizer, byte fallback, split digits)
   zh-tw-unigram-3k.encodings.jsonl     the same texts encoded by it
   zh-tw-bpe-misc-3k.model/.vocab       a small BPE model exercising other paths: user-defined symbols,
@@ -115,8 +115,15 @@ def train(prefix, **options):
     spm.SentencePieceTrainer.train(model_prefix=os.path.join(HERE, prefix), num_threads=1, **options)
 
 
+def long_text():
+    """About 5,000 chars of poems in one text: exercises long merge agendas (and twllm's cutting of long texts)."""
+    with open(os.path.join(CORPUS, "tang-poems.zh-Hant.jsonl"), encoding="utf-8") as f:
+        poems = [json.loads(next(f))["text"] for _ in range(40)]
+    return " ".join(p.replace("\n", "  ") for p in poems)
+
+
 def main():
-    texts = corpus_texts(300, seed=20231201) + TRICKY
+    texts = corpus_texts(300, seed=20231201) + TRICKY + [long_text()]
     write_encodings(os.path.join(HERE, "zh-tw-bpe-8k.model"), texts, os.path.join(HERE, "zh-tw-bpe-8k.more-encodings.jsonl"))
 
     # A fixed path: the trainer records it in the model, so a fixed one keeps the model bytes reproducible.
