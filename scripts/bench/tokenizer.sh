@@ -25,7 +25,7 @@ with open(sys.argv[1], encoding="utf-8") as f, open(sys.argv[2], "w", encoding="
             out.write(text_line + "\n")
 PY
 
-(cd "$root" && mvn -B -q -o -Dtwllm.target="$target" -pl data-pipeline -am compile)
+(cd "$root" && mvn -B -q -o -Dstyle.color=never -Dtwllm.target="$target" -pl data-pipeline -am compile)
 
 best_spm=""
 for _ in $(seq "$runs"); do

@@ -6,7 +6,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code twllm data}: the data tools, one subcommand each. */
 @Command(name = "data", mixinStandardHelpOptions = true,
-        description = "Data tools: tokenize text, prepare tokenized shards, inspect them.",
+        description = "Data tools; see the subcommands.",
         subcommands = {
             DataEncodeCommand.class,
             DataPrepareCommand.class,
