@@ -25,6 +25,8 @@ final class StageConfigBinder {
     private final Path workDir;
     private final FileChecks checks;
     private final List<Section> sections = new ArrayList<>();
+    /** data.seq_len once read (null if absent or invalid), checked against the model's context. */
+    private Integer seqLen;
 
     StageConfigBinder(LocatedTree tree, Problems problems, Path workDir, FileChecks checks) {
         this.tree = tree;
@@ -50,8 +52,8 @@ final class StageConfigBinder {
         CheckpointConfig checkpoint = checkpoint(track(root.section("checkpoint")));
         DeviceConfig device = device(track(root.section("device")));
         LoggingConfig logging = logging(track(root.section("logging")));
-        if (model != null && data != null) {
-            checkModelAgainstData(modelSection, model, data, tokenizerPieces, stage);
+        if (model != null) {
+            checkModelAgainstData(modelSection, model, tokenizerPieces, stage);
         }
         reportUnknownKeys();
         if (!problems.isEmpty()) {
@@ -158,7 +160,7 @@ final class StageConfigBinder {
     }
 
     private DataConfig data(Section s, Stage stage, RunConfig run) {
-        Integer seqLen = s.requiredInt("seq_len", 1);
+        seqLen = s.requiredInt("seq_len", 1);
         Boolean shuffle = s.bool("shuffle", true);
         List<SourceConfig> sources = sources(s, "sources", stage);
         if (sources != null && sources.isEmpty() && !s.has("sources")) {
@@ -314,8 +316,9 @@ final class StageConfigBinder {
     private TrainingConfig training(Section s, DistributedConfig distributed, DataConfig data) {
         Integer maxSteps = s.requiredInt("max_steps", 1);
         Integer micro = s.intValue("per_device_train_batch_size", 1, 1);
-        Integer accumulation = s.has("gradient_accumulation_steps") ? s.optionalInt("gradient_accumulation_steps", 1) : null;
         boolean accumulationGiven = s.has("gradient_accumulation_steps");
+        Integer accumulation = s.optionalInt("gradient_accumulation_steps", 1);
+        boolean globalGiven = s.has("global_batch_size");
         Integer global = s.optionalInt("global_batch_size", 1);
         Double lr = s.requiredPositive("learning_rate");
         TrainingConfig.LrScheduler scheduler = s.enumValue("lr_scheduler_type", TrainingConfig.LrScheduler.class,
@@ -353,10 +356,7 @@ final class StageConfigBinder {
             s.problem("eval_steps", "evaluation every " + evalSteps + " steps needs data.validation_sources");
             evalSteps = null;
         }
-        if (s.has("gradient_accumulation_steps") && accumulation == null) {
-            accumulationGiven = false;
-        }
-        accumulation = resolveAccumulation(s, micro, accumulation, accumulationGiven, global, distributed);
+        accumulation = resolveAccumulation(s, micro, accumulationGiven, accumulation, globalGiven, global, distributed);
 
         if (maxSteps == null || micro == null || accumulation == null || lr == null || scheduler == null
                 || warmupSteps == null || warmupRatio == null || minLr == null || maxGradNorm == null
@@ -372,14 +372,14 @@ final class StageConfigBinder {
 
     /**
      * gradient_accumulation_steps: as given; else derived from global_batch_size; else 1.
-     * When both are given they must agree.
+     * When both are given they must agree. Null after a problem (reported here or already).
      */
-    private static Integer resolveAccumulation(Section s, Integer micro, Integer accumulation, boolean accumulationGiven,
-            Integer global, DistributedConfig distributed) {
-        if (global == null) {
-            return accumulationGiven ? accumulation : (s.has("global_batch_size") ? null : Integer.valueOf(1));
+    private static Integer resolveAccumulation(Section s, Integer micro, boolean accumulationGiven, Integer accumulation,
+            boolean globalGiven, Integer global, DistributedConfig distributed) {
+        if (!globalGiven) {
+            return accumulationGiven ? accumulation : Integer.valueOf(1);
         }
-        if (micro == null || distributed == null || (accumulationGiven && accumulation == null)) {
+        if (global == null || micro == null || distributed == null || (accumulationGiven && accumulation == null)) {
             return null;
         }
         long perStep = (long) micro * distributed.worldSize();
@@ -472,8 +472,8 @@ final class StageConfigBinder {
         return level == null || console == null ? null : new LoggingConfig(level, console);
     }
 
-    /** Checks that need both the model and the data: the init directory, and seq_len against the context. */
-    private void checkModelAgainstData(Section s, ModelConfig model, DataConfig data, Integer tokenizerPieces, Stage stage) {
+    /** The init directory (when a path), and data.seq_len against the model's context. */
+    private void checkModelAgainstData(Section s, ModelConfig model, Integer tokenizerPieces, Stage stage) {
         int maxPositions;
         String from;
         if (model.isRandomInit()) {
@@ -487,8 +487,8 @@ final class StageConfigBinder {
             maxPositions = info.maxPositionEmbeddings();
             from = "from " + model.init().resolve("config.json");
         }
-        if (data.seqLen() > maxPositions) {
-            problems.add(tree.originOf("data.seq_len"), "data.seq_len", data.seqLen()
+        if (seqLen != null && seqLen > maxPositions) {
+            problems.add(tree.originOf("data.seq_len"), "data.seq_len", seqLen
                     + " is more than the model's max_position_embeddings " + maxPositions + " (" + from + ")");
         }
     }

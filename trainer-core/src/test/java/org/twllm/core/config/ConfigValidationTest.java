@@ -152,6 +152,16 @@ class ConfigValidationTest {
     }
 
     @Test
+    void initIsCheckedEvenWhenTheDataHasProblems() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> files.load(PATH_INIT.replace(ConfigFiles.CORPUS.toString(), "none.jsonl")));
+        assertEquals(List.of("x.yaml:12:7: data.sources.0.path: no such file: " + dir.resolve("none.jsonl"),
+                "x.yaml:6:3: model.init: no such directory: " + dir.resolve("runs/prev/final")
+                        + "; run the stage that produces it first, or point model.init at an HF Llama directory"),
+                e.problems());
+    }
+
+    @Test
     void initDirectoryIsCheckedAgainstItsConfigJson() throws Exception {
         Path init = Files.createDirectories(dir.resolve("runs/prev/final"));
         assertEquals(List.of("x.yaml:6:3: model.init: " + init
