@@ -18,9 +18,11 @@ import org.twllm.errors.TwllmException;
  * data in and out; the process's memory stays flat however large the corpus is. Reads are thread-safe.
  */
 final class MappedShard {
-    static final int WINDOW_SHIFT = 30;
-    private static final long WINDOW = 1L << WINDOW_SHIFT;
+    /** Windows of 1 GiB; tests use smaller ones to exercise reads across window edges. */
+    static final int DEFAULT_WINDOW_SHIFT = 30;
 
+    private final int windowShift;
+    private final long windowMask;
     private final Path file;
     private final ShardHeader header;
     private final MappedByteBuffer[] windows;
@@ -28,7 +30,9 @@ final class MappedShard {
     private final long boundariesOffset;
     private final long maskOffset;
 
-    private MappedShard(Path file, ShardHeader header, MappedByteBuffer[] windows) {
+    private MappedShard(Path file, ShardHeader header, MappedByteBuffer[] windows, int windowShift) {
+        this.windowShift = windowShift;
+        this.windowMask = (1L << windowShift) - 1;
         this.file = file;
         this.header = header;
         this.windows = windows;
@@ -42,6 +46,15 @@ final class MappedShard {
      * Every problem is a {@link TwllmException} naming the file and what to do.
      */
     static MappedShard open(Path file) {
+        return open(file, DEFAULT_WINDOW_SHIFT);
+    }
+
+    /** {@link #open(Path)} with windows of {@code 2^windowShift} bytes (at least 2^3, so no value straddles two). */
+    static MappedShard open(Path file, int windowShift) {
+        if (windowShift < 3 || windowShift > 30) {
+            throw new IllegalArgumentException("window shift " + windowShift + " is outside [3, 30]");
+        }
+        long window = 1L << windowShift;
         long size;
         try {
             size = Files.size(file);
@@ -52,11 +65,11 @@ final class MappedShard {
         }
         MappedByteBuffer[] windows;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            int count = (int) ((size + WINDOW - 1) >>> WINDOW_SHIFT);
+            int count = Math.toIntExact((size + window - 1) >>> windowShift);
             windows = new MappedByteBuffer[count];
             for (int i = 0; i < count; i++) {
-                long start = (long) i << WINDOW_SHIFT;
-                windows[i] = ch.map(FileChannel.MapMode.READ_ONLY, start, Math.min(WINDOW, size - start));
+                long start = (long) i << windowShift;
+                windows[i] = ch.map(FileChannel.MapMode.READ_ONLY, start, Math.min(window, size - start));
                 windows[i].order(ByteOrder.LITTLE_ENDIAN);
             }
         } catch (IOException e) {
@@ -65,7 +78,7 @@ final class MappedShard {
         if (windows.length == 0) {
             throw corrupt(file, "it is empty");
         }
-        ShardHeader.Parsed parsed = ShardHeader.decode(windows[0].duplicate().order(ByteOrder.LITTLE_ENDIAN));
+        ShardHeader.Parsed parsed = ShardHeader.decode(headerBytes(windows));
         if (parsed.problem() != null) {
             throw corrupt(file, parsed.problem());
         }
@@ -74,11 +87,25 @@ final class MappedShard {
             throw corrupt(file, "it is " + size + " bytes but its header says " + h.fileBytes()
                     + (size < h.fileBytes() ? " (truncated)" : ""));
         }
-        MappedShard shard = new MappedShard(file, h, windows);
+        MappedShard shard = new MappedShard(file, h, windows, windowShift);
         if (shard.boundary(0) != 0 || shard.boundary(h.numDocuments()) != h.numTokens()) {
             throw corrupt(file, "its document boundaries do not span its " + h.numTokens() + " tokens");
         }
         return shard;
+    }
+
+    /** The first header bytes, gathered across windows (a tiny test window may be smaller than the header). */
+    private static java.nio.ByteBuffer headerBytes(MappedByteBuffer[] windows) {
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(ShardHeader.BYTES);
+        for (MappedByteBuffer w : windows) {
+            java.nio.ByteBuffer view = w.duplicate();
+            view.limit(Math.min(view.limit(), header.remaining()));
+            header.put(view);
+            if (!header.hasRemaining()) {
+                break;
+            }
+        }
+        return header.flip();
     }
 
     static TwllmException corrupt(Path file, String why) {
@@ -97,7 +124,7 @@ final class MappedShard {
     /** Local token offset where local document {@code doc} starts ({@code doc == numDocuments} gives numTokens). */
     long boundary(long doc) {
         long pos = boundariesOffset + 8 * doc;
-        return windows[(int) (pos >>> WINDOW_SHIFT)].getLong((int) (pos & (WINDOW - 1)));
+        return windows[(int) (pos >>> windowShift)].getLong((int) (pos & windowMask));
     }
 
     /** Copies local tokens {@code [from, from + length)} into {@code dst[offset..]}. */
@@ -105,12 +132,12 @@ final class MappedShard {
         if (header.tokenBytes() == 2) {
             for (int i = 0; i < length; i++) {
                 long pos = tokensOffset + 2 * (from + i);
-                dst[offset + i] = Short.toUnsignedInt(windows[(int) (pos >>> WINDOW_SHIFT)].getShort((int) (pos & (WINDOW - 1))));
+                dst[offset + i] = Short.toUnsignedInt(windows[(int) (pos >>> windowShift)].getShort((int) (pos & windowMask)));
             }
         } else {
             for (int i = 0; i < length; i++) {
                 long pos = tokensOffset + 4 * (from + i);
-                dst[offset + i] = windows[(int) (pos >>> WINDOW_SHIFT)].getInt((int) (pos & (WINDOW - 1)));
+                dst[offset + i] = windows[(int) (pos >>> windowShift)].getInt((int) (pos & windowMask));
             }
         }
     }
@@ -120,7 +147,7 @@ final class MappedShard {
         for (int i = 0; i < length; i++) {
             long t = from + i;
             long pos = maskOffset + (t >>> 3);
-            byte b = windows[(int) (pos >>> WINDOW_SHIFT)].get((int) (pos & (WINDOW - 1)));
+            byte b = windows[(int) (pos >>> windowShift)].get((int) (pos & windowMask));
             dst[offset + i] = ((b >>> (t & 7)) & 1) != 0;
         }
     }
@@ -128,11 +155,12 @@ final class MappedShard {
     /** CRC32C of the body (bytes 64 .. end), the value the header and manifest record. */
     int bodyCrc() {
         CRC32C crc = new CRC32C();
-        for (int i = 0; i < windows.length; i++) {
-            java.nio.ByteBuffer view = windows[i].duplicate();
-            if (i == 0) {
-                view.position(ShardHeader.BYTES);
-            }
+        long skip = ShardHeader.BYTES;
+        for (MappedByteBuffer w : windows) {
+            java.nio.ByteBuffer view = w.duplicate();
+            int skipHere = (int) Math.min(skip, view.limit());
+            view.position(skipHere);
+            skip -= skipHere;
             crc.update(view);
         }
         return (int) crc.getValue();

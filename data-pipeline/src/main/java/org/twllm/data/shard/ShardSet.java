@@ -42,6 +42,11 @@ public final class ShardSet implements DocumentStore {
 
     /** Opens {@code dir}; with {@code verifyChecksums} every shard's checksum is checked too (reads every byte). */
     public static ShardSet open(Path dir, boolean verifyChecksums) {
+        return open(dir, verifyChecksums, MappedShard.DEFAULT_WINDOW_SHIFT);
+    }
+
+    /** {@link #open(Path, boolean)} mapping in windows of {@code 2^windowShift} bytes (tests use small ones). */
+    static ShardSet open(Path dir, boolean verifyChecksums, int windowShift) {
         ShardManifest manifest = ShardManifest.read(dir);
         MappedShard[] shards = new MappedShard[manifest.shards().size()];
         for (int i = 0; i < shards.length; i++) {
@@ -51,7 +56,7 @@ public final class ShardSet implements DocumentStore {
                 throw new TwllmException("shard manifest " + dir.resolve(ShardManifest.FILE_NAME) + " lists '" + e.file()
                         + "', which is not a shard file of that directory; re-run 'twllm data prepare'");
             }
-            MappedShard shard = MappedShard.open(file);
+            MappedShard shard = MappedShard.open(file, windowShift);
             checkAgainstManifest(shard, e, manifest);
             shards[i] = shard;
         }

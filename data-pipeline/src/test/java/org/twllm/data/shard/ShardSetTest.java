@@ -178,6 +178,43 @@ class ShardSetTest {
     }
 
     @Test
+    void readsAcrossMappingWindowEdgesMatchOneWindow() {
+        // 1 GiB windows in production; 8- to 64-byte windows here put every kind of value at a window edge.
+        Random rnd = new Random(12);
+        List<int[]> docs = randomDocs(rnd, 60, 70_000, 25);
+        Path cpt = writeCpt(tmp.resolve("u32"), docs, 70_000, 4096);
+        Path u16 = writeCpt(tmp.resolve("u16"), docs.stream().map(d -> java.util.Arrays.stream(d).map(t -> t % 8000).toArray()).toList(),
+                8000, 4096);
+        for (Path dir : List.of(cpt, u16)) {
+            ShardSet whole = ShardSet.open(dir, true);
+            for (int shift : new int[] {3, 4, 6}) {
+                ShardSet windowed = ShardSet.open(dir, true, shift);
+                assertEquals(whole.numDocuments(), windowed.numDocuments());
+                for (long d = 0; d < whole.numDocuments(); d++) {
+                    assertEquals(whole.documentStart(d), windowed.documentStart(d));
+                    assertArrayEquals(whole.documentTokens(d), windowed.documentTokens(d));
+                }
+            }
+        }
+        Path sft = tmp.resolve("sft");
+        boolean[] mask = new boolean[1000];
+        int[] tokens = new int[1000];
+        try (ShardWriter w = ShardWriter.create(sft, ShardKind.SFT, FINGERPRINT, 100, 1 << 20, "")) {
+            for (int i = 0; i < mask.length; i++) {
+                mask[i] = rnd.nextBoolean();
+                tokens[i] = rnd.nextInt(100);
+            }
+            w.append(tokens, mask);
+            w.finish();
+        }
+        ShardSet windowed = ShardSet.open(sft, true, 3);
+        boolean[] read = new boolean[1000];
+        windowed.readLossMask(0, read, 0, 1000);
+        assertArrayEquals(mask, read);
+        assertArrayEquals(tokens, windowed.documentTokens(0));
+    }
+
+    @Test
     void corruptByteIsFoundByVerify() throws IOException {
         Path dir = writeCpt(tmp.resolve("s"), randomDocs(new Random(6), 40, 8000, 30), 8000, 1 << 20);
         Path shard = dir.resolve("shard-00000.bin");
