@@ -19,8 +19,10 @@ public final class KvCacheDecoder {
     private final DecoderWeights weights;
     private final DecoderShape shape;
     private final int capacity;
+    /** Per layer, [position][kvHeads * headDim]; grown by doubling up to {@code capacity} positions. */
     private final float[][] keys;
     private final float[][] values;
+    private int allocated;
     private final float[][] inputNorms;
     private final float[][] postNorms;
     private final float[] finalNorm;
@@ -36,8 +38,8 @@ public final class KvCacheDecoder {
         }
         this.capacity = capacity;
         int layers = shape.layers();
-        this.keys = new float[layers][capacity * shape.kvDim()];
-        this.values = new float[layers][capacity * shape.kvDim()];
+        this.keys = new float[layers][0];
+        this.values = new float[layers][0];
         this.inputNorms = new float[layers][];
         this.postNorms = new float[layers][];
         for (int l = 0; l < layers; l++) {
@@ -92,6 +94,7 @@ public final class KvCacheDecoder {
         if (length + t > capacity) {
             throw new IllegalStateException("sequence of " + (length + t) + " positions exceeds the cache capacity " + capacity);
         }
+        ensureAllocated(length + t);
         int d = shape.hidden();
         float[] x = flat(Nd4j.pullRows(weights.embedTokens(), 1, tokens).castTo(DataType.FLOAT));
         for (int l = 0; l < shape.layers(); l++) {
@@ -112,6 +115,19 @@ public final class KvCacheDecoder {
         }
         length += t;
         return out;
+    }
+
+    /** Grows the cache arrays (doubling, at most to the capacity) so they hold {@code positions}. */
+    private void ensureAllocated(int positions) {
+        if (positions <= allocated) {
+            return;
+        }
+        int grown = Math.min(capacity, Math.max(positions, Math.max(64, allocated * 2)));
+        for (int l = 0; l < keys.length; l++) {
+            keys[l] = java.util.Arrays.copyOf(keys[l], grown * shape.kvDim());
+            values[l] = java.util.Arrays.copyOf(values[l], grown * shape.kvDim());
+        }
+        allocated = grown;
     }
 
     /** x += o_proj(attention(rope(q), rope(k), v)) for the new positions, caching k and v. */

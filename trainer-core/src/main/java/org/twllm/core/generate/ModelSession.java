@@ -1,0 +1,45 @@
+package org.twllm.core.generate;
+
+import java.nio.file.Path;
+
+import org.twllm.core.io.HfModelDirectory;
+import org.twllm.core.model.LlamaModel;
+import org.twllm.data.chat.ChatTemplates;
+import org.twllm.data.tokenizer.SentencePieceTokenizer;
+import org.twllm.data.tokenizer.Tokenizer;
+
+/**
+ * A model directory, its tokenizer and a prompt format, loaded and checked against each other: what
+ * {@code twllm generate}, {@code chat} and {@code eval} start from.
+ */
+public record ModelSession(LlamaModel model, Tokenizer tokenizer, PromptFormat format, DecoderWeights weights) {
+
+    /**
+     * @param chatTemplate a template name ({@code taiwan-llm}, {@code llama-2-chat}) or null for plain-text prompts
+     * @param systemPrompt the system prompt for the template (null: the template's default)
+     */
+    public static ModelSession open(Path modelDir, Path tokenizerFile, String chatTemplate, String systemPrompt) {
+        Tokenizer tokenizer = SentencePieceTokenizer.load(tokenizerFile);
+        // Check the vocabularies agree before reading gigabytes of weights.
+        HfModelDirectory.readConfig(modelDir).requireVocab(tokenizer.vocabSize());
+        LlamaModel model = HfModelDirectory.load(modelDir);
+        PromptFormat format = chatTemplate == null
+                ? new PlainPromptFormat(tokenizer)
+                : new ChatPromptFormat(ChatTemplates.byName(chatTemplate, systemPrompt, null), tokenizer);
+        return new ModelSession(model, tokenizer, format, DecoderWeights.of(model.parameters()));
+    }
+
+    /** The longest sequence to run: {@code requested} if positive, else the model's maximum; never beyond it. */
+    public int contextLength(int requested) {
+        int max = model.config().maxPositionEmbeddings();
+        return requested > 0 ? Math.min(requested, max) : max;
+    }
+
+    public LanguageModel languageModel(int contextLength) {
+        return new KvCacheLanguageModel(weights, tokenizer, contextLength(contextLength));
+    }
+
+    public Generator generator(int contextLength) {
+        return new Generator(weights, tokenizer, contextLength(contextLength));
+    }
+}
