@@ -13,6 +13,10 @@ import picocli.CommandLine.Option;
             org.twllm.cli.config.ConfigCommand.class,
             org.twllm.cli.data.DataCommand.class,
             ScoreCommand.class,
+            EvalCommand.class,
+            GenerateCommand.class,
+            ChatCommand.class,
+            SweepCommand.class,
         })
 public final class TwllmCommand implements Runnable {
     @Option(names = "--verbose", description = "Log at debug level and print stack traces on failure.", scope = picocli.CommandLine.ScopeType.INHERIT)
