@@ -12,6 +12,8 @@ import picocli.CommandLine.Option;
         subcommands = {
             org.twllm.cli.config.ConfigCommand.class,
             org.twllm.cli.data.DataCommand.class,
+            TrainCommand.class,
+            ExportCommand.class,
             ScoreCommand.class,
             EvalCommand.class,
             GenerateCommand.class,

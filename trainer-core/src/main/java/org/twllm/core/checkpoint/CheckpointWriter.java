@@ -39,17 +39,27 @@ public final class CheckpointWriter {
         }
     }
 
+    /**
+     * Another rank's handle on the checkpoint rank 0 began (after a barrier): it writes its own files into
+     * the same temporary directory and never commits.
+     */
+    public static CheckpointWriter join(Path outputDir, long step) {
+        Path target = outputDir.resolve(Checkpoint.dirName(step));
+        Path temp = AtomicDirectory.tempFor(target);
+        if (!Files.isDirectory(temp)) {
+            throw new TwllmException("checkpoint directory " + temp + " is not visible to this rank; the output"
+                    + " directory must be on a file system every rank shares");
+        }
+        return new CheckpointWriter(target, temp);
+    }
+
     /** Where to write files until {@link #commit}. */
     public Path directory() {
         return temp;
     }
 
     public void writeOptimizer(AdamW optimizer) {
-        try {
-            OptimizerState.write(temp, optimizer);
-        } catch (IOException e) {
-            throw new TwllmException("cannot write optimizer state into " + temp + ": " + e.getMessage(), e);
-        }
+        OptimizerState.write(temp, optimizer);
     }
 
     /** Copies {@code source} into the checkpoint as {@code name}. */

@@ -1,28 +1,21 @@
 package org.twllm.core.checkpoint;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.twllm.core.io.DType;
+import org.twllm.core.io.SafetensorsFile;
+import org.twllm.core.io.SafetensorsWriter;
 import org.twllm.core.train.AdamW;
 import org.twllm.core.train.FlatFloats;
 import org.twllm.errors.TwllmException;
@@ -36,7 +29,8 @@ import org.twllm.errors.TwllmException;
  */
 public final class OptimizerState {
     private static final Pattern NAME = Pattern.compile("optimizer-(\\d+)-(\\d+)\\.safetensors");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String EXP_AVG = "exp_avg";
+    private static final String EXP_AVG_SQ = "exp_avg_sq";
 
     private final INDArray expAvg;
     private final INDArray expAvgSq;
@@ -66,26 +60,21 @@ public final class OptimizerState {
     }
 
     /** Writes the optimizer's owned range into {@code dir}; returns the file written. */
-    public static Path write(Path dir, AdamW optimizer) throws IOException {
+    public static Path write(Path dir, AdamW optimizer) {
         long start = optimizer.start();
         long end = optimizer.end();
-        long n = end - start;
-        Map<String, Object> header = new LinkedHashMap<>();
-        header.put("__metadata__", Map.of("start", Long.toString(start), "end", Long.toString(end),
-                "updates", Long.toString(optimizer.updates())));
-        header.put("exp_avg", Map.of("dtype", "F32", "shape", List.of(n), "data_offsets", List.of(0L, 4 * n)));
-        header.put("exp_avg_sq", Map.of("dtype", "F32", "shape", List.of(n), "data_offsets", List.of(4 * n, 8 * n)));
-        byte[] json = padded(JSON.writeValueAsBytes(header));
+        long[] shape = {end - start};
         Path file = dir.resolve(fileName(start, end));
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            ByteBuffer head = ByteBuffer.allocate(8 + json.length).order(ByteOrder.LITTLE_ENDIAN);
-            head.putLong(json.length).put(json).flip();
-            writeFully(ch, head);
-            writeFloats(ch, optimizer.expAvg(), n);
-            writeFloats(ch, optimizer.expAvgSq(), n);
-        }
+        SafetensorsWriter.write(file, List.of(
+                        new SafetensorsWriter.Tensor(EXP_AVG, shape, source(optimizer.expAvg())),
+                        new SafetensorsWriter.Tensor(EXP_AVG_SQ, shape, source(optimizer.expAvgSq()))),
+                DType.F32, Map.of("start", Long.toString(start), "end", Long.toString(end),
+                        "updates", Long.toString(optimizer.updates())));
         return file;
+    }
+
+    private static SafetensorsWriter.FloatSource source(INDArray flat) {
+        return (from, dst, count) -> FlatFloats.view(flat, from, count).get(dst, 0, count);
     }
 
     /**
@@ -98,8 +87,8 @@ public final class OptimizerState {
         List<long[]> covered = new ArrayList<>();
         long updates = -1;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "optimizer-*.safetensors")) {
-            for (Path file : files) {
-                Matcher m = NAME.matcher(file.getFileName().toString());
+            for (Path path : files) {
+                Matcher m = NAME.matcher(path.getFileName().toString());
                 if (!m.matches()) {
                     continue;
                 }
@@ -107,14 +96,18 @@ public final class OptimizerState {
                 long fileEnd = Long.parseLong(m.group(2));
                 long from = Math.max(start, fileStart);
                 long to = Math.min(end, fileEnd);
-                long fileUpdates = readRange(file, fileStart, fileEnd, from, to, start, expAvg, expAvgSq);
-                if (updates >= 0 && fileUpdates != updates) {
-                    throw new TwllmException("optimizer state in " + dir + " is inconsistent: " + file.getFileName()
-                            + " was saved after " + fileUpdates + " updates, another range after " + updates);
-                }
-                updates = fileUpdates;
-                if (from < to) {
-                    covered.add(new long[] {from, to});
+                try (SafetensorsFile file = SafetensorsFile.open(path)) {
+                    long fileUpdates = checkedUpdates(file, fileStart, fileEnd);
+                    if (updates >= 0 && fileUpdates != updates) {
+                        throw new TwllmException("optimizer state in " + dir + " is inconsistent: " + path.getFileName()
+                                + " was saved after " + fileUpdates + " updates, another range after " + updates);
+                    }
+                    updates = fileUpdates;
+                    if (from < to) {
+                        copy(file, EXP_AVG, from - fileStart, expAvg, from - start, to - from);
+                        copy(file, EXP_AVG_SQ, from - fileStart, expAvgSq, from - start, to - from);
+                        covered.add(new long[] {from, to});
+                    }
                 }
             }
         } catch (IOException e) {
@@ -124,35 +117,32 @@ public final class OptimizerState {
         return new OptimizerState(expAvg, expAvgSq, updates);
     }
 
-    private static long readRange(Path file, long fileStart, long fileEnd, long from, long to, long targetStart,
-                                  INDArray expAvg, INDArray expAvgSq) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0);
-            long headerLen = lenBuf.getLong(0);
-            if (headerLen <= 0 || headerLen > 1 << 20 || 8 + headerLen > ch.size()) {
-                throw new TwllmException(file + " is not a safetensors file (bad header length " + headerLen + ")");
+    /** The file's update count, after checking that its metadata and tensors match the range in its name. */
+    private static long checkedUpdates(SafetensorsFile file, long fileStart, long fileEnd) {
+        Map<String, String> meta = file.metadata();
+        if (!Long.toString(fileStart).equals(meta.get("start")) || !Long.toString(fileEnd).equals(meta.get("end"))) {
+            throw new TwllmException(file.path() + " names range [" + fileStart + ", " + fileEnd + ") but its metadata says "
+                    + meta);
+        }
+        for (String tensor : List.of(EXP_AVG, EXP_AVG_SQ)) {
+            SafetensorsFile.TensorInfo t = file.tensors().get(tensor);
+            if (t == null || t.dtype() != DType.F32 || t.elements() != fileEnd - fileStart) {
+                throw new TwllmException(file.path() + " lacks an F32 tensor " + tensor + " of " + (fileEnd - fileStart) + " elements");
             }
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, headerBuf, 8);
-            JsonNode header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
-            JsonNode meta = header.path("__metadata__");
-            if (meta.path("start").asLong(-1) != fileStart || meta.path("end").asLong(-1) != fileEnd) {
-                throw new TwllmException(file + " names range [" + fileStart + ", " + fileEnd + ") but its metadata says "
-                        + meta);
-            }
-            long n = fileEnd - fileStart;
-            long dataStart = 8 + headerLen;
-            if (ch.size() != dataStart + 8 * n) {
-                throw new TwllmException(file + " is truncated: " + ch.size() + " bytes, expected " + (dataStart + 8 * n));
-            }
-            if (from < to) {
-                long expAvgOffset = dataStart + header.path("exp_avg").path("data_offsets").path(0).asLong();
-                long expAvgSqOffset = dataStart + header.path("exp_avg_sq").path("data_offsets").path(0).asLong();
-                copyFloats(ch, expAvgOffset + 4 * (from - fileStart), expAvg, from - targetStart, to - from);
-                copyFloats(ch, expAvgSqOffset + 4 * (from - fileStart), expAvgSq, from - targetStart, to - from);
-            }
-            return Long.parseLong(meta.path("updates").asText("0"));
+        }
+        try {
+            return Long.parseLong(meta.get("updates"));
+        } catch (NumberFormatException e) {
+            throw new TwllmException(file.path() + " has no valid 'updates' in its metadata: " + meta);
+        }
+    }
+
+    private static void copy(SafetensorsFile file, String tensor, long fileOffset, INDArray target, long targetOffset, long n) {
+        float[] buf = new float[(int) Math.min(n, FlatFloats.CHUNK)];
+        for (long s = 0; s < n; s += buf.length) {
+            int len = (int) Math.min(buf.length, n - s);
+            file.read(tensor, fileOffset + s, buf, len);
+            FlatFloats.view(target, targetOffset + s, len).put(buf, 0, len);
         }
     }
 
@@ -168,57 +158,6 @@ public final class OptimizerState {
         if (reached < end) {
             throw new TwllmException("checkpoint " + dir + " holds no optimizer state for parameters [" + reached + ", "
                     + end + "); was it saved by every rank?");
-        }
-    }
-
-    private static void writeFloats(FileChannel ch, INDArray flat, long n) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocateDirect(4 * FlatFloats.CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-        for (long s = 0; s < n; s += FlatFloats.CHUNK) {
-            int len = (int) Math.min(FlatFloats.CHUNK, n - s);
-            buf.clear();
-            buf.asFloatBuffer().put(FlatFloats.view(flat, s, len));
-            buf.limit(4 * len);
-            writeFully(ch, buf);
-        }
-    }
-
-    private static void copyFloats(FileChannel ch, long fileOffset, INDArray target, long targetOffset, long n) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocateDirect(4 * FlatFloats.CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-        for (long s = 0; s < n; s += FlatFloats.CHUNK) {
-            int len = (int) Math.min(FlatFloats.CHUNK, n - s);
-            buf.clear().limit(4 * len);
-            readFully(ch, buf, fileOffset + 4 * s);
-            buf.flip();
-            FloatBuffer dst = FlatFloats.view(target, targetOffset + s, len);
-            dst.put(buf.asFloatBuffer());
-        }
-    }
-
-    /** Pads the JSON header with spaces to a multiple of 8 bytes, as the safetensors format recommends. */
-    private static byte[] padded(byte[] json) {
-        int len = (json.length + 7) / 8 * 8;
-        byte[] out = new byte[len];
-        System.arraycopy(json, 0, out, 0, json.length);
-        for (int i = json.length; i < len; i++) {
-            out[i] = ' ';
-        }
-        return out;
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
-        while (buf.hasRemaining()) {
-            ch.write(buf);
-        }
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
-        long pos = position;
-        while (buf.hasRemaining()) {
-            int n = ch.read(buf, pos);
-            if (n < 0) {
-                throw new IOException("unexpected end of file");
-            }
-            pos += n;
         }
     }
 }

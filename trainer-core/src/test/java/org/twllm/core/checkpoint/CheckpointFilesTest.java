@@ -36,7 +36,7 @@ class CheckpointFilesTest {
     }
 
     @Test
-    void optimizerRangesSavedByTwoRanksAssembleIntoAnyOtherRange(@TempDir Path dir) throws IOException {
+    void optimizerRangesSavedByTwoRanksAssembleIntoAnyOtherRange(@TempDir Path dir) {
         OptimizerState.write(dir, optimizerWithMoments(0, 10, 7));
         OptimizerState.write(dir, optimizerWithMoments(10, 25, 7));
         OptimizerState s = OptimizerState.load(dir, 5, 20);

@@ -1,0 +1,79 @@
+package org.twllm.core.checkpoint;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.twllm.errors.ConfigException;
+import org.twllm.errors.TwllmException;
+
+/**
+ * Writes a HuggingFace Llama directory from a checkpoint: {@code config.json}, the model's safetensors
+ * (and index when sharded), {@code tokenizer.model} and a {@code tokenizer_config.json} naming
+ * {@code LlamaTokenizer}, so {@code transformers}' {@code AutoModelForCausalLM} / {@code AutoTokenizer} and
+ * {@code twllm score} load it. The checkpoint already holds the model in HF layout, so its verified files
+ * are copied byte for byte (the weights stay exactly what was trained). The output appears atomically.
+ */
+public final class ModelExport {
+    static final String TOKENIZER_CONFIG = "{\n"
+            + "  \"tokenizer_class\": \"LlamaTokenizer\",\n"
+            + "  \"bos_token\": \"<s>\",\n"
+            + "  \"eos_token\": \"</s>\",\n"
+            + "  \"unk_token\": \"<unk>\",\n"
+            + "  \"add_bos_token\": true,\n"
+            + "  \"add_eos_token\": false,\n"
+            + "  \"legacy\": true\n"
+            + "}\n";
+
+    private ModelExport() {
+    }
+
+    /** Exports {@code checkpoint} into {@code out}, replacing an earlier export there (never any other directory). */
+    public static void export(Checkpoint checkpoint, Path out) {
+        out = out.toAbsolutePath().normalize();
+        try {
+            if (Files.exists(out)) {
+                if (!isExport(out)) {
+                    throw new ConfigException("export target " + out + " exists and is not a model directory written by"
+                            + " twllm export; choose a new or empty directory");
+                }
+            }
+            Files.createDirectories(out.getParent());
+            Path temp = AtomicDirectory.begin(out);
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(checkpoint.dir())) {
+                for (Path f : files) {
+                    String name = f.getFileName().toString();
+                    if (isModelFile(name) || name.equals(Checkpoint.TOKENIZER_FILE)) {
+                        Files.copy(f, temp.resolve(name));
+                    }
+                }
+            }
+            Files.writeString(temp.resolve("tokenizer_config.json"), TOKENIZER_CONFIG);
+            if (Files.exists(out)) {
+                AtomicDirectory.removeAtomically(out);
+            }
+            AtomicDirectory.commit(temp, out);
+        } catch (IOException e) {
+            throw new TwllmException("cannot export " + checkpoint.dir() + " to " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Files of the HF model: config.json, model.safetensors, model-0000X-of-0000N.safetensors and their index. */
+    static boolean isModelFile(String name) {
+        return name.equals("config.json") || (name.startsWith("model") && name.endsWith(".safetensors"))
+                || name.equals("model.safetensors.index.json");
+    }
+
+    private static boolean isExport(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            if (!entries.iterator().hasNext()) {
+                return true;
+            }
+        }
+        return Files.isRegularFile(dir.resolve("config.json")) && Files.isRegularFile(dir.resolve("tokenizer_config.json"));
+    }
+}

@@ -1,0 +1,164 @@
+package org.twllm.core.train;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twllm.core.config.CheckpointConfig;
+import org.twllm.core.config.TrainingConfig;
+import org.twllm.core.model.GradientReadyListener;
+import org.twllm.core.model.LlamaModel;
+import org.twllm.core.model.TokenBatch;
+import org.twllm.data.loader.Sample;
+import org.twllm.errors.TwllmException;
+
+/**
+ * The training loop. One optimizer step:
+ * <ol>
+ *   <li>this rank's micro-batches of the global batch; the trained tokens of the WHOLE global batch are
+ *       summed across ranks before any backward, so every micro-batch's loss is scaled by
+ *       {@code 1 / globalTrainedTokens} and the accumulated gradient is that of the global mean loss, however
+ *       the batch is split over micro-batches and ranks;</li>
+ *   <li>gradients zeroed, then forward/backward of each micro-batch adding into the flat gradient buffer;
+ *       the last backward reports finished gradient ranges to data parallelism, which reduces them;</li>
+ *   <li>global gradient norm (before clipping), NaN/Inf check under the configured policy;</li>
+ *   <li>AdamW on this rank's owned range with the clip factor folded in, then the all-gather of parameters.</li>
+ * </ol>
+ * The loop draws no random numbers and every sum has a fixed order, so a run with a fixed seed repeats bit
+ * for bit on the same machine and world size, and a resumed run continues exactly where the saved one stood.
+ */
+public final class Trainer {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+
+    private final TrainingConfig training;
+    private final CheckpointConfig checkpointing;
+    private final LlamaModel model;
+    private final AdamW optimizer;
+    private final DataParallel dp;
+    private final StepBatches batches;
+    private final LrSchedule schedule;
+    private final ValidationLoss validation;
+    private final CheckpointSaver saver;
+    private final MetricsLog metrics;
+    private final Consumer<String> console;
+    private final double flopsPerToken;
+    private final double peakFlops;
+    private final TrainingProgress progress;
+
+    /**
+     * @param validation    held-out loss every {@code eval_steps}, or null
+     * @param metrics       where step metrics go (rank 0), or null on other ranks
+     * @param console       progress lines (rank 0 with console logging), or null
+     * @param flopsPerToken training FLOPs per trained token, for MFU
+     * @param peakFlops     one device's peak FLOP/s, for MFU
+     * @param progress      the counters to continue from (fresh or restored from a checkpoint)
+     */
+    public Trainer(TrainingConfig training, CheckpointConfig checkpointing, LlamaModel model, AdamW optimizer, DataParallel dp,
+                   StepBatches batches, ValidationLoss validation, CheckpointSaver saver, MetricsLog metrics,
+                   Consumer<String> console, double flopsPerToken, double peakFlops, TrainingProgress progress) {
+        this.training = training;
+        this.checkpointing = checkpointing;
+        this.model = model;
+        this.optimizer = optimizer;
+        this.dp = dp;
+        this.batches = batches;
+        this.schedule = new LrSchedule(training.lrSchedulerType(), training.learningRate(), training.minLr(),
+                training.effectiveWarmupSteps(), training.maxSteps());
+        this.validation = validation;
+        this.saver = saver;
+        this.metrics = metrics;
+        this.console = console;
+        this.flopsPerToken = flopsPerToken;
+        this.peakFlops = peakFlops;
+        this.progress = progress;
+    }
+
+    /** Trains until {@code max_steps}, checkpointing every {@code save_steps} and after the last step. */
+    public TrainingProgress run() {
+        long maxSteps = training.maxSteps();
+        long firstStep = progress.step() + 1;
+        long loopStart = System.nanoTime();
+        while (progress.step() < maxSteps) {
+            StepMetrics m = step();
+            long done = m.step() - firstStep + 1;
+            double perStep = (System.nanoTime() - loopStart) / 1e9 / done;
+            if (metrics != null) {
+                metrics.append(m);
+            }
+            boolean last = m.step() == maxSteps;
+            if (console != null && (last || training.loggingSteps() <= 1 || m.step() % training.loggingSteps() == 0)) {
+                console.accept(ProgressLine.format(m, maxSteps, perStep * (maxSteps - m.step())));
+            }
+            if (last || (checkpointing.saveSteps() > 0 && m.step() % checkpointing.saveSteps() == 0)) {
+                saver.save(progress);
+            }
+        }
+        return progress;
+    }
+
+    /** One optimizer step (the next one); returns its metrics. */
+    public StepMetrics step() {
+        long stepStart = System.nanoTime();
+        long step = progress.step() + 1;
+        List<List<Sample>> micro = batches.microBatches(step - 1);
+        long localSamples = 0;
+        long localTokens = 0;
+        for (List<Sample> mb : micro) {
+            localSamples += mb.size();
+            for (Sample s : mb) {
+                localTokens += s.trainedTokens();
+            }
+        }
+        double globalTokens = dp.allReduceSum(localTokens);
+        double globalSamples = dp.allReduceSum(localSamples);
+
+        INDArray params = model.parameters().params();
+        INDArray grads = model.parameters().grads();
+        model.parameters().zeroGrads();
+        double lossScale = globalTokens > 0 ? 1.0 / globalTokens : 0.0;
+        double localLoss = 0;
+        for (int i = 0; i < micro.size(); i++) {
+            GradientReadyListener listener = i == micro.size() - 1 ? dp.beginGradientSync(grads) : GradientReadyListener.NONE;
+            localLoss += model.forwardBackward(TokenBatch.of(micro.get(i)), lossScale, listener);
+        }
+        if (micro.isEmpty()) {
+            dp.beginGradientSync(grads);
+        }
+        dp.finishGradientSync(grads);
+        double loss = dp.allReduceSum(localLoss) / globalTokens;
+        double gradNorm = GradientClipping.globalNorm(grads, dp);
+        double lr = schedule.lr(step);
+
+        boolean finite = Double.isFinite(loss) && Double.isFinite(gradNorm);
+        if (!finite) {
+            String what = globalTokens == 0 ? "the global batch has no trained tokens (every target is masked)"
+                    : "the loss is " + loss + " and the gradient norm " + gradNorm;
+            if (training.nanPolicy() == TrainingConfig.NanPolicy.STOP) {
+                throw new TwllmException("step " + step + ": " + what + "; the run stops before updating the weights"
+                        + " (lower learning_rate, set max_grad_norm, or set training.nan_policy: skip)");
+            }
+            LOG.warn("step {}: {}; skipping the update (nan_policy: skip)", step, what);
+        } else {
+            optimizer.step(params, grads, lr, GradientClipping.clipFactor(gradNorm, training.maxGradNorm()));
+            dp.allGatherParameters(params);
+        }
+        double seconds = (System.nanoTime() - stepStart) / 1e9;
+        progress.finishStep((long) globalSamples, (long) globalTokens, !finite, seconds);
+
+        double valLoss = Double.NaN;
+        if (validation != null && training.evalSteps() > 0
+                && (step % training.evalSteps() == 0 || step == training.maxSteps())) {
+            valLoss = validation.measure(model, dp);
+        }
+        double tokensPerS = globalTokens / seconds;
+        double mfu = flopsPerToken * tokensPerS / (peakFlops * dp.worldSize());
+        return new StepMetrics(step, loss, lr, gradNorm, progress.tokens(), tokensPerS, mfu, progress.elapsedS(),
+                progress.skippedSteps(), valLoss);
+    }
+
+    public TrainingProgress progress() {
+        return progress;
+    }
+}

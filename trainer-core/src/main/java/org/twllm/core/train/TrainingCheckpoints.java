@@ -1,0 +1,57 @@
+package org.twllm.core.train;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.twllm.core.checkpoint.Checkpoint;
+import org.twllm.core.checkpoint.CheckpointDirectory;
+import org.twllm.core.checkpoint.CheckpointWriter;
+import org.twllm.core.checkpoint.TrainerState;
+import org.twllm.core.config.StageConfig;
+import org.twllm.core.io.DType;
+import org.twllm.core.io.HfModelDirectory;
+import org.twllm.core.model.LlamaModel;
+
+/**
+ * Saves the run's checkpoints into its output directory (see {@link Checkpoint} for the layout) and keeps
+ * the newest {@code save_total_limit}. Every rank writes the optimizer range it owns; rank 0 writes the
+ * model, tokenizer, config and trainer state and commits. The all-reduces double as barriers, so with
+ * several ranks the output directory must be on a file system they share.
+ */
+public final class TrainingCheckpoints implements CheckpointSaver {
+    private final StageConfig config;
+    private final LlamaModel model;
+    private final AdamW optimizer;
+    private final DataParallel dp;
+    private final Path tokenizerFile;
+    private final CheckpointDirectory directory;
+
+    public TrainingCheckpoints(StageConfig config, LlamaModel model, AdamW optimizer, DataParallel dp, Path tokenizerFile) {
+        this.config = config;
+        this.model = model;
+        this.optimizer = optimizer;
+        this.dp = dp;
+        this.tokenizerFile = tokenizerFile;
+        this.directory = new CheckpointDirectory(config.run().outputDir());
+    }
+
+    @Override
+    public void save(TrainingProgress progress) {
+        Path outputDir = config.run().outputDir();
+        CheckpointWriter writer = dp.rank() == 0 ? CheckpointWriter.begin(outputDir, progress.step()) : null;
+        dp.allReduceSum(0); // the temporary directory exists before any rank writes into it
+        CheckpointWriter mine = writer != null ? writer : CheckpointWriter.join(outputDir, progress.step());
+        mine.writeOptimizer(optimizer);
+        dp.allReduceSum(0); // every range is on disk before rank 0 checksums and commits
+        if (writer != null) {
+            HfModelDirectory.save(model, writer.directory(), DType.F32);
+            writer.copyFile(tokenizerFile, Checkpoint.TOKENIZER_FILE);
+            writer.writeString(Checkpoint.CONFIG_FILE, config.toYaml());
+            writer.commit(new TrainerState(progress.step(), progress.consumedSamples(), progress.tokens(),
+                    progress.skippedSteps(), progress.elapsedS(), config.run().seed(), config.fingerprint(),
+                    dp.worldSize(), TrainerState.currentCodeVersion(), Map.of()));
+            directory.keepNewest(config.checkpoint().saveTotalLimit());
+        }
+        dp.allReduceSum(0); // no rank runs ahead of a checkpoint that is not committed yet
+    }
+}

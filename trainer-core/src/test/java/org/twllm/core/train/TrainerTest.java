@@ -1,0 +1,138 @@
+package org.twllm.core.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.twllm.core.config.CheckpointConfig;
+import org.twllm.core.config.TrainingConfig;
+import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.model.LlamaModel;
+import org.twllm.data.loader.Sample;
+import org.twllm.errors.TwllmException;
+
+class TrainerTest {
+    static final LlamaConfig TINY = new LlamaConfig(16, 32, 2, 4, 2, 50, 64, 1e-5, 10000.0, false);
+    static final int SEQ = 8;
+
+    static TrainingConfig training(int maxSteps, double maxGradNorm, TrainingConfig.NanPolicy nanPolicy) {
+        return new TrainingConfig(maxSteps, 1, 1, 1e-2, TrainingConfig.LrScheduler.COSINE, 2, 0.0, 1e-3, maxGradNorm,
+                0.9, 0.95, 1e-8, 0.1, TrainingConfig.Precision.FP32, false, nanPolicy, 0, 0, 1);
+    }
+
+    static final CheckpointConfig NO_SAVES = new CheckpointConfig(0, 0, CheckpointConfig.Resume.NEVER);
+
+    /** A sample of seed-determined tokens; {@code trained} of its SEQ targets carry a loss (SFT-like masking). */
+    static Sample sample(int seed, int trained) {
+        int[] in = new int[SEQ];
+        int[] tg = new int[SEQ];
+        int[] pos = new int[SEQ];
+        int[] ex = new int[SEQ];
+        for (int t = 0; t < SEQ; t++) {
+            in[t] = (seed * 7 + t * 3) % TINY.vocabSize();
+            tg[t] = t >= SEQ - trained ? (seed * 7 + (t + 1) * 3) % TINY.vocabSize() : Sample.IGNORE;
+            pos[t] = t;
+        }
+        return new Sample(in, tg, pos, ex);
+    }
+
+    static Trainer trainer(LlamaModel model, TrainingConfig cfg, StepBatches batches) {
+        AdamW adam = new AdamW(new AdamW.Settings(cfg.adamBeta1(), cfg.adamBeta2(), cfg.adamEpsilon(), cfg.weightDecay()),
+                0, model.parameters().numParameters(), DecayMask.all(model.parameters().numParameters()));
+        return new Trainer(cfg, NO_SAVES, model, adam, new SingleProcess(model.parameters().numParameters()), batches,
+                null, progress -> { }, null, null, TINY.flopsPerToken(SEQ), 1e9, new TrainingProgress());
+    }
+
+    @Test
+    void accumulatingMicroBatchesWithUnequalTrainedTokensEqualsOneBigBatch() {
+        List<Sample> all = List.of(sample(1, 8), sample(2, 1), sample(3, 5), sample(4, 3));
+        LlamaModel big = LlamaModel.random(TINY, DataType.FLOAT, 7, 0.2);
+        LlamaModel split = LlamaModel.random(TINY, DataType.FLOAT, 7, 0.2);
+        StepMetrics one = trainer(big, training(1, 0.0, TrainingConfig.NanPolicy.STOP), i -> List.of(all)).step();
+        List<List<Sample>> four = new ArrayList<>();
+        for (Sample s : all) {
+            four.add(List.of(s));
+        }
+        StepMetrics accumulated = trainer(split, training(1, 0.0, TrainingConfig.NanPolicy.STOP), i -> four).step();
+
+        assertEquals(one.loss(), accumulated.loss(), 1e-6 * Math.abs(one.loss()));
+        assertEquals(one.gradNorm(), accumulated.gradNorm(), 1e-5 * one.gradNorm());
+        assertEquals(17, one.tokens());
+        float[] g1 = big.parameters().grads().toFloatVector();
+        float[] g2 = split.parameters().grads().toFloatVector();
+        double maxAbs = 0;
+        for (float v : g1) {
+            maxAbs = Math.max(maxAbs, Math.abs(v));
+        }
+        for (int i = 0; i < g1.length; i++) {
+            assertEquals(g1[i], g2[i], 1e-5 * maxAbs, "gradient element " + i);
+        }
+        // The per-token mean: a plain mean of the per-sample means would weigh sample 2's one token 8x more.
+        double perTokenMean = 0;
+        LlamaModel fresh = LlamaModel.random(TINY, DataType.FLOAT, 7, 0.2);
+        for (Sample s : all) {
+            perTokenMean += fresh.loss(org.twllm.core.model.TokenBatch.of(List.of(s)));
+        }
+        assertEquals(perTokenMean / 17, one.loss(), 1e-6 * one.loss());
+    }
+
+    @Test
+    void aFixedSeedRepeatsBitForBitAndTheLossFallsOnRepeatedData() {
+        List<List<Sample>> batch = List.of(List.of(sample(1, 8), sample(2, 8)), List.of(sample(3, 8)));
+        int steps = 10;
+        double[][] losses = new double[2][steps];
+        for (int run = 0; run < 2; run++) {
+            Trainer t = trainer(LlamaModel.random(TINY, DataType.FLOAT, 11, 0.02), training(steps, 1.0, TrainingConfig.NanPolicy.STOP),
+                    i -> batch);
+            for (int s = 0; s < (run == 0 ? steps : 3); s++) {
+                losses[run][s] = t.step().loss();
+            }
+        }
+        for (int s = 0; s < 3; s++) {
+            assertEquals(losses[0][s], losses[1][s], 0.0, "step " + (s + 1));
+        }
+        assertTrue(losses[0][steps - 1] < 0.8 * losses[0][0], "loss should fall: " + losses[0][0] + " -> " + losses[0][steps - 1]);
+    }
+
+    @Test
+    void clippingBoundsTheUpdateInput() {
+        LlamaModel model = LlamaModel.random(TINY, DataType.FLOAT, 5, 0.5);
+        StepMetrics m = trainer(model, training(1, 1e-3, TrainingConfig.NanPolicy.STOP), i -> List.of(List.of(sample(1, 8)))).step();
+        assertTrue(m.gradNorm() > 1e-3, "the test needs a norm above the clip threshold");
+    }
+
+    @Test
+    void aNonFiniteLossStopsWithTheStepOrIsSkippedAndCounted() {
+        LlamaModel model = LlamaModel.random(TINY, DataType.FLOAT, 5, 0.02);
+        model.parameters().param("model.norm.weight").putScalar(0, Float.NaN);
+        StepBatches batches = i -> List.of(List.of(sample(1, 8)));
+        TwllmException stop = assertThrows(TwllmException.class,
+                () -> trainer(model, training(3, 1.0, TrainingConfig.NanPolicy.STOP), batches).step());
+        assertTrue(stop.getMessage().startsWith("step 1: "), stop.getMessage());
+
+        INDArray before = model.parameters().params().dup();
+        Trainer skipping = trainer(model, training(3, 1.0, TrainingConfig.NanPolicy.SKIP), batches);
+        skipping.step();
+        StepMetrics second = skipping.step();
+        assertEquals(2, second.skippedSteps());
+        assertEquals(2, second.step());
+        assertTrue(before.equalsWithEps(model.parameters().params(), 0.0) || hasSameNaNs(before, model.parameters().params()));
+    }
+
+    private static boolean hasSameNaNs(INDArray a, INDArray b) {
+        float[] x = a.toFloatVector();
+        float[] y = b.toFloatVector();
+        for (int i = 0; i < x.length; i++) {
+            if (Float.floatToIntBits(x[i]) != Float.floatToIntBits(y[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
