@@ -497,13 +497,14 @@ final class StageConfigBinder {
     private InitModelInfo initModel(Section s, Path init, Integer tokenizerPieces, Stage stage) {
         String written = s.string("init", init.toString());
         if (!Files.exists(init)) {
-            String previous = stage == Stage.SFT ? "the cpt stage" : stage == Stage.FEEDBACK_SFT ? "the sft stage"
-                    : "the stage that produces it";
+            String hint = stage == Stage.SFT ? "run the cpt stage first"
+                    : stage == Stage.FEEDBACK_SFT ? "run the sft stage first"
+                    : "put the HF Llama base model there first";
             if (checks == FileChecks.ALL) {
-                s.problem("init", "no such directory: " + init + "; run " + previous
-                        + " first, or point model.init at an HF Llama directory");
+                s.problem("init", "no such directory: " + init + "; " + hint
+                        + ", or point model.init at an HF Llama directory");
             } else if (checks == FileChecks.MISSING_INIT_IS_WARNING) {
-                s.warning("init", written + " does not exist yet; run " + previous + " first");
+                s.warning("init", written + " does not exist yet; " + hint);
             }
             return null;
         }

@@ -135,12 +135,12 @@ class ConfigValidationTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> StageConfigLoader.load(Path.of("x.yaml"), List.of(), dir));
         assertEquals(List.of("x.yaml:6:3: model.init: no such directory: " + init
-                + "; run the stage that produces it first, or point model.init at an HF Llama directory"), e.problems());
+                + "; put the HF Llama base model there first, or point model.init at an HF Llama directory"), e.problems());
 
         ConfigValidation v = StageConfigLoader.validate(Path.of("x.yaml"), List.of(), dir,
                 FileChecks.MISSING_INIT_IS_WARNING);
         assertEquals(List.of(), v.problems());
-        assertEquals(List.of("x.yaml:6:3: model.init: runs/prev/final does not exist yet; run the stage that produces it first"),
+        assertEquals(List.of("x.yaml:6:3: model.init: runs/prev/final does not exist yet; put the HF Llama base model there first"),
                 v.warnings());
         assertEquals(init, v.config().model().init());
 
@@ -157,7 +157,7 @@ class ConfigValidationTest {
                 () -> files.load(PATH_INIT.replace(ConfigFiles.CORPUS.toString(), "none.jsonl")));
         assertEquals(List.of("x.yaml:12:7: data.sources.0.path: no such file: " + dir.resolve("none.jsonl"),
                 "x.yaml:6:3: model.init: no such directory: " + dir.resolve("runs/prev/final")
-                        + "; run the stage that produces it first, or point model.init at an HF Llama directory"),
+                        + "; put the HF Llama base model there first, or point model.init at an HF Llama directory"),
                 e.problems());
     }
 
