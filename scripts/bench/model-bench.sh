@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Forward/backward timing of the Llama model on one shape, with RSS after every step.
+#   scripts/bench/model-bench.sh [key=value ...]   (hidden intermediate layers heads kvHeads vocab seq batch steps)
+# Defaults: hidden=1024 intermediate=2816 layers=4 heads=16 kvHeads=16 vocab=32000 seq=512 batch=4 steps=5.
+# JAVA_OPTS replaces the default -Xmx2g (a small heap, e.g. -Xmx256m, makes RSS flat from the first steps).
+# The PyTorch peer on the same shape: /usr/bin/python3 scripts/bench/torch_llama_bench.py (same keys).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+TARGET="${TWLLM_TARGET:-target}"
+cd "$ROOT"
+mvn -B -q -o -Dtwllm.target="$TARGET" -pl trainer-core -am package -DskipTests >/dev/null
+mvn -B -q -o -Dtwllm.target="$TARGET" -pl trainer-core dependency:build-classpath -Dmdep.outputFile="trainer-core/$TARGET/bench-classpath.txt" >/dev/null
+exec java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED ${JAVA_OPTS:--Xmx2g} \
+  -cp "trainer-core/$TARGET/classes:data-pipeline/$TARGET/classes:$(cat "trainer-core/$TARGET/bench-classpath.txt")" \
+  org.twllm.core.model.ModelBenchmark "$@"
