@@ -1,0 +1,171 @@
+package org.twllm.dist.transport;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import io.aeron.ChannelUriStringBuilder;
+import io.aeron.ExclusivePublication;
+import io.aeron.Image;
+import io.aeron.Subscription;
+import org.twllm.errors.TwllmException;
+
+/**
+ * A rank's two streams in the ring: one publication to the next rank and one subscription from the
+ * previous one. The UDP subscription is opened first (so its port can be told to the others at
+ * rendezvous); {@link #connect} then picks, per direction, IPC when both ends share a media driver and
+ * UDP otherwise, and waits until both streams are connected.
+ */
+public final class RingLink implements AutoCloseable {
+    static final int UDP_STREAM_ID = 0x7711;
+    static final int IPC_STREAM_BASE = 0x7712_0000;
+
+    private final AeronConnection connection;
+    private final TransportSettings settings;
+    private final int rank;
+    private Subscription subscription;
+    private ExclusivePublication publication;
+    private String resolvedUdpEndpoint;
+    private boolean inboundIpc;
+    private boolean outboundIpc;
+    private Image image;
+
+    private RingLink(AeronConnection connection, TransportSettings settings, int rank) {
+        this.connection = connection;
+        this.settings = settings;
+        this.rank = rank;
+    }
+
+    /** Opens this rank's UDP subscription on {@code bindHost:udpPort} (port 0: any free port). */
+    public static RingLink listen(AeronConnection connection, TransportSettings settings, int rank) {
+        RingLink link = new RingLink(connection, settings, rank);
+        String channel = udp(settings).endpoint(settings.bindHost() + ":" + settings.udpPort()).build();
+        link.subscription = connection.aeron().addSubscription(channel, UDP_STREAM_ID);
+        long deadline = System.nanoTime() + settings.collectiveTimeoutNs();
+        while ((link.resolvedUdpEndpoint = link.subscription.resolvedEndpoint()) == null) {
+            if (System.nanoTime() > deadline) {
+                link.close();
+                throw new TwllmException("rank " + rank + ": could not bind a UDP endpoint on " + settings.bindHost()
+                        + ":" + settings.udpPort() + "; check distributed.transport.port_base and the host's address");
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        return link;
+    }
+
+    /** This rank's address as told to the others at rendezvous. */
+    public PeerAddress localAddress() {
+        int port = Integer.parseInt(resolvedUdpEndpoint.substring(resolvedUdpEndpoint.lastIndexOf(':') + 1));
+        return new PeerAddress(rank, settings.bindHost(), port, connection.driverId());
+    }
+
+    /**
+     * Opens the publication to {@code next} and, where {@code previous} shares our driver, swaps the
+     * UDP subscription for an IPC one; then waits until both directions are connected. {@code jobId}
+     * (agreed at rendezvous) is the session id of every stream, and only the image of that session is
+     * read, so a stale publisher of an earlier job on the same port or driver is never mistaken for a neighbour.
+     */
+    public void connect(PeerAddress previous, PeerAddress next, int jobId) {
+        inboundIpc = useIpc(previous);
+        outboundIpc = useIpc(next);
+        // The UDP subscription stays as opened (its port was told to the others); inbound IPC needs its own.
+        if (inboundIpc) {
+            subscription.close();
+            subscription = connection.aeron().addSubscription(ipc().sessionId(jobId).build(), IPC_STREAM_BASE + rank);
+        }
+        if (outboundIpc) {
+            publication = connection.aeron().addExclusivePublication(ipc().sessionId(jobId).build(), IPC_STREAM_BASE + next.rank());
+        } else {
+            String channel = udp(settings).endpoint(next.udpEndpoint()).sessionId(jobId).build();
+            publication = connection.aeron().addExclusivePublication(channel, UDP_STREAM_ID);
+        }
+        long deadline = System.nanoTime() + settings.collectiveTimeoutNs();
+        while (!publication.isConnected() || (image = subscription.imageBySessionId(jobId)) == null) {
+            if (System.nanoTime() > deadline) {
+                String missing = !publication.isConnected()
+                        ? "rank " + next.rank() + " (" + describe(next, outboundIpc) + ") never subscribed"
+                        : "rank " + previous.rank() + " (" + describe(previous, inboundIpc) + ") never connected";
+                throw new TwllmException("rank " + rank + ": ring setup timed out after "
+                        + TimeUnit.NANOSECONDS.toSeconds(settings.collectiveTimeoutNs()) + " s: " + missing
+                        + "; check that the rank runs and that UDP traffic between the hosts is allowed");
+            }
+            Throwable async = connection.asyncError();
+            if (async != null) {
+                throw new TwllmException("rank " + rank + ": Aeron failed during ring setup: " + async.getMessage(), async);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+    }
+
+    private boolean useIpc(PeerAddress peer) {
+        boolean shared = peer.driverId().equals(connection.driverId());
+        return switch (settings.channel()) {
+            case UDP -> false;
+            case AUTO -> shared;
+            case IPC -> {
+                if (!shared) {
+                    throw new TwllmException("rank " + rank + ": distributed.transport.channel is ipc but rank " + peer.rank()
+                            + " uses another media driver (" + peer.driverId() + "); use channel auto or udp, or attach "
+                            + "all ranks of a host to one external driver");
+                }
+                yield true;
+            }
+        };
+    }
+
+    private static String describe(PeerAddress peer, boolean ipc) {
+        return ipc ? "IPC" : "UDP " + peer.udpEndpoint();
+    }
+
+    private ChannelUriStringBuilder ipc() {
+        return new ChannelUriStringBuilder().media("ipc").mtu(settings.mtu()).termLength(settings.termLength());
+    }
+
+    private static ChannelUriStringBuilder udp(TransportSettings settings) {
+        return new ChannelUriStringBuilder().media("udp")
+                .mtu(settings.mtu())
+                .termLength(settings.termLength())
+                .socketSndbufLength(settings.socketBufferBytes())
+                .socketRcvbufLength(settings.socketBufferBytes())
+                .receiverWindowLength(settings.socketBufferBytes());
+    }
+
+    public ExclusivePublication publication() {
+        return publication;
+    }
+
+    /** The stream from the previous rank (this job's session on our subscription). */
+    public Image inboundImage() {
+        return image;
+    }
+
+    public AeronConnection connection() {
+        return connection;
+    }
+
+    public TransportSettings settings() {
+        return settings;
+    }
+
+    public boolean inboundIpc() {
+        return inboundIpc;
+    }
+
+    public boolean outboundIpc() {
+        return outboundIpc;
+    }
+
+    /** Closes the publication first: the next rank sees end-of-stream, which is how a failure spreads. */
+    public void closePublication() {
+        if (publication != null) {
+            publication.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        closePublication();
+        if (subscription != null) {
+            subscription.close();
+        }
+    }
+}
