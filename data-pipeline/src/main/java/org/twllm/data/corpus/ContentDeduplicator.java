@@ -11,28 +11,32 @@ import java.security.NoSuchAlgorithmException;
  * at most half full (about 32 bytes per kept document), so a 100M-document corpus needs about 3.2 GB.
  */
 public final class ContentDeduplicator {
-    private long[] slots = new long[2 * 1024];
-    private int size;
-    private final MessageDigest sha256;
-
-    public ContentDeduplicator() {
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            sha256 = MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
         }
-    }
+    });
 
-    /** 128-bit content hash of a text as two longs. */
-    public long[] hash(String text) {
-        ByteBuffer digest = ByteBuffer.wrap(sha256.digest(text.getBytes(StandardCharsets.UTF_8)));
+    private long[] slots = new long[2 * 1024];
+    private int size;
+
+    /** 128-bit content hash of a text as two longs; thread-safe, so workers can hash while one thread records. */
+    public static long[] hash(String text) {
+        ByteBuffer digest = ByteBuffer.wrap(SHA256.get().digest(text.getBytes(StandardCharsets.UTF_8)));
         return new long[] {digest.getLong(0), digest.getLong(8)};
     }
 
     /** Records the text; returns false when an identical text was seen before. */
     public boolean firstTime(String text) {
         long[] h = hash(text);
-        return add(h[0], h[1]);
+        return firstTime(h[0], h[1]);
+    }
+
+    /** Records a {@link #hash}; returns false when it was recorded before. */
+    public boolean firstTime(long hi, long lo) {
+        return add(hi, lo);
     }
 
     /** Number of distinct texts seen. */

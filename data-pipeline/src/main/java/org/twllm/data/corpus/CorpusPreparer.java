@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,8 +44,10 @@ import org.twllm.errors.TwllmException;
  * <p>Per record, in order: extract the document (invalid records stop the run naming file:line, or are
  * counted when skipping); drop empty text; drop by length in characters; classify the script and drop
  * mostly-Simplified documents (or only count them); drop exact duplicates of any document kept before, in
- * this or an earlier source. Kept documents are tokenized (on worker threads, written in input order) and
- * written with the source's mixture weight. Sources are written one after another in the order given.
+ * this or an earlier source. Kept documents are written with the source's mixture weight. Parsing,
+ * filtering and tokenizing run on worker threads; results are applied in input order, so the output is
+ * the same for any number of threads (extractors must therefore be thread-safe). Sources are written one
+ * after another in the order given.
  *
  * <p>Cached and atomic: the output's manifest records a fingerprint of every input (source files' paths,
  * sizes and modification times, formats, filters, weights, tokenizer, kind, templates, extra settings). A
@@ -151,7 +154,12 @@ public final class CorpusPreparer {
         return all;
     }
 
-    /** One source: read, filter, tokenize in order-preserving batches, write with the mixture weight. */
+    /**
+     * One source. This thread reads raw records in batches; workers parse them, extract the document,
+     * apply the filters that look at one document alone (empty, length, script), hash it and tokenize it;
+     * this thread then takes the batches back in input order, so the duplicate check, the counts, the
+     * mixture weight and the written shards are the same for any number of threads.
+     */
     private final class SourcePass {
         private final SourceSpec source;
         private final SourceStats stats;
@@ -161,10 +169,8 @@ public final class CorpusPreparer {
         private final ExecutorService pool;
         private final MixtureWeight weight;
         private final DocumentExtractor extractor;
-        private final Deque<Future<List<EncodedDocument>>> inFlight = new ArrayDeque<>();
-        private final Deque<boolean[]> inFlightWrites = new ArrayDeque<>();
-        private List<CorpusDocument> batch = new ArrayList<>();
-        private boolean[] batchWrites = new boolean[BATCH];
+        private final Deque<Future<List<Outcome>>> inFlight = new ArrayDeque<>();
+        private List<SourceRecord> batch = new ArrayList<>(BATCH);
 
         SourcePass(SourceSpec source, SourceStats stats, ShardWriter writer, ContentDeduplicator dedup,
                 ScriptClassifier script, ExecutorService pool) {
@@ -180,38 +186,11 @@ public final class CorpusPreparer {
 
         void run() {
             try (SourceReader reader = new SourceReader(source)) {
-                while (true) {
-                    SourceRecord record;
-                    try {
-                        record = reader.next();
-                    } catch (InvalidRecordException e) {
-                        stats.recordsRead++;
-                        invalid(e);
-                        continue;
+                for (SourceRecord raw; (raw = reader.nextRaw()) != null; ) {
+                    batch.add(raw);
+                    if (batch.size() == BATCH) {
+                        submit();
                     }
-                    if (record == null) {
-                        break;
-                    }
-                    stats.recordsRead++;
-                    DocumentExtractor.Extracted extracted;
-                    try {
-                        extracted = extractor.extract(record);
-                    } catch (InvalidRecordException e) {
-                        invalid(e);
-                        continue;
-                    }
-                    if (extracted.document() == null) {
-                        stats.drop(extracted.dropReason());
-                        continue;
-                    }
-                    CorpusDocument doc = extracted.document();
-                    String reason = filter(doc.text());
-                    if (reason != null) {
-                        stats.drop(reason);
-                        continue;
-                    }
-                    long index = stats.documentsKept++;
-                    add(doc, weight.wholePasses() > 0 || weight.inFractionalPass(index));
                 }
             }
             submit();
@@ -227,79 +206,64 @@ public final class CorpusPreparer {
             }
         }
 
-        private void invalid(InvalidRecordException e) {
-            if (!settings.skipInvalid()) {
-                throw new ConfigException(e.getMessage()
-                        + ": fix or remove the record, or pass --skip-invalid to count and skip such records");
-            }
-            stats.drop(SourceStats.INVALID);
-        }
-
-        /** The reason to drop a document with this text, or null to keep it. Dedup runs last: it remembers kept texts. */
-        private String filter(String text) {
-            if (text.isBlank()) {
-                return SourceStats.EMPTY;
-            }
-            if (settings.minChars() > 0 || settings.maxChars() > 0) {
-                int chars = text.codePointCount(0, text.length());
-                if (chars < settings.minChars()) {
-                    return SourceStats.TOO_SHORT;
-                }
-                if (settings.maxChars() > 0 && chars > settings.maxChars()) {
-                    return SourceStats.TOO_LONG;
-                }
-            }
-            if (script != null && script.count(text).mostlySimplified()) {
-                stats.mostlySimplified++;
-                if (settings.scriptMode() == ScriptMode.KEEP_TRADITIONAL) {
-                    return SourceStats.SIMPLIFIED;
-                }
-            }
-            if (settings.dedup() && !dedup.firstTime(text)) {
-                return SourceStats.DUPLICATE;
-            }
-            return null;
-        }
-
-        private void add(CorpusDocument doc, boolean write) {
-            batchWrites[batch.size()] = write;
-            batch.add(doc);
-            if (batch.size() == BATCH) {
-                submit();
-            }
-        }
-
         private void submit() {
             if (batch.isEmpty()) {
                 return;
             }
-            List<CorpusDocument> docs = batch;
-            inFlightWrites.add(batchWrites);
-            batch = new ArrayList<>();
-            batchWrites = new boolean[BATCH];
-            if (pool == null) {
-                inFlight.add(java.util.concurrent.CompletableFuture.completedFuture(encode(docs)));
-            } else {
-                inFlight.add(pool.submit(() -> encode(docs)));
-            }
+            List<SourceRecord> records = batch;
+            batch = new ArrayList<>(BATCH);
+            inFlight.add(pool == null ? CompletableFuture.completedFuture(process(records)) : pool.submit(() -> process(records)));
             // Bounded look-ahead keeps memory flat: at most two batches per thread wait to be written.
             while (inFlight.size() > 2 * settings.threads()) {
                 drainOne();
             }
         }
 
-        private List<EncodedDocument> encode(List<CorpusDocument> docs) {
-            List<EncodedDocument> out = new ArrayList<>(docs.size());
-            for (CorpusDocument d : docs) {
-                out.add(d.encode(tokenizer));
+        /** Everything about a batch that does not depend on other documents; runs on a worker. */
+        private List<Outcome> process(List<SourceRecord> records) {
+            List<Outcome> out = new ArrayList<>(records.size());
+            for (SourceRecord raw : records) {
+                out.add(process(raw));
             }
             return out;
         }
 
-        private void drainOne() {
-            List<EncodedDocument> encoded;
+        private Outcome process(SourceRecord raw) {
+            DocumentExtractor.Extracted extracted;
             try {
-                encoded = inFlight.removeFirst().get();
+                extracted = extractor.extract(source.format().jsonLines() ? SourceReader.parseJson(raw) : raw);
+            } catch (InvalidRecordException e) {
+                return Outcome.invalid(e.getMessage());
+            }
+            if (extracted.document() == null) {
+                return Outcome.dropped(extracted.dropReason(), false);
+            }
+            String text = extracted.document().text();
+            if (text.isBlank()) {
+                return Outcome.dropped(SourceStats.EMPTY, false);
+            }
+            if (settings.minChars() > 0 || settings.maxChars() > 0) {
+                int chars = text.codePointCount(0, text.length());
+                if (chars < settings.minChars()) {
+                    return Outcome.dropped(SourceStats.TOO_SHORT, false);
+                }
+                if (settings.maxChars() > 0 && chars > settings.maxChars()) {
+                    return Outcome.dropped(SourceStats.TOO_LONG, false);
+                }
+            }
+            boolean simplified = script != null && script.count(text).mostlySimplified();
+            if (simplified && settings.scriptMode() == ScriptMode.KEEP_TRADITIONAL) {
+                return Outcome.dropped(SourceStats.SIMPLIFIED, true);
+            }
+            long[] hash = settings.dedup() ? ContentDeduplicator.hash(text) : null;
+            return new Outcome(null, null, simplified, hash, extracted.document().encode(tokenizer));
+        }
+
+        /** Takes the oldest batch back and applies, in input order, what depends on earlier documents. */
+        private void drainOne() {
+            List<Outcome> outcomes;
+            try {
+                outcomes = inFlight.removeFirst().get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new TwllmException("data prepare was interrupted", e);
@@ -307,16 +271,49 @@ public final class CorpusPreparer {
                 if (e.getCause() instanceof RuntimeException re) {
                     throw re;
                 }
-                throw new TwllmException("tokenizing " + source.path() + " failed: " + e.getCause(), e.getCause());
+                throw new TwllmException("preparing " + source.path() + " failed: " + e.getCause(), e.getCause());
             }
-            boolean[] writes = inFlightWrites.removeFirst();
-            for (int i = 0; i < encoded.size(); i++) {
-                EncodedDocument d = encoded.get(i);
-                stats.tokensKept += d.tokens().length;
-                if (writes[i]) {
-                    writer.append(d.tokens(), d.lossMask());
+            for (Outcome o : outcomes) {
+                stats.recordsRead++;
+                if (o.invalid() != null) {
+                    if (!settings.skipInvalid()) {
+                        throw new ConfigException(o.invalid()
+                                + ": fix or remove the record, or pass --skip-invalid to count and skip such records");
+                    }
+                    stats.drop(SourceStats.INVALID);
+                    continue;
+                }
+                if (o.mostlySimplified()) {
+                    stats.mostlySimplified++;
+                }
+                if (o.dropReason() != null) {
+                    stats.drop(o.dropReason());
+                    continue;
+                }
+                if (o.hash() != null && !dedup.firstTime(o.hash()[0], o.hash()[1])) {
+                    stats.drop(SourceStats.DUPLICATE);
+                    continue;
+                }
+                long index = stats.documentsKept++;
+                stats.tokensKept += o.encoded().tokens().length;
+                if (weight.wholePasses() > 0 || weight.inFractionalPass(index)) {
+                    writer.append(o.encoded().tokens(), o.encoded().lossMask());
                 }
             }
+        }
+    }
+
+    /**
+     * What a worker found about one record: invalid (with the message), dropped (with the reason), or
+     * a document to keep unless it duplicates an earlier one (content hash; null when dedup is off).
+     */
+    private record Outcome(String invalid, String dropReason, boolean mostlySimplified, long[] hash, EncodedDocument encoded) {
+        static Outcome invalid(String message) {
+            return new Outcome(message, null, false, null, null);
+        }
+
+        static Outcome dropped(String reason, boolean mostlySimplified) {
+            return new Outcome(null, reason, mostlySimplified, null, null);
         }
     }
 

@@ -2,7 +2,8 @@ package org.twllm.data.corpus;
 
 /**
  * Turns one source record into a document: the hook through which {@link CorpusPreparer} reads every
- * format (plain text, a JSON text field, dialogues rendered with a chat template, rated feedback).
+ * format (plain text, a JSON text field, dialogues rendered with a chat template, rated feedback). It is
+ * called on worker threads, so it must be thread-safe (a pure function of the record).
  */
 @FunctionalInterface
 public interface DocumentExtractor {

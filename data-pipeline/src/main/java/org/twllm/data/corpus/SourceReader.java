@@ -69,6 +69,15 @@ public final class SourceReader implements Closeable {
      * @throws InvalidRecordException for a line that is not a JSON object; the reader has moved past it
      */
     public SourceRecord next() {
+        SourceRecord raw = nextRaw();
+        return raw == null || !format.jsonLines() ? raw : parseJson(raw);
+    }
+
+    /**
+     * The next record without parsing JSON lines: for JSON Lines formats its {@code text} is the raw line
+     * and {@code json} is null ({@link #parseJson} parses it, possibly on another thread).
+     */
+    public SourceRecord nextRaw() {
         try {
             while (true) {
                 if (reader == null) {
@@ -77,7 +86,7 @@ public final class SourceReader implements Closeable {
                     }
                     open(files.next());
                 }
-                SourceRecord r = format.jsonLines() ? nextJson() : nextBlock();
+                SourceRecord r = format.jsonLines() ? nextLine() : nextBlock();
                 if (r != null) {
                     return r;
                 }
@@ -91,6 +100,24 @@ public final class SourceReader implements Closeable {
         }
     }
 
+    /**
+     * A raw JSON line record parsed: {@code json} set, {@code text} null.
+     *
+     * @throws InvalidRecordException when the line is not a JSON object
+     */
+    public static SourceRecord parseJson(SourceRecord raw) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(raw.text());
+        } catch (JsonProcessingException e) {
+            throw new InvalidRecordException(raw.where() + " is not valid JSON (" + e.getOriginalMessage() + ")");
+        }
+        if (node == null || !node.isObject()) {
+            throw new InvalidRecordException(raw.where() + " is not a JSON object");
+        }
+        return new SourceRecord(raw.file(), raw.line(), node, null);
+    }
+
     private void open(Path next) throws IOException {
         file = next;
         lineNumber = 0;
@@ -102,23 +129,13 @@ public final class SourceReader implements Closeable {
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)), 1 << 16);
     }
 
-    private SourceRecord nextJson() throws IOException {
+    private SourceRecord nextLine() throws IOException {
         String line;
         while ((line = reader.readLine()) != null) {
             lineNumber++;
-            if (line.isBlank()) {
-                continue;
+            if (!line.isBlank()) {
+                return new SourceRecord(file.toString(), lineNumber, null, line);
             }
-            JsonNode node;
-            try {
-                node = JSON.readTree(line);
-            } catch (JsonProcessingException e) {
-                throw new InvalidRecordException(file + ":" + lineNumber + " is not valid JSON (" + e.getOriginalMessage() + ")");
-            }
-            if (node == null || !node.isObject()) {
-                throw new InvalidRecordException(file + ":" + lineNumber + " is not a JSON object");
-            }
-            return new SourceRecord(file.toString(), lineNumber, node, null);
         }
         return null;
     }
