@@ -1,8 +1,10 @@
 package org.twllm.data.shard;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
+import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -95,10 +97,10 @@ final class MappedShard {
     }
 
     /** The first header bytes, gathered across windows (a tiny test window may be smaller than the header). */
-    private static java.nio.ByteBuffer headerBytes(MappedByteBuffer[] windows) {
-        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(ShardHeader.BYTES);
+    private static ByteBuffer headerBytes(MappedByteBuffer[] windows) {
+        ByteBuffer header = ByteBuffer.allocate(ShardHeader.BYTES);
         for (MappedByteBuffer w : windows) {
-            java.nio.ByteBuffer view = w.duplicate();
+            ByteBuffer view = w.duplicate();
             view.limit(Math.min(view.limit(), header.remaining()));
             header.put(view);
             if (!header.hasRemaining()) {
@@ -129,16 +131,25 @@ final class MappedShard {
 
     /** Copies local tokens {@code [from, from + length)} into {@code dst[offset..]}. */
     void readTokens(long from, int[] dst, int offset, int length) {
-        if (header.tokenBytes() == 2) {
-            for (int i = 0; i < length; i++) {
-                long pos = tokensOffset + 2 * (from + i);
-                dst[offset + i] = Short.toUnsignedInt(windows[(int) (pos >>> windowShift)].getShort((int) (pos & windowMask)));
+        int width = header.tokenBytes();
+        while (length > 0) {
+            // The run of tokens inside one window, read in bulk through a view of that window.
+            long pos = tokensOffset + width * from;
+            int window = (int) (pos >>> windowShift);
+            int inWindow = (int) (pos & windowMask);
+            int n = (int) Math.min(length, (windows[window].limit() - inWindow) / width);
+            ByteBuffer view = windows[window].duplicate().order(ByteOrder.LITTLE_ENDIAN).position(inWindow);
+            if (width == 2) {
+                ShortBuffer ids = view.asShortBuffer();
+                for (int i = 0; i < n; i++) {
+                    dst[offset + i] = Short.toUnsignedInt(ids.get(i));
+                }
+            } else {
+                view.asIntBuffer().get(dst, offset, n);
             }
-        } else {
-            for (int i = 0; i < length; i++) {
-                long pos = tokensOffset + 4 * (from + i);
-                dst[offset + i] = windows[(int) (pos >>> windowShift)].getInt((int) (pos & windowMask));
-            }
+            from += n;
+            offset += n;
+            length -= n;
         }
     }
 
@@ -157,7 +168,7 @@ final class MappedShard {
         CRC32C crc = new CRC32C();
         long skip = ShardHeader.BYTES;
         for (MappedByteBuffer w : windows) {
-            java.nio.ByteBuffer view = w.duplicate();
+            ByteBuffer view = w.duplicate();
             int skipHere = (int) Math.min(skip, view.limit());
             view.position(skipHere);
             skip -= skipHere;
