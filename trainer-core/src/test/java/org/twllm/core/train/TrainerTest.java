@@ -101,10 +101,26 @@ class TrainerTest {
     }
 
     @Test
-    void clippingBoundsTheUpdateInput() {
+    void theOptimizerSeesGradientsScaledByTheClipFactor() {
         LlamaModel model = LlamaModel.random(TINY, DataType.FLOAT, 5, 0.5);
-        StepMetrics m = trainer(model, training(1, 1e-3, TrainingConfig.NanPolicy.STOP), i -> List.of(List.of(sample(1, 8)))).step();
-        assertTrue(m.gradNorm() > 1e-3, "the test needs a norm above the clip threshold");
+        long n = model.parameters().numParameters();
+        double maxNorm = 1e-3;
+        AdamW adam = new AdamW(new AdamW.Settings(0.9, 0.95, 1e-8, 0.0), 0, n, DecayMask.none());
+        Trainer t = new Trainer(training(1, maxNorm, TrainingConfig.NanPolicy.STOP), NO_SAVES, model, adam, new SingleProcess(n),
+                i -> List.of(List.of(sample(1, 8))), null, progress -> { }, null, null, 1.0, 1.0, new TrainingProgress());
+        StepMetrics m = t.step();
+        float[] g = model.parameters().grads().toFloatVector();
+        double sumSq = 0;
+        for (float v : g) {
+            sumSq += (double) v * v;
+        }
+        assertEquals(Math.sqrt(sumSq), m.gradNorm(), 1e-6 * m.gradNorm(), "grad_norm is the norm before clipping");
+        double factor = maxNorm / (m.gradNorm() + 1e-6);
+        assertTrue(factor < 0.1, "the test needs a norm well above max_grad_norm");
+        float[] expAvg = adam.expAvg().toFloatVector();
+        for (int i = 0; i < g.length; i += 97) {
+            assertEquals(0.1 * g[i] * factor, expAvg[i], 1e-6 * Math.abs(0.1 * g[i] * factor) + 1e-12, "element " + i);
+        }
     }
 
     @Test

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# AdamW step: the fused direct-buffer pass (org.twllm.core.train.AdamW) against ND4J in-place ops, same data.
+#   scripts/bench/adamw.sh [ELEMENTS] [STEPS]     defaults: 16M elements (the tiny model is 4.6M), 20 steps
+# Build folder: target, or $TWLLM_TARGET (e.g. TWLLM_TARGET=target-train).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+target="${TWLLM_TARGET:-target}"
+(cd "$root" && mvn -B -q -o -Dstyle.color=never -Dtwllm.target="$target" -pl trainer-core -am compile)
+deps="$(mktemp)"
+trap 'rm -f "$deps"' EXIT
+(cd "$root" && mvn -B -q -o -Dtwllm.target="$target" -pl trainer-core dependency:build-classpath -Dmdep.outputFile="$deps")
+cp="$root/data-pipeline/$target/classes:$root/trainer-core/$target/classes:$(cat "$deps")"
+java -Xmx2g -cp "$cp" org.twllm.core.train.AdamWBenchmark "$@"
