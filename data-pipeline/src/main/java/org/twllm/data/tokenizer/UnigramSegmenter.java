@@ -113,9 +113,13 @@ final class UnigramSegmenter implements Segmenter {
         }
     }
 
-    /** A trie over the chars of the pieces: node ids are ints, children found through one hash map. */
+    /**
+     * A trie over the chars of the pieces: node ids are ints, the root's children in a direct table (every
+     * position starts there), deeper children found through one hash map.
+     */
     private static final class CharTrie {
         static final int ROOT = 0;
+        private final int[] rootChildren = new int[Character.MAX_VALUE + 1];
         private final LongIntHashMap children;
         private int[] values = new int[1024];
         private int nodeCount = 1;
@@ -123,6 +127,7 @@ final class UnigramSegmenter implements Segmenter {
         CharTrie(int pieceCount) {
             children = new LongIntHashMap(pieceCount * 4);
             Arrays.fill(values, -1);
+            Arrays.fill(rootChildren, -1);
         }
 
         void add(String piece, int id) {
@@ -136,7 +141,11 @@ final class UnigramSegmenter implements Segmenter {
                         values = Arrays.copyOf(values, old * 2);
                         Arrays.fill(values, old, values.length, -1);
                     }
-                    children.put((long) node << 16 | piece.charAt(i), child);
+                    if (node == ROOT) {
+                        rootChildren[piece.charAt(i)] = child;
+                    } else {
+                        children.put((long) node << 16 | piece.charAt(i), child);
+                    }
                 }
                 node = child;
             }
@@ -144,7 +153,7 @@ final class UnigramSegmenter implements Segmenter {
         }
 
         int child(int node, char c) {
-            return children.get((long) node << 16 | c, -1);
+            return node == ROOT ? rootChildren[c] : children.get((long) node << 16 | c, -1);
         }
 
         /** The piece id ending at this node, or -1. */
