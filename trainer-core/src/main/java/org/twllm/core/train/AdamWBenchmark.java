@@ -47,7 +47,7 @@ public final class AdamWBenchmark {
             v.muli(b2);
             scratch.assign(grads).muli(grads);
             Nd4j.getBlasWrapper().level1().axpy(n, 1 - b2, scratch, v);
-            Transforms.sqrt(v, scratch).divi(Math.sqrt(1 - Math.pow(b2, t))).addi(eps);
+            Transforms.sqrt(scratch.assign(v), false).divi(Math.sqrt(1 - Math.pow(b2, t))).addi(eps);
             scratch.rdivi(m).muli(-lr / (1 - Math.pow(b1, t)));
             opsParams.addi(scratch);
             long s2 = System.nanoTime();
