@@ -119,7 +119,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
     @Override
     public int[] encode(String text) {
         Scratch s = scratch.get();
-        normalizer.normalize(text, s.raw, s.normalized);
+        normalizer.normalize(text, s.raw, s.unit, s.normalized);
         if (s.normalized.length == 0) {
             return NO_IDS;
         }
@@ -269,6 +269,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
     /** Per-thread buffers of the encode path. */
     private static final class Scratch {
         final GrowableChars raw = new GrowableChars();
+        final TextNormalizer.Unit unit = new TextNormalizer.Unit();
         final GrowableChars normalized = new GrowableChars();
         final Segments segments = new Segments();
         int[] ids = new int[256];

@@ -46,11 +46,12 @@ final class TextNormalizer {
     }
 
     /**
-     * Writes the normalized form of {@code input} into {@code out} (cleared first); {@code raw} is scratch.
+     * Writes the normalized form of {@code input} into {@code out} (cleared first); {@code raw} and {@code unit}
+     * are scratch.
      * A lone UTF-16 surrogate (text that is not valid Unicode) becomes U+FFFD, as a malformed UTF-8 byte does
      * in SentencePiece.
      */
-    void normalize(String input, GrowableChars raw, GrowableChars out) {
+    void normalize(String input, GrowableChars raw, Unit unit, GrowableChars out) {
         out.clear();
         int n = input.length();
         if (n == 0) {
@@ -59,7 +60,6 @@ final class TextNormalizer {
         raw.ensureCapacity(n);
         input.getChars(0, n, raw.chars, 0);
         char[] in = raw.chars;
-        Unit unit = new Unit();
         int pos = 0;
         if (removeExtraWhitespaces) {
             while (pos < n) {
