@@ -75,6 +75,21 @@ public record PrepareReport(Path outputDir, String kind, String inputsFingerprin
         }
     }
 
+    /**
+     * The report saved in a prepared shard folder.
+     *
+     * @param reused whether the caller knows the shards were reused rather than written just now
+     */
+    public static PrepareReport load(Path dir, boolean reused) {
+        try {
+            PrepareReport r = read(dir);
+            return reused ? r.asCached() : r;
+        } catch (IOException e) {
+            throw new TwllmException("cannot read " + dir.resolve(FILE_NAME) + ": " + e.getMessage()
+                    + "; re-run 'twllm data prepare' to rewrite it", e);
+        }
+    }
+
     /** Reads a report saved by an earlier run in {@code dir}. */
     static PrepareReport read(Path dir) throws IOException {
         JsonNode root = JSON.readTree(dir.resolve(FILE_NAME).toFile());

@@ -1,12 +1,21 @@
 package org.twllm.cli.data;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
+import org.twllm.core.config.ConfigValidation;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.config.StageConfigLoader;
+import org.twllm.core.train.TrainingData;
 import org.twllm.data.chat.ChatTemplates;
 import org.twllm.data.corpus.CorpusPreparer;
 import org.twllm.data.corpus.PrepareReport;
@@ -15,8 +24,10 @@ import org.twllm.data.corpus.ScriptMode;
 import org.twllm.data.corpus.SourceFormat;
 import org.twllm.data.corpus.SourceSpec;
 import org.twllm.data.shard.ShardKind;
+import org.twllm.data.shard.ShardManifest;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
+import org.twllm.errors.TwllmException;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,8 +35,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code twllm data prepare}: corpora to tokenized shards, from a stage config or from flags. Prints the
- * per-source report; a second run with the same inputs reuses the output.
+ * {@code twllm data prepare}: corpora to tokenized shards, from flags or from a stage config (then exactly
+ * as {@code twllm train} prepares them, into the folders it reads). Prints the per-source report; a second
+ * run with the same inputs reuses the output.
  */
 @Command(name = "prepare", mixinStandardHelpOptions = true,
         description = "Filter and tokenize corpora into shards (see docs/data.md, \"Corpus preparation\").")
@@ -78,7 +90,7 @@ public final class DataPrepareCommand implements Callable<Integer> {
     @Option(names = "--max-chars", defaultValue = "0", description = "Drop documents with more characters (0: no maximum).")
     int maxChars;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output shard folder (with --config: data.cache_dir by default).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Output shard folder (with --config: the config's data.cache_dir/<stage>-<set>).")
     Path out;
 
     @Option(names = "--skip-invalid", description = "Count and skip malformed records instead of stopping at the first.")
@@ -92,36 +104,71 @@ public final class DataPrepareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path tokenizerPath;
-        PrepareSettings.Builder settings;
-        Path outDir;
         if (config != null) {
-            if (tokenizerFile != null || !sources.isEmpty() || kind != null) {
-                throw new ConfigException("--config takes tokenizer, sources and filters from the config: drop --tokenizer,"
-                        + " --source and --kind, or change the config with --set");
-            }
-            StageConfig stage = StageConfigLoader.load(config, sets, Path.of("").toAbsolutePath());
-            tokenizerPath = stage.tokenizer().path();
-            settings = StagePrepareSettings.of(stage);
-            outDir = out != null ? out : stage.data().cacheDir();
-        } else {
-            if (!sets.isEmpty()) {
-                throw new ConfigException("--set changes a --config file: give --config STAGE.yaml or drop --set");
-            }
-            if (tokenizerFile == null || sources.isEmpty() || out == null) {
-                throw new ConfigException("data prepare needs --tokenizer FILE, at least one --source PATH[:WEIGHT] and --out DIR"
-                        + " (or --config STAGE.yaml)");
-            }
-            tokenizerPath = tokenizerFile;
-            settings = fromFlags();
-            outDir = out;
+            return prepareForStage();
         }
-        settings.skipInvalid(skipInvalid).threads(threads).maxShardBytes(maxShardMb << 20);
-        SentencePieceTokenizer tokenizer = SentencePieceTokenizer.load(tokenizerPath);
-        PrepareReport report = new CorpusPreparer(tokenizer, settings.build()).prepare(outDir);
+        if (!sets.isEmpty()) {
+            throw new ConfigException("--set changes a --config file: give --config STAGE.yaml or drop --set");
+        }
+        if (tokenizerFile == null || sources.isEmpty() || out == null) {
+            throw new ConfigException("data prepare needs --tokenizer FILE, at least one --source PATH[:WEIGHT] and --out DIR"
+                    + " (or --config STAGE.yaml)");
+        }
+        PrepareSettings.Builder settings = fromFlags().skipInvalid(skipInvalid).threads(threads).maxShardBytes(maxShardMb << 20);
+        SentencePieceTokenizer tokenizer = SentencePieceTokenizer.load(tokenizerFile);
+        PrepareReport report = new CorpusPreparer(tokenizer, settings.build()).prepare(out);
         spec.commandLine().getOut().print(report.toTable());
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    /**
+     * Prepares a stage's data exactly as {@code twllm train} does (same settings, same folders under
+     * {@code data.cache_dir}), so training then reuses it. A {@code model.init} that an earlier stage has
+     * not produced yet is no obstacle here.
+     */
+    private int prepareForStage() {
+        if (tokenizerFile != null || !sources.isEmpty() || kind != null || out != null || skipInvalid) {
+            throw new ConfigException("--config takes the tokenizer, sources, filters and output folder from the config"
+                    + " (as twllm train does): drop --tokenizer, --source, --kind, --out and --skip-invalid, or change the"
+                    + " config with --set");
+        }
+        ConfigValidation validation = StageConfigLoader.validate(config, sets, Path.of("").toAbsolutePath(),
+                StageConfigLoader.FileChecks.MISSING_INIT_IS_WARNING);
+        if (!validation.ok()) {
+            throw new ConfigException(validation.problems());
+        }
+        StageConfig stage = validation.config();
+        Map<Path, FileTime> before = preparedFolders(stage);
+        TrainingData.build(stage, SentencePieceTokenizer.load(stage.tokenizer().path()));
+        PrintWriter printed = spec.commandLine().getOut();
+        for (Map.Entry<Path, FileTime> folder : preparedFolders(stage).entrySet()) {
+            boolean reused = folder.getValue().equals(before.get(folder.getKey()));
+            printed.println("== " + folder.getKey().getFileName());
+            printed.print(PrepareReport.load(folder.getKey(), reused).toTable());
+        }
+        printed.flush();
+        return 0;
+    }
+
+    /** The stage's prepared folders under data.cache_dir ({@code <stage>-<set>}) and their manifests' times. */
+    private static Map<Path, FileTime> preparedFolders(StageConfig stage) {
+        Map<Path, FileTime> folders = new TreeMap<>();
+        Path cache = stage.data().cacheDir();
+        if (!Files.isDirectory(cache)) {
+            return folders;
+        }
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(cache, stage.stage().yamlName() + "-*")) {
+            for (Path dir : dirs) {
+                Path manifest = dir.resolve(ShardManifest.FILE_NAME);
+                if (Files.isRegularFile(manifest) && Files.isRegularFile(dir.resolve(PrepareReport.FILE_NAME))) {
+                    folders.put(dir, Files.getLastModifiedTime(manifest));
+                }
+            }
+        } catch (IOException e) {
+            throw new TwllmException("cannot list the data cache " + cache + ": " + e.getMessage(), e);
+        }
+        return folders;
     }
 
     private PrepareSettings.Builder fromFlags() {

@@ -118,8 +118,13 @@ class DataPrepareCommandTest {
         Result r = run("data", "prepare", "--config", config.toString(), "--set", "data.filters.min_chars=40");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("drop: too short"), r.out());
-        Path out = tmp.resolve("run/data");
-        assertTrue(Files.isRegularFile(out.resolve("manifest.json")), "shards go to data.cache_dir, <output_dir>/data by default");
+        Path out = tmp.resolve("run/data/cpt-train");
+        assertTrue(Files.isRegularFile(out.resolve("manifest.json")),
+                "shards go where twllm train reads them: data.cache_dir (<output_dir>/data by default)/<stage>-train");
+        assertTrue(r.out().contains("== cpt-train") && r.out().contains("wrote "), r.out());
+        Result again = run("data", "prepare", "--config", config.toString(), "--set", "data.filters.min_chars=40");
+        assertEquals(0, again.exitCode(), again.err());
+        assertTrue(again.out().contains("reused "), again.out());
         long shortPoems = tangLines.stream().map(l -> {
             try {
                 return new ObjectMapper().readTree(l).get("text").asText();
@@ -132,6 +137,9 @@ class DataPrepareCommandTest {
         Result mixed = run("data", "prepare", "--config", config.toString(), "--source", LUNYU);
         assertEquals(Main.EXIT_USAGE, mixed.exitCode());
         assertTrue(mixed.err().contains("--config takes"), mixed.err());
+        Result badSet = run("data", "prepare", "--config", config.toString(), "--set", "data.filters.min_chars=-3");
+        assertEquals(Main.EXIT_USAGE, badSet.exitCode());
+        assertTrue(badSet.err().contains("min_chars"), badSet.err());
     }
 
     @Test
