@@ -119,9 +119,8 @@ final class YamlFileReader {
             case VALUE_NUMBER_FLOAT:
                 return NODES.numberNode(p.getDoubleValue());
             case VALUE_TRUE:
-                return NODES.booleanNode(true);
             case VALUE_FALSE:
-                return NODES.booleanNode(false);
+                return bool(p.getText());
             case VALUE_NULL:
                 return NODES.nullNode();
             default:
@@ -129,6 +128,17 @@ final class YamlFileReader {
                     private static final long serialVersionUID = 1L;
                 };
         }
+    }
+
+    /**
+     * Only {@code true} and {@code false} are booleans (YAML 1.2). YAML 1.1 also reads yes/no/on/off
+     * as booleans, which would turn {@code script: off} into false; those stay text here.
+     */
+    private static JsonNode bool(String text) {
+        if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
+            return NODES.booleanNode(Boolean.parseBoolean(text));
+        }
+        return NODES.textNode(text);
     }
 
     private Origin at(JsonLocation loc) {

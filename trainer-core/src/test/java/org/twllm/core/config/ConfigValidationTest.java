@@ -83,6 +83,16 @@ class ConfigValidationTest {
     }
 
     @Test
+    void onlyTrueAndFalseAreBooleansSoOffIsAName() {
+        StageConfig c = files.load(ConfigFiles.MINIMAL.replace("  seq_len: 32\n", "  seq_len: 32\n  filters:\n    script: off\n"));
+        assertEquals(FilterConfig.Script.OFF, c.data().filters().script());
+        assertEquals(List.of("x.yaml:21:3: training.gradient_checkpointing: expected true or false, got \"yes\""),
+                files.problems(ConfigFiles.MINIMAL + "  gradient_checkpointing: yes\n"));
+        assertEquals(List.of("--set data.filters.script=false: expected one of keep-traditional, count-only, off, got false"),
+                files.problems(ConfigFiles.MINIMAL, "data.filters.script=false"));
+    }
+
+    @Test
     void enumValuesListTheChoices() {
         assertEquals(List.of("x.yaml:21:3: training.lr_scheduler_type: expected one of cosine, linear, constant, got \"cosin\""),
                 files.problems(ConfigFiles.MINIMAL + "  lr_scheduler_type: cosin\n"));
