@@ -41,6 +41,7 @@ public final class ShardWriter implements AutoCloseable {
     private final String inputsFingerprint;
     private final List<ShardManifest.Entry> written = new ArrayList<>();
     private String source = "shard";
+    private String fileStem = "shard";
     private int sourceShardIndex;
     private OpenShard current;
     private boolean finished;
@@ -101,18 +102,33 @@ public final class ShardWriter implements AutoCloseable {
     /**
      * Starts the documents of source {@code name}: later shards are named {@code NAME-00000.bin},
      * {@code NAME-00001.bin}, ... and carry the source name in the manifest. Each name may be used once.
+     * A name that is not a plain file name (letters, digits, '.', '_', '-') is kept as is in the manifest;
+     * its files are named by its plain characters and a hash of it, e.g. {@code src-3f2a9c1e-00000.bin}.
      */
     public void beginSource(String name) {
         checkOpen();
-        if (!SOURCE_NAME.matcher(name).matches()) {
-            throw new ConfigException("source name '" + name + "' must be 1-64 letters, digits, '.', '_' or '-'");
+        if (name == null || name.isBlank()) {
+            throw new ConfigException("a source needs a non-empty name");
         }
         if (written.stream().anyMatch(e -> e.source().equals(name)) || (current != null && name.equals(source))) {
             throw new ConfigException("source name '" + name + "' is used twice: give each source its own name");
         }
         closeShard();
         source = name;
+        fileStem = fileStem(name);
         sourceShardIndex = 0;
+    }
+
+    /** The name itself when it is a plain file name, else its plain characters and 8 hex digits of its hash. */
+    static String fileStem(String name) {
+        if (SOURCE_NAME.matcher(name).matches()) {
+            return name;
+        }
+        String plain = name.replaceAll("[^A-Za-z0-9._-]", "");
+        plain = plain.isEmpty() || !Character.isLetterOrDigit(plain.charAt(0)) ? "src" : plain.substring(0, Math.min(40, plain.length()));
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return String.format(java.util.Locale.ROOT, "%s-%08x", plain, crc.getValue());
     }
 
     /** Appends a cPT document (kind cpt). */
@@ -139,7 +155,7 @@ public final class ShardWriter implements AutoCloseable {
             closeShard();
         }
         if (current == null) {
-            current = new OpenShard(String.format("%s-%05d.bin", source, sourceShardIndex++));
+            current = new OpenShard(String.format(java.util.Locale.ROOT, "%s-%05d.bin", fileStem, sourceShardIndex++));
         }
         current.append(tokens, lossMask);
     }

@@ -178,6 +178,23 @@ class ShardSetTest {
     }
 
     @Test
+    void sourceNamesThatAreNotFileNamesKeepTheirNameInTheManifest() {
+        Path dir = tmp.resolve("names");
+        try (ShardWriter w = ShardWriter.create(dir, ShardKind.CPT, FINGERPRINT, 100, 4096, "")) {
+            w.beginSource("台灣新聞");
+            w.append(new int[] {1});
+            w.beginSource("天氣 報告");
+            w.append(new int[] {2});
+            w.finish();
+        }
+        ShardSet set = ShardSet.open(dir, true);
+        assertEquals("台灣新聞", set.documentSource(0));
+        assertEquals("天氣 報告", set.documentSource(1));
+        assertEquals(2, set.shardFiles().stream().distinct().count());
+        assertTrue(set.shardFiles().get(0).matches("src-[0-9a-f]{8}-00000\\.bin"), set.shardFiles().toString());
+    }
+
+    @Test
     void readsAcrossMappingWindowEdgesMatchOneWindow() {
         // 1 GiB windows in production; 8- to 64-byte windows here put every kind of value at a window edge.
         Random rnd = new Random(12);
@@ -318,7 +335,7 @@ class ShardSetTest {
         try (ShardWriter w = ShardWriter.create(tmp.resolve("w"), ShardKind.CPT, FINGERPRINT, 100, 4096, "")) {
             assertThrows(IllegalArgumentException.class, () -> w.append(new int[] {100}));
             assertThrows(IllegalArgumentException.class, () -> w.append(new int[] {1}, new boolean[] {true}));
-            assertThrows(ConfigException.class, () -> w.beginSource("bad name"));
+            assertThrows(ConfigException.class, () -> w.beginSource(" "));
         }
         try (ShardWriter w = ShardWriter.create(tmp.resolve("w2"), ShardKind.SFT, FINGERPRINT, 100, 4096, "")) {
             assertThrows(IllegalArgumentException.class, () -> w.append(new int[] {1}));
