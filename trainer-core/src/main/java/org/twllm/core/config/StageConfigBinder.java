@@ -46,14 +46,13 @@ final class StageConfigBinder {
         Section modelSection = track(root.section("model"));
         ModelConfig model = model(modelSection, tokenizerPieces);
         DataConfig data = data(track(root.section("data")), stage, run);
-        Section distributedSection = track(root.section("distributed"));
-        DistributedConfig distributed = distributed(distributedSection);
+        DistributedConfig distributed = distributed(track(root.section("distributed")));
         TrainingConfig training = training(track(root.section("training")), distributed, data);
         CheckpointConfig checkpoint = checkpoint(track(root.section("checkpoint")));
         DeviceConfig device = device(track(root.section("device")));
         LoggingConfig logging = logging(track(root.section("logging")));
         if (model != null) {
-            checkModelAgainstData(modelSection, model, tokenizerPieces, stage);
+            checkInitAndContext(modelSection, model, tokenizerPieces, stage);
         }
         reportUnknownKeys();
         if (!problems.isEmpty()) {
@@ -473,7 +472,7 @@ final class StageConfigBinder {
     }
 
     /** The init directory (when a path), and data.seq_len against the model's context. */
-    private void checkModelAgainstData(Section s, ModelConfig model, Integer tokenizerPieces, Stage stage) {
+    private void checkInitAndContext(Section s, ModelConfig model, Integer tokenizerPieces, Stage stage) {
         int maxPositions;
         String from;
         if (model.isRandomInit()) {
