@@ -3,6 +3,7 @@ package org.twllm.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import org.twllm.core.config.StageConfigLoader;
 import org.twllm.errors.ConfigException;
 import org.twllm.sweep.ChildProcessCli;
 import org.twllm.sweep.SlurmEmitter;
@@ -10,6 +11,7 @@ import org.twllm.sweep.SweepFile;
 import org.twllm.sweep.SweepPlan;
 import org.twllm.sweep.SweepReport;
 import org.twllm.sweep.SweepRunner;
+import org.twllm.sweep.SweepValidation;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,6 +45,8 @@ public final class SweepCommand implements Callable<Integer> {
         }
         Path workDir = Path.of("").toAbsolutePath();
         SweepPlan plan = SweepPlan.of(SweepFile.read(config, workDir));
+        boolean runsHere = !dryRun && emit == null;
+        SweepValidation.check(plan, workDir, runsHere ? StageConfigLoader.FileChecks.MISSING_INIT_IS_WARNING : StageConfigLoader.FileChecks.NONE);
         if (dryRun) {
             System.out.print(SweepRunner.describe(plan));
             return Main.EXIT_OK;

@@ -169,7 +169,8 @@ public final class SweepFile {
             if (!v.isValueNode()) {
                 throw new ConfigException(where + " must hold plain values, found " + v);
             }
-            out.add(v.asText());
+            // YAML 5.0e-4 is read as a double; write it back as 0.0005, not Java's 5.0E-4.
+            out.add(v.isFloatingPointNumber() ? java.math.BigDecimal.valueOf(v.doubleValue()).stripTrailingZeros().toPlainString() : v.asText());
         }
         return out;
     }

@@ -83,7 +83,7 @@ public final class SweepRunner {
         log.printf("[sweep] report: %s, %s, %s%n", report.markdown(), report.csv(), report.plot());
         Outcome outcome = new Outcome(trained, skipped, evaluated, failed);
         if (!failed.isEmpty()) {
-            throw new TwllmException("sweep " + plan.spec().name() + ": " + failed.size() + " stage(s) failed: "
+            throw new TwllmException("sweep " + plan.spec().name() + ": " + failed.size() + " step(s) failed: "
                     + String.join(", ", failed) + "; fix the cause and run the sweep again (finished stages are skipped, "
                     + "unfinished ones resume from their newest checkpoint)");
         }

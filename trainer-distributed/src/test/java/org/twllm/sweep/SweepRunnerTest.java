@@ -191,19 +191,19 @@ class SweepRunnerTest {
                 ""));
         SweepPlan plan = SweepPlan.of(SweepFile.read(file, work));
         SweepPlan.Run full = plan.runs().get(1);
-        assertEquals("full_learning_rate=2.0E-5", full.name());
+        assertEquals("full_learning_rate=0.00002", full.name());
         List<String> sftArgs = full.stages().get(1).trainArgs();
         assertTrue(sftArgs.contains("model.init=" + full.stages().get(0).finalModel()), sftArgs.toString());
-        assertTrue(sftArgs.contains("training.learning_rate=2.0E-5"));
-        assertFalse(full.stages().get(0).trainArgs().contains("training.learning_rate=2.0E-5"), "grid key scoped to sft");
+        assertTrue(sftArgs.contains("training.learning_rate=0.00002"));
+        assertFalse(full.stages().get(0).trainArgs().contains("training.learning_rate=0.00002"), "grid key scoped to sft");
 
         Path submit = SlurmEmitter.emit(plan, work, work.resolve("scripts/twllm"));
         String text = Files.readString(submit);
-        assertTrue(text.contains("job1=$(sbatch --parsable no-cpt_learning_rate=2.0E-5__1-sft.sbatch)"), text);
-        assertTrue(text.contains("job3=$(sbatch --parsable --dependency=afterok:$job2 full_learning_rate=2.0E-5__2-sft.sbatch)"), text);
-        String batch = Files.readString(submit.resolveSibling("full_learning_rate=2.0E-5__2-sft.sbatch"));
+        assertTrue(text.contains("job1=$(sbatch --parsable no-cpt_learning_rate=0.00002__1-sft.sbatch)"), text);
+        assertTrue(text.contains("job3=$(sbatch --parsable --dependency=afterok:$job2 full_learning_rate=0.00002__2-sft.sbatch)"), text);
+        String batch = Files.readString(submit.resolveSibling("full_learning_rate=0.00002__2-sft.sbatch"));
         assertTrue(batch.contains("#SBATCH --nodes=6") && batch.contains("#SBATCH --partition=gpu"), batch);
-        assertTrue(batch.contains("sweep --config " + file.toAbsolutePath() + " --only full_learning_rate=2.0E-5/2-sft"), batch);
+        assertTrue(batch.contains("sweep --config " + file.toAbsolutePath() + " --only full_learning_rate=0.00002/2-sft"), batch);
     }
 
     @Test

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Greedy generation tokens/s with the KV cache against recomputing the whole sequence per token
+# (LlamaModel.logits), on a random model; checks both choose the same tokens.
+#   scripts/bench/generation.sh [key=value ...]   (hidden intermediate layers heads kvHeads vocab prompt tokens recomputeTokens)
+# Defaults: the tiny config's shape (hidden=192 intermediate=512 layers=4 heads=6 kvHeads=2 vocab=8000), prompt=64, tokens=64.
+# Mid-size:  scripts/bench/generation.sh hidden=1024 intermediate=2816 layers=8 heads=16 kvHeads=16 vocab=32000
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+TARGET="${TWLLM_TARGET:-target}"
+cd "$ROOT"
+mvn -B -q -o -Dtwllm.target="$TARGET" -pl trainer-core -am package -DskipTests >/dev/null
+mvn -B -q -o -Dtwllm.target="$TARGET" -pl trainer-core dependency:build-classpath -Dmdep.outputFile="$ROOT/trainer-core/$TARGET/generation-classpath.txt" >/dev/null
+exec java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -Xmx3g \
+  -cp "trainer-core/$TARGET/classes:data-pipeline/$TARGET/classes:$(cat "trainer-core/$TARGET/generation-classpath.txt")" \
+  org.twllm.core.generate.GenerationBenchmark "$@"
