@@ -49,10 +49,11 @@ class ModelGradientTest {
         double scale = 1.0 / batch.trainedTokens();
         model.forwardBackward(batch, scale, GradientReadyListener.NONE);
         ParameterStore store = model.parameters();
-        // Bound: max|analytic - numeric| / max|numeric| < 1e-6 over 2 random entries of every tensor (fp64).
+        // Bound: max|analytic - numeric| / max|numeric| < 1e-6 over one random entry of every tensor (fp64);
+        // LayerGradientTest checks each layer in detail; this checks how the layers are wired together.
         for (ParameterSpec s : store.specs()) {
             double err = GradientCheck.relativeError(store.param(s.name()), store.grad(s.name()),
-                    () -> scale * model.loss(batch), 2, s.offset());
+                    () -> scale * model.loss(batch), 1, s.offset());
             assertTrue(err < 1e-6, s.name() + ": relative error " + err);
         }
     }
