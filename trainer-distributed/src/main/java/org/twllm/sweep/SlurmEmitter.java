@@ -8,10 +8,10 @@ import java.util.List;
 
 /**
  * Writes one Slurm batch script per unfinished stage and a {@code submit.sh} that submits them with
- * {@code --dependency=afterok} between the stages of a chain. Each job runs
- * {@code scripts/twllm sweep --config SWEEP --only RUN/STAGE}, so a job does exactly what the local
- * sweep does for that stage: skip if finished, resume from a checkpoint, mark done, evaluate after the
- * last stage, refresh the report.
+ * {@code --dependency=afterok} between the stages of a chain (a stage shared by several runs is one job).
+ * Each job runs {@code srun scripts/twllm sweep --config SWEEP --only RUN/STAGE} on every rank, so it does
+ * what the local sweep does for that stage: skip if finished, resume from a checkpoint, and on rank 0 mark
+ * it done, evaluate after the run's last stage and refresh the report.
  */
 public final class SlurmEmitter {
     private SlurmEmitter() {
@@ -28,15 +28,21 @@ public final class SlurmEmitter {
                 .append("; a chain's later stages wait for the earlier ones (afterok).\n")
                 .append("set -euo pipefail\ncd \"$(dirname \"$0\")\"\n");
         int jobs = 0;
+        java.util.Map<String, String> jobOfStage = new java.util.HashMap<>();
         for (SweepPlan.Run run : plan.runs()) {
             String previousVar = null;
             for (SweepPlan.Stage stage : run.stages()) {
                 if (StageMarker.isDone(stage.outputDir())) {
                     continue;
                 }
+                if (jobOfStage.containsKey(stage.id())) {
+                    previousVar = jobOfStage.get(stage.id()); // shared with an earlier run: one job
+                    continue;
+                }
                 String fileName = run.name() + "__" + stage.outputDir().getFileName() + ".sbatch";
                 AtomicFiles.write(dir.resolve(fileName), batchScript(spec, stage, workDir, launcher));
                 String var = "job" + (++jobs);
+                jobOfStage.put(stage.id(), var);
                 submit.append(var).append("=$(sbatch --parsable ");
                 if (previousVar != null) {
                     submit.append("--dependency=afterok:$").append(previousVar).append(' ');
@@ -60,7 +66,7 @@ public final class SlurmEmitter {
         lines.add("#!/usr/bin/env bash");
         lines.add("#SBATCH --job-name=" + spec.name() + "-" + stage.runName() + "-" + stage.stage());
         lines.add("#SBATCH --nodes=" + s.nodes());
-        lines.add("#SBATCH --ntasks-per-node=1");
+        lines.add("#SBATCH --ntasks-per-node=" + s.tasksPerNode());
         if (s.gpusPerNode() > 0) {
             lines.add("#SBATCH --gpus-per-node=" + s.gpusPerNode());
         }
@@ -85,7 +91,8 @@ public final class SlurmEmitter {
         lines.add("set -euo pipefail");
         lines.add("mkdir -p " + quote(stage.outputDir().toString()));
         lines.add("cd " + quote(workDir.toString()));
-        lines.add(quote(launcher.toString()) + " sweep --config " + quote(spec.file().toString()) + " --only " + quote(stage.id()));
+        // srun starts one task per rank; rank 0 also writes the done marker, evaluates and refreshes the report.
+        lines.add("srun " + quote(launcher.toString()) + " sweep --config " + quote(spec.file().toString()) + " --only " + quote(stage.id()));
         return String.join("\n", lines) + "\n";
     }
 

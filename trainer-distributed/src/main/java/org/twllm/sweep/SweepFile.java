@@ -141,6 +141,7 @@ public final class SweepFile {
                 text(node, "account", where, d.account()),
                 text(node, "time", where, d.time()),
                 node.path("nodes").asInt(d.nodes()),
+                node.path("tasks_per_node").asInt(d.tasksPerNode()),
                 node.path("gpus_per_node").asInt(d.gpusPerNode()),
                 node.path("cpus_per_task").asInt(d.cpusPerTask()),
                 stringList(node.get("directives"), where + ": 'slurm.directives'"));

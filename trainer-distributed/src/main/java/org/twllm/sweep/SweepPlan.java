@@ -2,6 +2,7 @@ package org.twllm.sweep;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,8 +14,10 @@ import org.twllm.errors.ConfigException;
 /**
  * The runs a sweep expands to: every variant crossed with every grid point, each a chain of stages.
  * A stage's overrides are, in order (later wins): the sweep's {@code set}, the stage's own {@code set},
- * the grid values, then what the sweep fixes: the run's output directory and, for every stage after the
- * first, {@code model.init} pointing at the previous stage's {@code final} model.
+ * the grid values, then what the sweep fixes: for every stage after the first, {@code model.init} pointing
+ * at the previous stage's {@code final} model, and the stage's output directory. A stage whose chain so far
+ * equals another run's (same configs and overrides) is that run's stage: it runs once, in the directory of
+ * the run that first has it, and both runs continue from its final model.
  */
 public record SweepPlan(SweepSpec spec, List<Run> runs) {
     /** Config key of a stage's output directory. */
@@ -61,6 +64,9 @@ public record SweepPlan(SweepSpec spec, List<Run> runs) {
         List<Map<String, String>> points = gridPoints(spec.grid());
         List<Run> runs = new ArrayList<>();
         Set<String> names = new HashSet<>();
+        // Stages with the same config, overrides and starting weights are run once and shared by every run
+        // whose chain begins with them (the paper's ablations share one cPT between several SFT variants).
+        Map<String, Stage> shared = new HashMap<>();
         for (Map.Entry<String, List<StageSpec>> variant : spec.variants().entrySet()) {
             for (Map<String, String> point : points) {
                 String name = runName(variant.getKey(), point);
@@ -70,6 +76,7 @@ public record SweepPlan(SweepSpec spec, List<Run> runs) {
                 Path dir = spec.outputDir().resolve(name);
                 List<Stage> stages = new ArrayList<>();
                 Path previousFinal = null;
+                String chainKey = "";
                 List<StageSpec> chain = variant.getValue();
                 for (int i = 0; i < chain.size(); i++) {
                     StageSpec s = chain.get(i);
@@ -84,12 +91,17 @@ public record SweepPlan(SweepSpec spec, List<Run> runs) {
                             sets.add(key.substring(colon + 1) + "=" + value);
                         }
                     });
-                    sets.add(OUTPUT_DIR_KEY + "=" + out);
-                    sets.add(RUN_NAME_KEY + "=" + spec.name() + "/" + name + "/" + s.stage());
                     if (previousFinal != null) {
                         sets.add(INIT_KEY + "=" + previousFinal);
                     }
-                    Stage stage = new Stage(name, i, s.stage(), s.config(), sets, out);
+                    chainKey = chainKey + "\n" + s.stage() + " " + s.config() + " " + String.join(" ", sets);
+                    Stage stage = shared.get(chainKey);
+                    if (stage == null) {
+                        sets.add(OUTPUT_DIR_KEY + "=" + out);
+                        sets.add(RUN_NAME_KEY + "=" + spec.name() + "/" + name + "/" + s.stage());
+                        stage = new Stage(name, i, s.stage(), s.config(), sets, out);
+                        shared.put(chainKey, stage);
+                    }
                     stages.add(stage);
                     previousFinal = stage.finalModel();
                 }

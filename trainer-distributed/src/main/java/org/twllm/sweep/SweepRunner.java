@@ -27,11 +27,22 @@ public final class SweepRunner {
     private final SweepPlan plan;
     private final Cli cli;
     private final PrintStream log;
+    private final boolean leader;
 
+    /** The runner of a single-process sweep. */
     public SweepRunner(SweepPlan plan, Cli cli, PrintStream log) {
+        this(plan, cli, log, true);
+    }
+
+    /**
+     * @param leader false on ranks other than 0 of a multi-rank Slurm job: they join each training stage
+     *               but leave markers, evaluation and the report to rank 0
+     */
+    public SweepRunner(SweepPlan plan, Cli cli, PrintStream log, boolean leader) {
         this.plan = plan;
         this.cli = cli;
         this.log = log;
+        this.leader = leader;
     }
 
     /** What one invocation of the sweep did. */
@@ -40,7 +51,9 @@ public final class SweepRunner {
 
     /** Runs every stage (or only {@code onlyStageId} when not null), then writes the report. */
     public Outcome run(String onlyStageId) {
-        PlanFile.write(plan);
+        if (leader) {
+            PlanFile.write(plan);
+        }
         List<String> trained = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         List<String> evaluated = new ArrayList<>();
@@ -71,7 +84,7 @@ public final class SweepRunner {
             }
             boolean runDone = run.stages().stream().allMatch(s -> StageMarker.isDone(s.outputDir()));
             boolean evalHere = only == null || only.id().equals(run.last().id());
-            if (plan.spec().eval() != null && runDone && evalHere && !Files.exists(run.dir().resolve(EVAL_FILE))) {
+            if (leader && plan.spec().eval() != null && runDone && evalHere && !Files.exists(run.dir().resolve(EVAL_FILE))) {
                 if (evaluate(run)) {
                     evaluated.add(run.name());
                 } else {
@@ -79,8 +92,10 @@ public final class SweepRunner {
                 }
             }
         }
-        SweepReport report = SweepReport.write(plan.spec().outputDir());
-        log.printf("[sweep] report: %s, %s, %s%n", report.markdown(), report.csv(), report.plot());
+        if (leader) {
+            SweepReport report = SweepReport.write(plan.spec().outputDir());
+            log.printf("[sweep] report: %s, %s, %s%n", report.markdown(), report.csv(), report.plot());
+        }
         Outcome outcome = new Outcome(trained, skipped, evaluated, failed);
         if (!failed.isEmpty()) {
             throw new TwllmException("sweep " + plan.spec().name() + ": " + failed.size() + " step(s) failed: "
@@ -96,6 +111,9 @@ public final class SweepRunner {
         if (code != 0) {
             log.printf("[sweep] %s: twllm train exited with code %d%n", stage.id(), code);
             return false;
+        }
+        if (!leader) {
+            return true;
         }
         if (!Files.isDirectory(stage.finalModel())) {
             log.printf("[sweep] %s: twllm train succeeded but wrote no %s%n", stage.id(), stage.finalModel());
@@ -135,9 +153,15 @@ public final class SweepRunner {
         StringBuilder out = new StringBuilder();
         out.append("sweep ").append(plan.spec().name()).append(": ").append(plan.runs().size()).append(" run(s) in ")
                 .append(plan.spec().outputDir()).append('\n');
+        java.util.Set<String> listed = new java.util.HashSet<>();
         for (SweepPlan.Run run : plan.runs()) {
             for (SweepPlan.Stage s : run.stages()) {
-                out.append(StageMarker.isDone(s.outputDir()) ? "  [done] " : "  [todo] ").append(s.id()).append('\n')
+                String status = StageMarker.isDone(s.outputDir()) ? "  [done] " : "  [todo] ";
+                if (!listed.add(s.id())) {
+                    out.append(status).append(s.id()).append(" (shared: runs once, listed above)\n");
+                    continue;
+                }
+                out.append(status).append(s.id()).append('\n')
                         .append("         twllm ").append(String.join(" ", s.trainArgs())).append('\n');
             }
             if (plan.spec().eval() != null) {

@@ -34,10 +34,13 @@ public record SweepSpec(String name, Path file, Path outputDir, List<String> com
     public record EvalSpec(String tasks, Path tokenizer, String chatTemplate, int maxExamples) {
     }
 
-    /** {@code #SBATCH} settings for emitted job scripts; null fields are left out. */
-    public record SlurmSpec(String partition, String account, String time, int nodes, int gpusPerNode,
+    /**
+     * {@code #SBATCH} settings for emitted job scripts; null fields are left out. Each of the
+     * {@code nodes * tasksPerNode} tasks is one training rank (twllm train reads SLURM_PROCID and SLURM_NTASKS).
+     */
+    public record SlurmSpec(String partition, String account, String time, int nodes, int tasksPerNode, int gpusPerNode,
                             int cpusPerTask, List<String> extraDirectives) {
-        public static final SlurmSpec DEFAULT = new SlurmSpec(null, null, "24:00:00", 1, 8, 0, List.of());
+        public static final SlurmSpec DEFAULT = new SlurmSpec(null, null, "24:00:00", 1, 1, 8, 0, List.of());
 
         public SlurmSpec {
             extraDirectives = List.copyOf(extraDirectives);

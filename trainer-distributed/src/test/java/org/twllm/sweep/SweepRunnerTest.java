@@ -98,6 +98,7 @@ class SweepRunnerTest {
         Files.createDirectories(work.resolve("configs"));
         Files.writeString(work.resolve("configs/cpt.yaml"), "stage: cpt\n");
         Files.writeString(work.resolve("configs/sft.yaml"), "stage: sft\n");
+        Files.writeString(work.resolve("configs/feedback.yaml"), "stage: feedback-sft\n");
         Path file = work.resolve("sweep.yaml");
         Files.writeString(file, body);
         return file;
@@ -185,6 +186,10 @@ class SweepRunnerTest {
                 "  full:",
                 "    - {stage: cpt, config: configs/cpt.yaml, set: [model.init=/models/llama-2-7b]}",
                 "    - {stage: sft, config: configs/sft.yaml}",
+                "  full-feedback:",
+                "    - {stage: cpt, config: configs/cpt.yaml, set: [model.init=/models/llama-2-7b]}",
+                "    - {stage: sft, config: configs/sft.yaml}",
+                "    - {stage: feedback-sft, config: configs/feedback.yaml}",
                 "grid:",
                 "  sft:training.learning_rate: [2.0e-5]",
                 "slurm: {partition: gpu, nodes: 6, gpus_per_node: 8, time: '48:00:00'}",
@@ -197,13 +202,22 @@ class SweepRunnerTest {
         assertTrue(sftArgs.contains("training.learning_rate=0.00002"));
         assertFalse(full.stages().get(0).trainArgs().contains("training.learning_rate=0.00002"), "grid key scoped to sft");
 
+        // full-feedback shares full's cPT and SFT (same chain so far): run once, then its feedback stage.
+        SweepPlan.Run withFeedback = plan.runs().get(2);
+        assertEquals(full.stages().get(0), withFeedback.stages().get(0));
+        assertEquals(full.stages().get(1), withFeedback.stages().get(1));
+        assertEquals(withFeedback.dir().resolve("3-feedback-sft"), withFeedback.stages().get(2).outputDir());
+        assertTrue(withFeedback.stages().get(2).trainArgs().contains("model.init=" + full.stages().get(1).finalModel()));
+
         Path submit = SlurmEmitter.emit(plan, work, work.resolve("scripts/twllm"));
         String text = Files.readString(submit);
         assertTrue(text.contains("job1=$(sbatch --parsable no-cpt_learning_rate=0.00002__1-sft.sbatch)"), text);
         assertTrue(text.contains("job3=$(sbatch --parsable --dependency=afterok:$job2 full_learning_rate=0.00002__2-sft.sbatch)"), text);
+        assertTrue(text.contains("job4=$(sbatch --parsable --dependency=afterok:$job3 full-feedback_learning_rate=0.00002__3-feedback-sft.sbatch)"), text);
+        assertFalse(text.contains("job5"), text);
         String batch = Files.readString(submit.resolveSibling("full_learning_rate=0.00002__2-sft.sbatch"));
         assertTrue(batch.contains("#SBATCH --nodes=6") && batch.contains("#SBATCH --partition=gpu"), batch);
-        assertTrue(batch.contains("sweep --config " + file.toAbsolutePath() + " --only full_learning_rate=0.00002/2-sft"), batch);
+        assertTrue(batch.contains("srun " + work.resolve("scripts/twllm") + " sweep --config " + file.toAbsolutePath() + " --only full_learning_rate=0.00002/2-sft"), batch);
     }
 
     @Test
