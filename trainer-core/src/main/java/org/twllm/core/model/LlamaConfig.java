@@ -1,7 +1,6 @@
 package org.twllm.core.model;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -139,24 +138,24 @@ public record LlamaConfig(
             throw new ConfigException(missing);
         }
         try {
-            int heads = intKey(root, "num_attention_heads", 0, file);
+            int heads = intKey(root, "num_attention_heads", 0);
             return new LlamaConfig(
-                    intKey(root, "hidden_size", 0, file),
-                    intKey(root, "intermediate_size", 0, file),
-                    intKey(root, "num_hidden_layers", 0, file),
+                    intKey(root, "hidden_size", 0),
+                    intKey(root, "intermediate_size", 0),
+                    intKey(root, "num_hidden_layers", 0),
                     heads,
-                    intKey(root, "num_key_value_heads", heads, file),
-                    intKey(root, "vocab_size", 0, file),
-                    intKey(root, "max_position_embeddings", 4096, file),
-                    doubleKey(root, "rms_norm_eps", 1e-5, file),
-                    doubleKey(root, "rope_theta", 10000.0, file),
+                    intKey(root, "num_key_value_heads", heads),
+                    intKey(root, "vocab_size", 0),
+                    intKey(root, "max_position_embeddings", 4096),
+                    doubleKey(root, "rms_norm_eps", 1e-5),
+                    doubleKey(root, "rope_theta", 10000.0),
                     root.path("tie_word_embeddings").asBoolean(false));
         } catch (ConfigException e) {
             throw new ConfigException(e.problems().stream().map(p -> file + ": " + p).toList());
         }
     }
 
-    private static int intKey(JsonNode root, String key, int fallback, Path file) {
+    private static int intKey(JsonNode root, String key, int fallback) {
         JsonNode n = root.get(key);
         if (n == null || n.isNull()) {
             return fallback;
@@ -167,7 +166,7 @@ public record LlamaConfig(
         return n.intValue();
     }
 
-    private static double doubleKey(JsonNode root, String key, double fallback, Path file) {
+    private static double doubleKey(JsonNode root, String key, double fallback) {
         JsonNode n = root.get(key);
         if (n == null || n.isNull()) {
             return fallback;
