@@ -9,14 +9,18 @@ import org.twllm.core.config.Stage;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.config.StageConfigLoader;
 import org.twllm.core.train.ResumeRequest;
-import org.twllm.core.train.SingleProcess;
 import org.twllm.core.train.TrainingRun;
+import org.twllm.dist.launch.DistributedTraining;
+import org.twllm.dist.launch.LocalLauncher;
 import org.twllm.errors.ConfigException;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code twllm train}: one stage (cpt, sft, feedback-sft) of one process, from a stage config. */
+/**
+ * {@code twllm train}: one stage (cpt, sft, feedback-sft) from a stage config, in this process, or as rank
+ * of a distributed job when torchrun's or Slurm's variables are set, or as {@code --nproc} local workers.
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train one stage (cpt, sft or feedback-sft) from a stage config.",
                 "Writes checkpoints, metrics.jsonl and the final model (<output_dir>/final) into run.output_dir."})
@@ -36,8 +40,16 @@ public final class TrainCommand implements Callable<Integer> {
                     + "DIR: continue from that checkpoint. Default: checkpoint.resume of the config (auto).")
     String resume;
 
+    @Option(names = "--nproc", paramLabel = "N", defaultValue = "1",
+            description = "Run N local worker processes as one data-parallel job (ZeRO-2 over Aeron). Default: 1.")
+    int nproc;
+
     @Override
     public Integer call() {
+        if (nproc > 1 && System.getenv("WORLD_SIZE") == null) {
+            LocalLauncher.launch(nproc, workerArgs(), System.out);
+            return Main.EXIT_OK;
+        }
         Stage wanted = Stage.fromYaml(stage);
         if (wanted == null) {
             throw new ConfigException("--stage " + stage + " is not a stage; use cpt, sft or feedback-sft");
@@ -48,12 +60,25 @@ public final class TrainCommand implements Callable<Integer> {
             throw new ConfigException("--stage " + stage + " does not match " + config + ", which is a " + cfg.stage().yamlName()
                     + " config; pass --stage " + cfg.stage().yamlName() + " or another config");
         }
-        if (cfg.distributed().worldSize() != 1) {
-            throw new ConfigException(config + " sets distributed.world_size " + cfg.distributed().worldSize()
-                    + "; twllm train runs one process: use --set distributed.world_size=1, or the distributed launcher");
-        }
         ResumeRequest request = ResumeRequest.parse(resume, cfg.checkpoint(), workDir);
-        TrainingRun.run(cfg, request, SingleProcess::new, cfg.logging().console() ? System.out::println : null);
+        TrainingRun.run(cfg, request, DistributedTraining.dataParallel(cfg, System.getenv()),
+                cfg.logging().console() ? System.out::println : null);
         return Main.EXIT_OK;
+    }
+
+    /** This command for each worker: the same flags, with the world size set to --nproc. */
+    private List<String> workerArgs() {
+        List<String> args = new ArrayList<>(List.of("train", "--stage", stage, "--config", config.toAbsolutePath().toString()));
+        for (String set : sets) {
+            args.add("--set");
+            args.add(set);
+        }
+        args.add("--set");
+        args.add("distributed.world_size=" + nproc);
+        if (resume != null) {
+            args.add("--resume");
+            args.add(resume);
+        }
+        return args;
     }
 }

@@ -1,7 +1,6 @@
 package org.twllm.dist;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -15,6 +14,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.twllm.core.checkpoint.Checkpoint;
+import org.twllm.core.checkpoint.CheckpointWriter;
 import org.twllm.core.checkpoint.OptimizerState;
 import org.twllm.core.checkpoint.TrainerState;
 import org.twllm.core.model.GradientReadyListener;
@@ -22,7 +22,6 @@ import org.twllm.core.train.AdamW;
 import org.twllm.core.train.DataParallel;
 import org.twllm.core.train.DecayMask;
 import org.twllm.core.train.GradientClipping;
-import org.twllm.dist.zero.ShardedCheckpoint;
 
 /**
  * A synthetic model trained the way the trainer trains (the Llama trainer was not in place when these
@@ -97,17 +96,23 @@ final class QuadraticTraining {
         }
     }
 
-    /** Saves the current step with the distributed protocol; rank 0 adds the parameters. */
-    Path save(Path outputDir) {
-        TrainerState state = new TrainerState(step, (long) step * GLOBAL_BATCH, 0, 0, 0, 1, "quadratic", dp.worldSize(),
-                TrainerState.currentCodeVersion(), Map.of());
-        return ShardedCheckpoint.save(dp, outputDir, optimizer, writer -> {
-            try {
-                Files.write(writer.directory().resolve("params.f32"), toBytes(params));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, state);
+    /**
+     * Saves the current step with the protocol of the trainer's {@code TrainingCheckpoints}: rank 0 begins,
+     * every rank writes its optimizer range, rank 0 adds the parameters and commits; all-reduces are the barriers.
+     */
+    Path save(Path outputDir) throws IOException {
+        CheckpointWriter writer = dp.rank() == 0 ? CheckpointWriter.begin(outputDir, step) : null;
+        dp.allReduceSum(0);
+        CheckpointWriter mine = writer != null ? writer : CheckpointWriter.join(outputDir, step);
+        mine.writeOptimizer(optimizer);
+        dp.allReduceSum(0);
+        if (writer != null) {
+            Files.write(writer.directory().resolve("params.f32"), toBytes(params));
+            writer.commit(new TrainerState(step, (long) step * GLOBAL_BATCH, 0, 0, 0, 1, "quadratic", dp.worldSize(),
+                    TrainerState.currentCodeVersion(), Map.of()));
+        }
+        dp.allReduceSum(0);
+        return outputDir.resolve(Checkpoint.dirName(step));
     }
 
     /** Continues from a checkpoint saved on any number of ranks. */
