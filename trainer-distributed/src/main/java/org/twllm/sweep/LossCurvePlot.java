@@ -93,8 +93,8 @@ public final class LossCurvePlot {
         double pad = Math.max((yMax - yMin) * 0.05, 1e-3);
         yMin -= pad;
         yMax += pad;
-        double[] xTicks = ticks(xMin, xMax);
-        double[] yTicks = ticks(yMin, yMax);
+        double[] xTicks = ticks(xMin, xMax, 1);
+        double[] yTicks = ticks(yMin, yMax, 0);
         xMax = Math.max(xMax, xTicks[xTicks.length - 1]);
         Axes axes = new Axes(xMin, xMax, yMin, yMax);
 
@@ -206,11 +206,12 @@ public final class LossCurvePlot {
         }
     }
 
-    /** About six round ticks (1, 2 or 5 times a power of ten) covering [lo, hi]. */
-    static double[] ticks(double lo, double hi) {
+    /** About six round ticks (1, 2 or 5 times a power of ten, at least {@code minStep} apart) covering [lo, hi]. */
+    static double[] ticks(double lo, double hi, double minStep) {
         double raw = (hi - lo) / 6;
         double magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
         double step = raw / magnitude < 1.5 ? magnitude : raw / magnitude < 3.5 ? 2 * magnitude : raw / magnitude < 7.5 ? 5 * magnitude : 10 * magnitude;
+        step = Math.max(step, minStep);
         double first = Math.ceil(lo / step) * step;
         int n = (int) Math.floor((hi - first) / step + 1e-9) + 1;
         double[] out = new double[Math.max(n, 1)];
