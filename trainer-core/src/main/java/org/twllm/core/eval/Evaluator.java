@@ -80,8 +80,8 @@ public final class Evaluator {
         Scores scores = new Scores(examples.size());
         for (EvalExamples.Qa ex : examples) {
             String answer = generate(format.prompt(qaPrompt(ex)), limits.qaMaxNewTokens(), task, ex.id()).strip();
-            scores.add(ex.id(), answer, "exact_match", AnswerMetrics.exactMatch(answer, ex.answers()),
-                    "prefix_exact_match", AnswerMetrics.prefixExactMatch(answer, ex.answers()));
+            scores.add(ex.id(), answer, new String[] {"exact_match", "prefix_exact_match"},
+                    AnswerMetrics.exactMatch(answer, ex.answers()), AnswerMetrics.prefixExactMatch(answer, ex.answers()));
         }
         return scores;
     }
@@ -109,8 +109,8 @@ public final class Evaluator {
                     best = ex.letters().get(i);
                 }
             }
-            scores.add(ex.id(), generated, "accuracy_generated", ex.answer().equals(picked) ? 1.0 : 0.0,
-                    "accuracy_loglik", ex.answer().equals(best) ? 1.0 : 0.0);
+            scores.add(ex.id(), generated, new String[] {"accuracy_generated", "accuracy_loglik"},
+                    ex.answer().equals(picked) ? 1.0 : 0.0, ex.answer().equals(best) ? 1.0 : 0.0);
         }
         return scores;
     }
@@ -120,8 +120,8 @@ public final class Evaluator {
         for (EvalExamples.Summarization ex : examples) {
             String summary = generate(format.prompt(summaryPrompt(ex)), limits.summaryMaxNewTokens(), task, ex.id()).strip();
             Rouge.Score rouge = Rouge.rouge2(summary, ex.summary());
-            scores.add(ex.id(), summary, "rouge2_f1", rouge.f1(), "rouge2_precision", rouge.precision(),
-                    "rouge2_recall", rouge.recall());
+            scores.add(ex.id(), summary, new String[] {"rouge2_f1", "rouge2_precision", "rouge2_recall"},
+                    rouge.f1(), rouge.precision(), rouge.recall());
         }
         return scores;
     }
@@ -201,12 +201,13 @@ public final class Evaluator {
             this.examples = examples;
         }
 
-        void add(String id, String output, Object... namesAndValues) {
-            Map<String, Double> values = new LinkedHashMap<>();
-            for (int i = 0; i < namesAndValues.length; i += 2) {
-                values.put((String) namesAndValues[i], (Double) namesAndValues[i + 1]);
+        /** One example's scores, {@code values[i]} being metric {@code names[i]}. */
+        void add(String id, String output, String[] names, double... values) {
+            Map<String, Double> byName = new LinkedHashMap<>();
+            for (int i = 0; i < names.length; i++) {
+                byName.put(names[i], values[i]);
             }
-            predictions.add(new TaskResult.Prediction(id, output, values));
+            predictions.add(new TaskResult.Prediction(id, output, byName));
         }
 
         Map<String, Double> metrics() {
