@@ -38,13 +38,17 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--child-processes", description = "Run each twllm train/eval in its own JVM instead of this one.")
     boolean childProcesses;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Override a key in every stage of every run, after the sweep file's own values (e.g. a smoke test: --set training.max_steps=5).")
+    java.util.List<String> sets = new java.util.ArrayList<>();
+
     @Override
     public Integer call() {
         if (config == null) {
             throw new ConfigException("twllm sweep needs --config SWEEP.yaml (or the subcommand: twllm sweep report DIR)");
         }
         Path workDir = Path.of("").toAbsolutePath();
-        SweepPlan plan = SweepPlan.of(SweepFile.read(config, workDir));
+        SweepPlan plan = SweepPlan.of(SweepFile.read(config, workDir).withCommandLineSets(sets));
         boolean runsHere = !dryRun && emit == null;
         SweepValidation.check(plan, workDir, runsHere ? StageConfigLoader.FileChecks.MISSING_INIT_IS_WARNING : StageConfigLoader.FileChecks.NONE);
         if (dryRun) {

@@ -92,7 +92,11 @@ public final class SlurmEmitter {
         lines.add("mkdir -p " + quote(stage.outputDir().toString()));
         lines.add("cd " + quote(workDir.toString()));
         // srun starts one task per rank; rank 0 also writes the done marker, evaluates and refreshes the report.
-        lines.add("srun " + quote(launcher.toString()) + " sweep --config " + quote(spec.file().toString()) + " --only " + quote(stage.id()));
+        StringBuilder command = new StringBuilder("srun " + quote(launcher.toString()) + " sweep --config " + quote(spec.file().toString()));
+        for (String set : spec.commandLineSets()) {
+            command.append(" --set ").append(quote(set));
+        }
+        lines.add(command.append(" --only ").append(quote(stage.id())).toString());
         return String.join("\n", lines) + "\n";
     }
 

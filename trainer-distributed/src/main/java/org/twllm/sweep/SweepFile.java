@@ -83,7 +83,7 @@ public final class SweepFile {
                 grid.put(e.getKey(), values);
             });
         }
-        return new SweepSpec(name, file.toAbsolutePath(), outputDir, commonSets, grid, variants,
+        return new SweepSpec(name, file.toAbsolutePath(), outputDir, commonSets, List.of(), grid, variants,
                 eval(root.get("eval"), where, workDir), slurm(root.get("slurm"), where));
     }
 

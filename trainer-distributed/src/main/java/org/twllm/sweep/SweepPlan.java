@@ -14,7 +14,7 @@ import org.twllm.errors.ConfigException;
 /**
  * The runs a sweep expands to: every variant crossed with every grid point, each a chain of stages.
  * A stage's overrides are, in order (later wins): the sweep's {@code set}, the stage's own {@code set},
- * the grid values, then what the sweep fixes: for every stage after the first, {@code model.init} pointing
+ * the grid values, the command line's {@code --set}, then what the sweep fixes: for every stage after the first, {@code model.init} pointing
  * at the previous stage's {@code final} model, and the stage's output directory. A stage whose chain so far
  * equals another run's (same configs and overrides) is that run's stage: it runs once, in the directory of
  * the run that first has it, and both runs continue from its final model.
@@ -91,6 +91,7 @@ public record SweepPlan(SweepSpec spec, List<Run> runs) {
                             sets.add(key.substring(colon + 1) + "=" + value);
                         }
                     });
+                    sets.addAll(spec.commandLineSets());
                     if (previousFinal != null) {
                         sets.add(INIT_KEY + "=" + previousFinal);
                     }

@@ -12,19 +12,26 @@ import java.util.Map;
  *
  * @param outputDir  where runs go: {@code OUTPUT_DIR/RUN/STAGE_INDEX-STAGE}
  * @param commonSets overrides applied to every stage of every run, before variant and grid values
+ * @param commandLineSets {@code twllm sweep --set} overrides, applied to every stage after the grid values
  * @param grid       key to its values, in file order
  * @param variants   name to its stage chain, in file order
  * @param eval       evaluation after each run's last stage, or null
  * @param slurm      settings of {@code --emit slurm}
  */
-public record SweepSpec(String name, Path file, Path outputDir, List<String> commonSets,
+public record SweepSpec(String name, Path file, Path outputDir, List<String> commonSets, List<String> commandLineSets,
                         Map<String, List<String>> grid, Map<String, List<StageSpec>> variants,
                         EvalSpec eval, SlurmSpec slurm) {
 
     public SweepSpec {
         commonSets = List.copyOf(commonSets);
+        commandLineSets = List.copyOf(commandLineSets);
         grid = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(grid));
         variants = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(variants));
+    }
+
+    /** This sweep with the command line's {@code --set} overrides (they win over the file's). */
+    public SweepSpec withCommandLineSets(List<String> sets) {
+        return new SweepSpec(name, file, outputDir, commonSets, sets, grid, variants, eval, slurm);
     }
 
     /**

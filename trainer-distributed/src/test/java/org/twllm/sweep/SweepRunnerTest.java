@@ -194,8 +194,10 @@ class SweepRunnerTest {
                 "  sft:training.learning_rate: [2.0e-5]",
                 "slurm: {partition: gpu, nodes: 6, gpus_per_node: 8, time: '48:00:00'}",
                 ""));
-        SweepPlan plan = SweepPlan.of(SweepFile.read(file, work));
+        SweepPlan plan = SweepPlan.of(SweepFile.read(file, work).withCommandLineSets(List.of("training.max_steps=3")));
         SweepPlan.Run full = plan.runs().get(1);
+        List<String> cptArgs = full.stages().get(0).trainArgs();
+        assertTrue(cptArgs.indexOf("training.max_steps=3") > cptArgs.indexOf("model.init=/models/llama-2-7b"), "--set wins");
         assertEquals("full_learning_rate=0.00002", full.name());
         List<String> sftArgs = full.stages().get(1).trainArgs();
         assertTrue(sftArgs.contains("model.init=" + full.stages().get(0).finalModel()), sftArgs.toString());
@@ -217,7 +219,8 @@ class SweepRunnerTest {
         assertFalse(text.contains("job5"), text);
         String batch = Files.readString(submit.resolveSibling("full_learning_rate=0.00002__2-sft.sbatch"));
         assertTrue(batch.contains("#SBATCH --nodes=6") && batch.contains("#SBATCH --partition=gpu"), batch);
-        assertTrue(batch.contains("srun " + work.resolve("scripts/twllm") + " sweep --config " + file.toAbsolutePath() + " --only full_learning_rate=0.00002/2-sft"), batch);
+        assertTrue(batch.contains("srun " + work.resolve("scripts/twllm") + " sweep --config " + file.toAbsolutePath()
+                + " --set training.max_steps=3 --only full_learning_rate=0.00002/2-sft"), batch);
     }
 
     @Test
