@@ -1,22 +1,11 @@
 package org.twllm.dist;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.twllm.core.checkpoint.Checkpoint;
-import org.twllm.core.checkpoint.CheckpointWriter;
-import org.twllm.core.checkpoint.OptimizerState;
-import org.twllm.core.checkpoint.TrainerState;
 import org.twllm.core.model.GradientReadyListener;
 import org.twllm.core.train.AdamW;
 import org.twllm.core.train.DataParallel;
@@ -24,8 +13,8 @@ import org.twllm.core.train.DecayMask;
 import org.twllm.core.train.GradientClipping;
 
 /**
- * A synthetic model trained the way the trainer trains (the Llama trainer was not in place when these
- * tests were written): a weighted quadratic loss {@code sum_j 0.5 w_j (p_j - t_ij)^2 / G} per sample
+ * A synthetic model trained the way the trainer trains, small and fast enough to use buckets far smaller
+ * than the trainer's 1 MiB minimum (so several reduce-scatters overlap one "backward"): a weighted quadratic loss {@code sum_j 0.5 w_j (p_j - t_ij)^2 / G} per sample
  * {@code i} of a global batch of {@code G}, samples split contiguously over ranks, a "backward" that
  * fills the flat gradient buffer layer by layer from the last layer to the first and reports each layer
  * to the gradient listener, global-norm clipping, AdamW on the owned range and an all-gather. With one
@@ -36,7 +25,6 @@ final class QuadraticTraining {
     static final int LAYERS = 9;
     static final int GLOBAL_BATCH = 12;
     static final int STEPS = 6;
-    static final int SAVE_AT = 3;
     static final double LR = 0.01;
     static final double MAX_GRAD_NORM = 1.0;
     static final AdamW.Settings ADAMW = new AdamW.Settings(0.9, 0.95, 1e-8, 0.1);
@@ -45,7 +33,7 @@ final class QuadraticTraining {
     final INDArray params = Nd4j.zeros(DataType.FLOAT, PARAMETERS);
     private final INDArray grads = Nd4j.zeros(DataType.FLOAT, PARAMETERS);
     private final DataParallel dp;
-    private AdamW optimizer;
+    private final AdamW optimizer;
     private int step;
 
     QuadraticTraining(DataParallel dp) {
@@ -94,47 +82,6 @@ final class QuadraticTraining {
             optimizer.step(params, grads, LR, GradientClipping.clipFactor(norm, MAX_GRAD_NORM));
             dp.allGatherParameters(params);
         }
-    }
-
-    /**
-     * Saves the current step with the protocol of the trainer's {@code TrainingCheckpoints}: rank 0 begins,
-     * every rank writes its optimizer range, rank 0 adds the parameters and commits; all-reduces are the barriers.
-     */
-    Path save(Path outputDir) throws IOException {
-        CheckpointWriter writer = dp.rank() == 0 ? CheckpointWriter.begin(outputDir, step) : null;
-        dp.allReduceSum(0);
-        CheckpointWriter mine = writer != null ? writer : CheckpointWriter.join(outputDir, step);
-        mine.writeOptimizer(optimizer);
-        dp.allReduceSum(0);
-        if (writer != null) {
-            Files.write(writer.directory().resolve("params.f32"), toBytes(params));
-            writer.commit(new TrainerState(step, (long) step * GLOBAL_BATCH, 0, 0, 0, 1, "quadratic", dp.worldSize(),
-                    TrainerState.currentCodeVersion(), Map.of()));
-        }
-        dp.allReduceSum(0);
-        return outputDir.resolve(Checkpoint.dirName(step));
-    }
-
-    /** Continues from a checkpoint saved on any number of ranks. */
-    void resume(Path checkpointDir) throws IOException {
-        Checkpoint checkpoint = Checkpoint.open(checkpointDir);
-        FloatBuffer saved = ByteBuffer.wrap(Files.readAllBytes(checkpointDir.resolve("params.f32")))
-                .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        for (int j = 0; j < PARAMETERS; j++) {
-            params.putScalar(j, saved.get(j));
-        }
-        OptimizerState state = checkpoint.optimizerState(dp.ownedStart(), dp.ownedEnd());
-        optimizer = new AdamW(ADAMW, dp.ownedStart(), dp.ownedEnd(), DecayMask.all(PARAMETERS),
-                state.expAvg(), state.expAvgSq(), state.updates());
-        step = (int) checkpoint.step();
-    }
-
-    static byte[] toBytes(INDArray flat) {
-        ByteBuffer out = ByteBuffer.allocate((int) flat.length() * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (int j = 0; j < flat.length(); j++) {
-            out.putFloat(flat.getFloat(j));
-        }
-        return out.array();
     }
 
     /** One line: the step losses, then the parameters, as exact bit patterns. */
