@@ -3,6 +3,7 @@ package org.twllm.core.train;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -16,7 +17,6 @@ import org.twllm.core.checkpoint.CheckpointDirectory;
 import org.twllm.core.checkpoint.ModelExport;
 import org.twllm.core.checkpoint.OptimizerState;
 import org.twllm.core.checkpoint.ResumeCompatibility;
-import org.twllm.core.checkpoint.TrainerState;
 import org.twllm.core.config.ModelArchitecture;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.config.TrainingConfig;
@@ -155,7 +155,7 @@ public final class TrainingRun {
     private static AdamW optimizer(StageConfig config, LlamaModel model, DataParallel dp, Checkpoint from) {
         TrainingConfig t = config.training();
         AdamW.Settings settings = new AdamW.Settings(t.adamBeta1(), t.adamBeta2(), t.adamEpsilon(), t.weightDecay());
-        java.util.List<long[]> decaying = new java.util.ArrayList<>();
+        List<long[]> decaying = new ArrayList<>();
         for (ParameterSpec s : model.parameters().specs()) {
             if (s.decays()) {
                 decaying.add(new long[] {s.offset(), s.length()});
