@@ -32,7 +32,6 @@ public final class Communicator implements AutoCloseable {
     private final long[] scalarBounds;
     private int seq;
     private TwllmException failure;
-    private long busyNanos;
 
     public Communicator(RingLink link, int rank, int world) {
         this.link = link;
@@ -135,14 +134,11 @@ public final class Communicator implements AutoCloseable {
                 throw new IllegalArgumentException("segment bounds must be non-negative and non-decreasing");
             }
         }
-        long started = System.nanoTime();
         try {
             pass.run(op, elementSize, address, bounds, root, seq++, label, tag);
         } catch (TwllmException e) {
             failure = e;
             throw e;
-        } finally {
-            busyNanos += System.nanoTime() - started;
         }
     }
 
@@ -156,26 +152,9 @@ public final class Communicator implements AutoCloseable {
         return base + (long) buffer.position() * Float.BYTES;
     }
 
-    /** Time spent inside collectives since this communicator was made. */
-    public long busyNanos() {
-        return busyNanos;
-    }
-
-    public long bytesSent() {
-        return pass.bytesSent;
-    }
-
     /** The largest chunk of floats one message carries. */
     public int chunkFloats() {
         return pass.chunkElements(Float.BYTES);
-    }
-
-    public boolean outboundIpc() {
-        return link.outboundIpc();
-    }
-
-    public boolean inboundIpc() {
-        return link.inboundIpc();
     }
 
     /** Closes the ring streams, then this rank's Aeron client and its embedded driver, if any. */

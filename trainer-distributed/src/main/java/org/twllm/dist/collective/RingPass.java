@@ -91,10 +91,6 @@ final class RingPass implements ControlledFragmentHandler {
     private int queueHead;
     private int queueTail;
 
-    // Statistics over the communicator's life.
-    long bytesSent;
-    long bytesReceived;
-
     RingPass(RingLink link, int rank, int world, IdleStrategy idle) {
         this.link = link;
         this.publication = link.publication();
@@ -265,7 +261,6 @@ final class RingPass implements ControlledFragmentHandler {
                 window.wrap(address + offset * elementSize, bytes);
                 out.putBytes(at + HEADER_LENGTH, window, 0, bytes);
                 claim.commit();
-                bytesSent += bytes;
                 queueHead++;
                 sent++;
             } else if (result == Publication.BACK_PRESSURED || result == Publication.ADMIN_ACTION) {
@@ -339,7 +334,6 @@ final class RingPass implements ControlledFragmentHandler {
                 enqueue(KIND_BROADCAST, step + 1, elementOffset, count);
             }
         }
-        bytesReceived += bytes;
         received++;
         return Action.CONTINUE;
     }

@@ -176,6 +176,9 @@ public final class Rendezvous {
                         arrived++;
                     }
                 }
+                if (error == null) {
+                    error = compareWithRankZero(hellos);
+                }
             } catch (SocketTimeoutException e) {
                 TreeSet<Integer> missing = new TreeSet<>();
                 for (int r = 0; r < world; r++) {
@@ -193,7 +196,7 @@ public final class Rendezvous {
             answer(hellos, error, errorKind);
         }
 
-        /** Null when the hello fits the ones before it, else the error every rank reports. */
+        /** Null when the hello is a new rank of this world, else the error every rank reports. */
         private String check(Hello hello, Hello[] hellos) {
             int world = env.worldSize();
             if (hello.world != world) {
@@ -206,17 +209,19 @@ public final class Rendezvous {
             if (hellos[hello.rank] != null) {
                 return "two processes claim rank " + hello.rank + "; every rank needs its own RANK";
             }
-            for (Hello other : hellos) {
-                if (other == null) {
-                    continue;
-                }
-                String diff = differs("config fingerprint", hello.identity.configFingerprint(), other.identity.configFingerprint(), hello, other)
-                        + differs("code version", hello.identity.codeVersion(), other.identity.codeVersion(), hello, other)
-                        + differs("transport settings", hello.identity.transport(), other.identity.transport(), hello, other);
+            return null;
+        }
+
+        /** Null when every rank runs what rank 0 runs, else an error naming the first rank that differs. */
+        private static String compareWithRankZero(Hello[] hellos) {
+            Hello zero = hellos[0];
+            for (Hello hello : hellos) {
+                String diff = differs("config fingerprint", hello.identity.configFingerprint(), zero.identity.configFingerprint(), hello, zero)
+                        + differs("code version", hello.identity.codeVersion(), zero.identity.codeVersion(), hello, zero)
+                        + differs("transport settings", hello.identity.transport(), zero.identity.transport(), hello, zero);
                 if (!diff.isEmpty()) {
                     return diff.substring(2) + "; start every rank with the same build, config file and --set overrides";
                 }
-                break;
             }
             return null;
         }

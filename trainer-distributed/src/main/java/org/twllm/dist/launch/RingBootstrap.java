@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.twllm.dist.collective.Communicator;
 import org.twllm.dist.transport.AeronConnection;
 import org.twllm.dist.transport.PeerAddress;
@@ -17,6 +19,8 @@ import org.twllm.dist.transport.TransportSettings;
  * first timed step (the first collective on fresh terms is several times slower).
  */
 public final class RingBootstrap {
+    private static final Logger LOG = LoggerFactory.getLogger(RingBootstrap.class);
+
     private RingBootstrap() {
     }
 
@@ -39,6 +43,9 @@ public final class RingBootstrap {
             PeerAddress previous = result.peers().get((env.rank() - 1 + world) % world);
             PeerAddress next = result.peers().get((env.rank() + 1) % world);
             link[0].connect(previous, next, result.jobId());
+            LOG.info("rank {} of {}: receiving from rank {} over {}, sending to rank {} over {}", env.rank(), world,
+                    previous.rank(), link[0].inboundIpc() ? "IPC" : "UDP " + link[0].localAddress().udpEndpoint(),
+                    next.rank(), link[0].outboundIpc() ? "IPC" : "UDP " + next.udpEndpoint());
             Communicator communicator = new Communicator(link[0], env.rank(), world);
             warmUp(communicator, settings);
             return communicator;

@@ -96,11 +96,6 @@ public final class AeronDataParallel implements DataParallel {
         return bounds[rank() + 1];
     }
 
-    /** The ownership bounds of every rank ({@code worldSize() + 1} offsets). */
-    public long[] partitionBounds() {
-        return bounds.clone();
-    }
-
     @Override
     public double allReduceSum(double value) {
         return onCommThread(() -> communicator.allReduceSum(value));
