@@ -1,11 +1,14 @@
 package org.twllm.data.corpus;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -68,9 +71,26 @@ public final class CorpusPreparer {
         this.settings = settings;
     }
 
-    /** Prepares shards into {@code out}, or reuses them when {@code out} was made from the same inputs. */
+    /**
+     * Prepares shards into {@code out}, or reuses them when {@code out} was made from the same inputs.
+     * Processes preparing the same folder at once (the ranks of one node) take turns on a lock file beside
+     * it: the first writes the shards, the others then find them and reuse them.
+     */
     public PrepareReport prepare(Path out) {
         out = out.toAbsolutePath().normalize();
+        Path lockFile = out.resolveSibling("." + out.getFileName() + ".lock");
+        try {
+            Files.createDirectories(out.getParent());
+            try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock lock = channel.lock()) {
+                return prepareLocked(out);
+            }
+        } catch (IOException e) {
+            throw new TwllmException("cannot lock " + lockFile + " to prepare " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    private PrepareReport prepareLocked(Path out) {
         String fingerprint = inputsFingerprint();
         PrepareReport reused = reuse(out, fingerprint);
         if (reused != null) {
@@ -81,7 +101,6 @@ public final class CorpusPreparer {
                     + " (data prepare replaces its output and will not overwrite other files)");
         }
         try {
-            Files.createDirectories(out.getParent());
             deleteStaleSiblings(out);
         } catch (IOException e) {
             throw new TwllmException("cannot prepare the output folder " + out + ": " + e.getMessage(), e);

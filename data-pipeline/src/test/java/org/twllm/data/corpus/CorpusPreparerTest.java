@@ -210,7 +210,9 @@ class CorpusPreparerTest {
         assertTrue(e.getMessage().contains(src + ":2") && e.getMessage().contains("--skip-invalid"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("bad")), "a failed run leaves no output");
         try (Stream<Path> left = Files.list(tmp)) {
-            assertEquals(List.of("bad.jsonl"), left.map(p -> p.getFileName().toString()).toList(), "no temporary folder left");
+            // Only the source and the lock file that serialises concurrent preparers remain.
+            assertEquals(List.of(".bad.lock", "bad.jsonl"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no temporary folder left");
         }
 
         PrepareReport r = prepare(b.skipInvalid(true), tmp.resolve("bad"));
@@ -249,7 +251,7 @@ class CorpusPreparerTest {
         assertFalse(changed.cached());
         assertEquals(1, ShardSet.open(out, true).numDocuments());
         try (Stream<Path> siblings = Files.list(tmp)) {
-            assertEquals(List.of("out", "poems.jsonl"), siblings.map(p -> p.getFileName().toString()).sorted().toList());
+            assertEquals(List.of(".out.lock", "out", "poems.jsonl"), siblings.map(p -> p.getFileName().toString()).sorted().toList());
         }
 
         // Another kind of folder is never overwritten.
