@@ -61,5 +61,4 @@ class ConcurrentPrepareTest {
             assertEquals(List.of(".cache.lock", "cache"), left.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
-
 }
