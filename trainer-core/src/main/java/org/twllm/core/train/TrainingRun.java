@@ -55,6 +55,7 @@ public final class TrainingRun {
      */
     public static Result run(StageConfig config, ResumeRequest resume, LongFunction<DataParallel> dataParallel,
                              Consumer<String> console) {
+        EngineSupport.requireSupported(config);
         Path outputDir = config.run().outputDir();
         CheckpointDirectory checkpoints = new CheckpointDirectory(outputDir);
         SentencePieceTokenizer tokenizer = SentencePieceTokenizer.load(config.tokenizer().path());

@@ -142,4 +142,20 @@ class TrainingRunTest {
         assertTrue(e.getMessage().contains("8000") && e.getMessage().contains("7000"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("out/metrics.jsonl")));
     }
+
+    @Test
+    void settingsTheEngineDoesNotCarryOutAreRefusedBeforeTraining(@TempDir Path dir) throws Exception {
+        String yaml = TinyStages.cpt(dir.resolve("out"), cache, corpus, 2, 0);
+        ConfigException e = assertThrows(ConfigException.class, () -> TrainingRun.run(TinyStages.load(dir, "bf16", yaml,
+                        "training.precision=bf16", "training.gradient_checkpointing=true", "device.backend=cuda"),
+                ResumeRequest.auto(), SingleProcess::new, null));
+        assertEquals(List.of(
+                "training.precision: bf16 is not implemented yet; twllm trains in fp32 (ND4J's CPU backend computes"
+                        + " BF16/FP16 matrix products incorrectly); set training.precision: fp32",
+                "training.gradient_checkpointing: activation recomputation is not implemented yet; set it to false"
+                        + " (docs/model.md lists the activations kept per token) or lower data.seq_len / the micro-batch",
+                "device.backend: cuda, but this build carries ND4J's CPU backend; rebuild with"
+                        + " `mvn -Pcuda -DskipTests package` or set device.backend: cpu"), e.problems());
+        assertFalse(Files.exists(dir.resolve("out")));
+    }
 }
