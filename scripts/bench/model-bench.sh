@@ -9,7 +9,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 TARGET="${TWLLM_TARGET:-target}"
 cd "$ROOT"
 mvn -B -q -o -Dtwllm.target="$TARGET" -pl trainer-core -am package -DskipTests >/dev/null
-mvn -B -q -o -Dtwllm.target="$TARGET" -pl trainer-core dependency:build-classpath -Dmdep.outputFile="trainer-core/$TARGET/bench-classpath.txt" >/dev/null
+mvn -B -q -o -Dtwllm.target="$TARGET" -pl trainer-core dependency:build-classpath -Dmdep.outputFile="$ROOT/trainer-core/$TARGET/bench-classpath.txt" >/dev/null
 exec java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED ${JAVA_OPTS:--Xmx2g} \
   -cp "trainer-core/$TARGET/classes:data-pipeline/$TARGET/classes:$(cat "trainer-core/$TARGET/bench-classpath.txt")" \
   org.twllm.core.model.ModelBenchmark "$@"
