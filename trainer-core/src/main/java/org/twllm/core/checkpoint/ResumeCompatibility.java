@@ -21,27 +21,10 @@ import org.twllm.errors.ConfigException;
 
 /**
  * Decides whether a run may resume from a checkpoint saved under another config. Changes that do not
- * alter what is trained, or that only extend or re-slice it, are safe (see {@link #SAFE}); any other
+ * alter what is trained, or that only extend or re-slice it, are safe (see {@link StageConfig#RESUME_SAFE_KEYS}); any other
  * change would silently mix two different runs, so it is refused with the list of changed keys.
  */
 public final class ResumeCompatibility {
-    /** Keys (or key prefixes ending in '.') that a resumed run may change. */
-    public static final List<String> SAFE = List.of(
-            "run.output_dir",
-            "run.name",
-            "data.cache_dir",
-            "training.max_steps",
-            "training.eval_steps",
-            "training.eval_max_samples",
-            "training.logging_steps",
-            // only their product with the world size (the global batch) changes the math
-            "training.per_device_train_batch_size",
-            "training.gradient_accumulation_steps",
-            "checkpoint.",
-            "logging.",
-            "distributed.",
-            "device.");
-
     private static final ObjectMapper YAML = new YAMLMapper();
 
     private ResumeCompatibility() {
@@ -60,7 +43,7 @@ public final class ResumeCompatibility {
         if (!changes.isEmpty()) {
             throw new ConfigException("cannot resume from " + checkpoint.dir() + ": the config changed in ways that alter"
                     + " training (" + String.join("; ", changes) + "). Restore these values, or start a new run"
-                    + " with --resume never and a new run.output_dir (resume-safe keys: " + String.join(", ", SAFE) + ")");
+                    + " with --resume never and a new run.output_dir (resume-safe keys: " + String.join(", ", StageConfig.RESUME_SAFE_KEYS) + ")");
         }
     }
 
@@ -85,7 +68,7 @@ public final class ResumeCompatibility {
     }
 
     static boolean isSafe(String key) {
-        for (String s : SAFE) {
+        for (String s : StageConfig.RESUME_SAFE_KEYS) {
             if (s.endsWith(".") ? key.startsWith(s) : key.equals(s)) {
                 return true;
             }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -39,11 +40,14 @@ final class StageConfigWriter {
 
     static String fingerprintJson(StageConfig config) {
         ObjectNode root = tree(config);
-        ((ObjectNode) root.get("run")).remove("output_dir");
-        ((ObjectNode) root.get("data")).remove("cache_dir");
-        ObjectNode training = (ObjectNode) root.get("training");
-        training.remove(List.of("max_steps", "eval_steps", "per_device_train_batch_size", "gradient_accumulation_steps"));
-        root.remove(List.of("checkpoint", "logging", "distributed"));
+        for (String key : StageConfig.RESUME_SAFE_KEYS) {
+            String path = key.endsWith(".") ? key.substring(0, key.length() - 1) : key;
+            int dot = path.lastIndexOf('.');
+            JsonNode parent = dot < 0 ? root : root.at("/" + path.substring(0, dot).replace('.', '/'));
+            if (parent instanceof ObjectNode section) {
+                section.remove(path.substring(dot + 1));
+            }
+        }
         try {
             // Sorting keys makes the digest independent of the order fields are written in.
             Object plain = CANONICAL_JSON.treeToValue(root, Object.class);

@@ -106,12 +106,24 @@ class ConfigDefaultsTest {
         assertEquals(fingerprint, files.load(reordered).fingerprint());
         for (String safe : List.of("training.max_steps=500", "training.eval_steps=0", "checkpoint.save_steps=5",
                 "checkpoint.resume=never", "logging.level=debug", "run.output_dir=elsewhere",
-                "distributed.transport.port_base=50000", "data.cache_dir=cache")) {
+                "distributed.transport.port_base=50000", "data.cache_dir=cache", "run.name=other",
+                "training.logging_steps=7", "training.eval_max_samples=3", "device.peak_flops=1e12")) {
             assertEquals(fingerprint, files.load(ConfigFiles.MINIMAL, safe).fingerprint(), safe);
         }
         for (String changed : List.of("training.learning_rate=2e-3", "run.seed=1", "data.sources.0.weight=2",
                 "data.seq_len=16", "training.per_device_train_batch_size=2", "model.rope_theta=500000")) {
             assertNotEquals(fingerprint, files.load(ConfigFiles.MINIMAL, changed).fingerprint(), changed);
+        }
+    }
+
+    @Test
+    void theJobFingerprintCoversEveryKeySoAllRanksRunOneConfig() {
+        StageConfig base = files.load(ConfigFiles.MINIMAL);
+        assertEquals(base.jobFingerprint(), files.load(ConfigFiles.MINIMAL).jobFingerprint());
+        for (String changed : List.of("training.max_steps=500", "training.logging_steps=7", "checkpoint.save_steps=5")) {
+            StageConfig other = files.load(ConfigFiles.MINIMAL, changed);
+            assertEquals(base.fingerprint(), other.fingerprint(), changed);
+            assertNotEquals(base.jobFingerprint(), other.jobFingerprint(), changed);
         }
     }
 

@@ -53,7 +53,7 @@ public final class DistributedTraining {
             return SingleProcess::new;
         }
         TransportSettings settings = settings(distributed.transport(), env.get(AERON_DIR_VARIABLE));
-        Rendezvous.Identity identity = new Rendezvous.Identity(config.fingerprint(), TrainerState.currentCodeVersion(),
+        Rendezvous.Identity identity = new Rendezvous.Identity(config.jobFingerprint(), TrainerState.currentCodeVersion(),
                 settings.fingerprint());
         long bucket = AeronDataParallel.bucketElements(distributed.bucketSizeMb());
         return n -> new AeronDataParallel(RingBootstrap.start(rank, settings, identity, RENDEZVOUS_TIMEOUT_NS), n, bucket);
