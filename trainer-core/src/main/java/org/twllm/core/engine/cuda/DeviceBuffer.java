@@ -34,7 +34,7 @@ public final class DeviceBuffer implements AutoCloseable {
     public void close() {
         if (!freed) {
             freed = true;
-            gpu.free(address);
+            gpu.free(address, bytes);
         }
     }
 }

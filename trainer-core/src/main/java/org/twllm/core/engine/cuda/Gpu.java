@@ -25,8 +25,8 @@ public interface Gpu extends AutoCloseable {
     /** Device memory of {@code bytes} (never managed memory); its close() frees it. */
     DeviceBuffer allocate(long bytes);
 
-    /** Frees what {@link #allocate} returned; only {@link DeviceBuffer#close()} calls it. */
-    void free(long address);
+    /** Frees what {@link #allocate} returned ({@code bytes} long); only {@link DeviceBuffer#close()} calls it. */
+    void free(long address, long bytes);
 
     /** Sets {@code bytes} bytes at {@code address} to {@code value} (0 to zero a buffer). */
     void fill(long address, int value, long bytes);

@@ -63,7 +63,7 @@ final class EmulatedGpu implements Gpu {
     }
 
     @Override
-    public void free(long address) {
+    public void free(long address, long bytes) {
         begin(2).putLong(address);
         send();
     }
