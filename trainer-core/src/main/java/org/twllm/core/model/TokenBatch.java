@@ -3,6 +3,7 @@ package org.twllm.core.model;
 import java.util.List;
 
 import org.twllm.data.loader.Sample;
+import org.twllm.errors.ConfigException;
 
 /**
  * A micro-batch of {@code batchSize} samples of {@code seqLen} positions, flattened row-major
@@ -68,5 +69,32 @@ public record TokenBatch(int batchSize, int seqLen, int[] inputs, int[] targets,
             }
         }
         return count;
+    }
+
+    /**
+     * Fails with a message naming the row and position unless every input and target id lies in the
+     * model's vocabulary and every position below its max_position_embeddings (every engine checks this
+     * before any work).
+     */
+    public void requireFits(LlamaConfig config) {
+        int vocab = config.vocabSize();
+        int t = seqLen;
+        for (int i = 0; i < inputs.length; i++) {
+            int id = inputs[i];
+            if (id < 0 || id >= vocab) {
+                throw new ConfigException("token id " + id + " at position " + (i % t) + " of row " + (i / t)
+                        + " is outside the model's vocabulary [0, " + vocab + "); check the tokenizer matches the model");
+            }
+            int target = targets[i];
+            if (target != Sample.IGNORE && (target < 0 || target >= vocab)) {
+                throw new ConfigException("target id " + target + " at position " + (i % t) + " of row " + (i / t)
+                        + " is outside the model's vocabulary [0, " + vocab + ")");
+            }
+            int pos = positions[i];
+            if (pos < 0 || pos >= config.maxPositionEmbeddings()) {
+                throw new ConfigException("position " + pos + " (row " + (i / t) + ") is beyond the model's max_position_embeddings "
+                        + config.maxPositionEmbeddings() + "; use shorter sequences");
+            }
+        }
     }
 }

@@ -72,21 +72,6 @@ public final class HostReference {
         return new double[][] {dx, dw};
     }
 
-    /** cos/sin tables [maxPositions, headDim/2] as the engine uploads them (angles in double, as Rotary does). */
-    public static float[][] rotaryTables(int maxPositions, int headDim, double theta) {
-        int half = headDim / 2;
-        float[] cos = new float[maxPositions * half];
-        float[] sin = new float[maxPositions * half];
-        for (int p = 0; p < maxPositions; p++) {
-            for (int i = 0; i < half; i++) {
-                double angle = p / Math.pow(theta, (2.0 * i) / headDim);
-                cos[p * half + i] = (float) Math.cos(angle);
-                sin[p * half + i] = (float) Math.sin(angle);
-            }
-        }
-        return new float[][] {cos, sin};
-    }
-
     /** Rotation by +angle (forward) or -angle (backward) of token-major x [tokens, heads * headDim]. */
     public static double[] rotary(double[] x, int[] positions, float[] cos, float[] sin, int heads, int headDim,
             boolean backward) {

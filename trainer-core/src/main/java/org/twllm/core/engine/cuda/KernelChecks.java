@@ -130,7 +130,7 @@ public final class KernelChecks {
         for (int i = 0; i < tokens; i++) {
             positions[i] = rng.nextInt(maxPos);
         }
-        float[][] tables = HostReference.rotaryTables(maxPos, dim, 10000.0);
+        float[][] tables = RotaryTables.compute(maxPos, dim, 10000.0);
         float[] x = random(tokens * heads * dim, 1, t);
         float[] g = random(tokens * heads * dim, 1, StorageType.F32);
         try (DeviceBuffer pos = ints(positions); DeviceBuffer cos = upload(tables[0], StorageType.F32);
