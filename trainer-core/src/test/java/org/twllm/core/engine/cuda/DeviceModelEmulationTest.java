@@ -23,7 +23,7 @@ class DeviceModelEmulationTest {
 
     @BeforeAll
     static void start() {
-        gpu = new EmulatedGpu();
+        gpu = new EmulatedGpu(32);
     }
 
     @AfterAll

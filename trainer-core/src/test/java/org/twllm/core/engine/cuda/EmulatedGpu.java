@@ -13,9 +13,8 @@ import java.nio.file.Path;
 
 /**
  * A {@link Gpu} backed by the host emulation process (see {@link HostEmulation} and device_server.cpp):
- * the engine's kernel sources run as compiled for the CPU, GEMMs are plain host loops in fp64. Blocks of
- * 64 threads (two warps, so cross-warp reductions are exercised) and at most 3 blocks per grid-strided
- * launch (so every grid-stride loop goes round more than once).
+ * the engine's kernel sources run as compiled for the CPU, GEMMs are plain host loops in fp64. At most 3
+ * blocks per grid-strided launch, so every grid-stride loop goes round more than once.
  */
 final class EmulatedGpu implements Gpu {
     private final Process process;
@@ -25,7 +24,16 @@ final class EmulatedGpu implements Gpu {
     private final ByteBuffer command = ByteBuffer.allocate(1024).order(ByteOrder.LITTLE_ENDIAN);
     private final ByteBuffer reply = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
 
+    private final int threads;
+
+    /** Blocks of 64 threads (two warps, so cross-warp reductions run). */
     EmulatedGpu() {
+        this(64);
+    }
+
+    /** Blocks of {@code threads} threads (32, one warp, runs a whole model quicker). */
+    EmulatedGpu(int threads) {
+        this.threads = threads;
         Path exe = HostEmulation.binary();
         try {
             errors = Files.createTempFile("twllm-emulation", ".log");
@@ -46,7 +54,7 @@ final class EmulatedGpu implements Gpu {
 
     @Override
     public int threadsPerBlock() {
-        return 64;
+        return threads;
     }
 
     @Override
