@@ -25,9 +25,12 @@ public final class DeviceAdamW implements AutoCloseable {
     private final DeviceBuffer norm;
     private long updates;
 
-    /** Fresh moments; the master copy starts as the model's current parameters of the partition. */
+    /**
+     * Fresh moments; the master copy starts as the model's current compute parameters of the partition
+     * (exact in fp32; in bf16 load the fp32 values with {@link #setMaster}).
+     */
     public DeviceAdamW(DeviceLlamaModel model, long start, long end, double beta1, double beta2, double epsilon,
-            double weightDecay, float[] masterValues) {
+            double weightDecay) {
         Gpu gpu = model.gpu();
         this.model = model;
         this.k = new Kernels(gpu, model.storageType());
@@ -39,12 +42,9 @@ public final class DeviceAdamW implements AutoCloseable {
         this.epsilon = epsilon;
         this.weightDecay = weightDecay;
         long n = end - start;
-        if (masterValues.length != n) {
-            throw new IllegalArgumentException("the master partition holds " + n + " values, got " + masterValues.length);
-        }
         this.master = model.storageType() == StorageType.F32 ? null : gpu.allocate(4 * n);
         if (master != null) {
-            HostTransfer.upload(gpu, master.address(), masterValues, StorageType.F32);
+            k.bf16ToF32(model.parameterBuffer().at(2 * start), master.address(), n);
         }
         this.expAvg = gpu.allocate(4 * n);
         this.expAvgSq = gpu.allocate(4 * n);
@@ -52,6 +52,17 @@ public final class DeviceAdamW implements AutoCloseable {
         gpu.fill(expAvgSq.address(), 0, 4 * n);
         this.normScratch = gpu.allocate(8L * k.sumOfSquaresScratch());
         this.norm = gpu.allocate(8);
+    }
+
+    /** Sets fp32 master values from partition offset {@code offset}, and the compute copy from them. */
+    public void setMaster(long offset, float[] values) {
+        if (offset < 0 || offset + values.length > end - start) {
+            throw new IndexOutOfBoundsException("master values [" + offset + ", " + (offset + values.length) + ") outside the partition");
+        }
+        if (master != null) {
+            HostTransfer.upload(k.gpu(), master.address() + 4 * offset, values, StorageType.F32);
+        }
+        model.setParameters(start + offset, values);
     }
 
     /** Sum of squares of the partition's gradients (fp64), for the global gradient norm. */

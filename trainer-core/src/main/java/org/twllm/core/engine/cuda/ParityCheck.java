@@ -45,8 +45,8 @@ public final class ParityCheck {
             double[] wantLosses = doubles(training.get("losses"));
             float[] losses = new float[wantLosses.length];
             try (DeviceAdamW adamw = new DeviceAdamW(model, 0, model.layout().total(), training.get("beta1").asDouble(),
-                    training.get("beta2").asDouble(), training.get("epsilon").asDouble(), training.get("weight_decay").asDouble(),
-                    weights)) {
+                    training.get("beta2").asDouble(), training.get("epsilon").asDouble(), training.get("weight_decay").asDouble())) {
+                adamw.setMaster(0, weights);
                 int trained = batch.trainedTokens();
                 for (int step = 0; step < losses.length; step++) {
                     model.zeroGradients();
