@@ -86,8 +86,13 @@ public final class CudaGpu implements Gpu {
             Loader.load(cublas.class);
             Loader.load(nvrtc.class);
         } catch (UnsatisfiedLinkError e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
             throw new TwllmException("the CUDA 13 libraries (libcudart.so.13, libcublas.so.13, libnvrtc.so.13) and the NVIDIA driver"
-                    + " could not be loaded; install CUDA 13 or put its lib64 folder on LD_LIBRARY_PATH (" + e.getMessage() + ")", e);
+                    + " (libcuda.so.1) could not be loaded; install CUDA 13 or put its lib64 folder on LD_LIBRARY_PATH ("
+                    + root.getMessage() + ")", e);
         }
         return new CudaGpu(device);
     }
