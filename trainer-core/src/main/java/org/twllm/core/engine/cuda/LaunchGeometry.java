@@ -23,7 +23,7 @@ public final class LaunchGeometry {
 
     /** gridDim.y of rmsnorm_weight_grad: row chunks of about {@link #WEIGHT_GRAD_ROWS_PER_BLOCK} rows. */
     public static int weightGradChunks(int rows, int maxBlocks) {
-        int chunks = (rows + WEIGHT_GRAD_ROWS_PER_BLOCK - 1) / WEIGHT_GRAD_ROWS_PER_BLOCK;
-        return Math.max(1, Math.min(chunks, Math.min(maxBlocks, MAX_GRID_Y)));
+        long chunks = ((long) rows + WEIGHT_GRAD_ROWS_PER_BLOCK - 1) / WEIGHT_GRAD_ROWS_PER_BLOCK;
+        return (int) Math.max(1, Math.min(chunks, Math.min(maxBlocks, MAX_GRID_Y)));
     }
 }
