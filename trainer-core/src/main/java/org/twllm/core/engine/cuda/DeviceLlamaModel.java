@@ -23,6 +23,7 @@ public final class DeviceLlamaModel implements AutoCloseable {
     private final LlamaConfig config;
     private final ParameterLayout layout;
     private final Gpu gpu;
+    private final BufferGroup buffers;
     private final StorageType type;
     private final Kernels k;
     private final Gemms gemms;
@@ -50,7 +51,7 @@ public final class DeviceLlamaModel implements AutoCloseable {
     private AttentionPlan plan;
 
     /** What one layer keeps from forward for backward. */
-    private final class Layer implements AutoCloseable {
+    private final class Layer {
         final DeviceBuffer input = f32(hiddenElements());
         final DeviceBuffer middle = f32(hiddenElements());
         final DeviceBuffer rstdAttention = f32(maxTokens);
@@ -63,16 +64,10 @@ public final class DeviceLlamaModel implements AutoCloseable {
         final DeviceBuffer gate = stored(mlpElements());
         final DeviceBuffer up = stored(mlpElements());
 
-        @Override
-        public void close() {
-            for (DeviceBuffer b : new DeviceBuffer[] {input, middle, rstdAttention, rstdMlp, q, k, v, out, lse, gate, up}) {
-                b.close();
-            }
-        }
     }
 
     /** Buffers reused by every layer. */
-    private final class Scratch implements AutoCloseable {
+    private final class Scratch {
         final DeviceBuffer normed = stored(hiddenElements());
         final DeviceBuffer projected = stored(hiddenElements());
         final DeviceBuffer mlp = stored(mlpElements());
@@ -91,13 +86,6 @@ public final class DeviceLlamaModel implements AutoCloseable {
         final DeviceBuffer dGate = stored(mlpElements());
         final DeviceBuffer dUp = stored(mlpElements());
 
-        @Override
-        public void close() {
-            for (DeviceBuffer b : new DeviceBuffer[] {normed, projected, mlp, dResidual, dStored, dNormed, dOut, delta, dqAcc, dkAcc,
-                    dvAcc, dq, dk, dv, dMlp, dGate, dUp}) {
-                b.close();
-            }
-        }
     }
 
     /**
@@ -111,6 +99,7 @@ public final class DeviceLlamaModel implements AutoCloseable {
         this.config = config;
         this.layout = new ParameterLayout(config);
         this.gpu = gpu;
+        this.buffers = new BufferGroup(gpu);
         this.type = type;
         this.k = new Kernels(gpu, type);
         this.gemms = new Gemms(gpu, type);
@@ -128,10 +117,10 @@ public final class DeviceLlamaModel implements AutoCloseable {
         this.sin = f32(tables[1].length);
         HostTransfer.upload(gpu, cos.address(), tables[0], StorageType.F32);
         HostTransfer.upload(gpu, sin.address(), tables[1], StorageType.F32);
-        this.ids = gpu.allocate(4L * maxTokens);
-        this.targets = gpu.allocate(4L * maxTokens);
-        this.positions = gpu.allocate(4L * maxTokens);
-        this.exampleIds = gpu.allocate(4L * maxTokens);
+        this.ids = buffers.ints(maxTokens);
+        this.targets = buffers.ints(maxTokens);
+        this.positions = buffers.ints(maxTokens);
+        this.exampleIds = buffers.ints(maxTokens);
         this.batchStaging = ByteBuffer.allocateDirect(4 * maxTokens).order(ByteOrder.LITTLE_ENDIAN);
         this.layers = new Layer[config.numLayers()];
         for (int i = 0; i < layers.length; i++) {
@@ -360,23 +349,16 @@ public final class DeviceLlamaModel implements AutoCloseable {
     }
 
     private DeviceBuffer f32(long elements) {
-        return gpu.allocate(4 * elements);
+        return buffers.f32(elements);
     }
 
     private DeviceBuffer stored(long elements) {
-        return gpu.allocate(type.bytes() * elements);
+        return buffers.of(type, elements);
     }
 
     @Override
     public void close() {
-        s.close();
-        for (Layer layer : layers) {
-            layer.close();
-        }
-        for (DeviceBuffer b : new DeviceBuffer[] {params, grads, cos, sin, ids, targets, positions, exampleIds, finalResidual,
-                finalRstd, hidden}) {
-            b.close();
-        }
+        buffers.close();
         attention.close();
         head.close();
     }

@@ -128,7 +128,6 @@ public final class HostReference {
     public static double[][] attentionForward(double[] q, double[] k, double[] v, int[] exampleIds, int batch, int seqLen,
             int heads, int kvHeads, int headDim) {
         int group = heads / kvHeads;
-        double scale = 1 / Math.sqrt(headDim);
         double[] out = new double[batch * seqLen * heads * headDim];
         double[] lse = new double[batch * heads * seqLen];
         double[] p = new double[seqLen];
@@ -136,28 +135,12 @@ public final class HostReference {
             for (int h = 0; h < heads; h++) {
                 int kvh = h / group;
                 for (int t = 0; t < seqLen; t++) {
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int s = 0; s < seqLen; s++) {
-                        p[s] = Double.NEGATIVE_INFINITY;
-                        if (visible(exampleIds, b * seqLen, t, s)) {
-                            double dot = 0;
-                            for (int d = 0; d < headDim; d++) {
-                                dot += q[((b * seqLen + t) * heads + h) * headDim + d] * k[((b * seqLen + s) * kvHeads + kvh) * headDim + d];
-                            }
-                            p[s] = dot * scale;
-                            max = Math.max(max, p[s]);
-                        }
-                    }
-                    double sum = 0;
-                    for (int s = 0; s < seqLen; s++) {
-                        p[s] = p[s] == Double.NEGATIVE_INFINITY ? 0 : Math.exp(p[s] - max);
-                        sum += p[s];
-                    }
-                    lse[(b * heads + h) * seqLen + t] = max + Math.log(sum);
+                    lse[(b * heads + h) * seqLen + t] = probabilities(q, k, exampleIds, b, t, h, kvh, seqLen, heads, kvHeads,
+                            headDim, p);
                     for (int d = 0; d < headDim; d++) {
                         double o = 0;
                         for (int s = 0; s < seqLen; s++) {
-                            o += p[s] / sum * v[((b * seqLen + s) * kvHeads + kvh) * headDim + d];
+                            o += p[s] * v[((b * seqLen + s) * kvHeads + kvh) * headDim + d];
                         }
                         out[((b * seqLen + t) * heads + h) * headDim + d] = o;
                     }
@@ -182,26 +165,9 @@ public final class HostReference {
                 int kvh = h / group;
                 for (int t = 0; t < seqLen; t++) {
                     int qi = ((b * seqLen + t) * heads + h) * headDim;
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int s = 0; s < seqLen; s++) {
-                        p[s] = Double.NEGATIVE_INFINITY;
-                        if (visible(exampleIds, b * seqLen, t, s)) {
-                            double dot = 0;
-                            for (int d = 0; d < headDim; d++) {
-                                dot += q[qi + d] * k[((b * seqLen + s) * kvHeads + kvh) * headDim + d];
-                            }
-                            p[s] = dot * scale;
-                            max = Math.max(max, p[s]);
-                        }
-                    }
-                    double sum = 0;
-                    for (int s = 0; s < seqLen; s++) {
-                        p[s] = p[s] == Double.NEGATIVE_INFINITY ? 0 : Math.exp(p[s] - max);
-                        sum += p[s];
-                    }
+                    probabilities(q, k, exampleIds, b, t, h, kvh, seqLen, heads, kvHeads, headDim, p);
                     double rowDot = 0;
                     for (int s = 0; s < seqLen; s++) {
-                        p[s] /= sum;
                         int vi = ((b * seqLen + s) * kvHeads + kvh) * headDim;
                         double g = 0;
                         for (int d = 0; d < headDim; d++) {
@@ -226,6 +192,37 @@ public final class HostReference {
             }
         }
         return new double[][] {dq, dk, dv};
+    }
+
+    /**
+     * The attention probabilities of query (b, t) of head h (kv head kvh) over all keys into {@code p}
+     * (0 where masked); returns the row's log-sum-exp of the scaled scores.
+     */
+    private static double probabilities(double[] q, double[] k, int[] exampleIds, int b, int t, int h, int kvh, int seqLen,
+            int heads, int kvHeads, int headDim, double[] p) {
+        double scale = 1 / Math.sqrt(headDim);
+        int qi = ((b * seqLen + t) * heads + h) * headDim;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int s = 0; s < seqLen; s++) {
+            p[s] = Double.NEGATIVE_INFINITY;
+            if (visible(exampleIds, b * seqLen, t, s)) {
+                double dot = 0;
+                for (int d = 0; d < headDim; d++) {
+                    dot += q[qi + d] * k[((b * seqLen + s) * kvHeads + kvh) * headDim + d];
+                }
+                p[s] = dot * scale;
+                max = Math.max(max, p[s]);
+            }
+        }
+        double sum = 0;
+        for (int s = 0; s < seqLen; s++) {
+            p[s] = p[s] == Double.NEGATIVE_INFINITY ? 0 : Math.exp(p[s] - max);
+            sum += p[s];
+        }
+        for (int s = 0; s < seqLen; s++) {
+            p[s] /= sum;
+        }
+        return max + Math.log(sum);
     }
 
     /** {log p(target) per row (NaN where ignored), dlogits = (softmax - onehot) * gradScale (0 where ignored)}. */

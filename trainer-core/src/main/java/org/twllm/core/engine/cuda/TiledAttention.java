@@ -63,31 +63,18 @@ public final class TiledAttention implements AutoCloseable {
         kernels.fill(rowMax.address(), Float.NEGATIVE_INFINITY, stats);
         gpu.fill(rowSum.address(), 0, 4 * stats);
         gpu.fill(outAcc.address(), 0, 4L * batch * seqLen * heads * headDim);
-        tile.batch(exampleIds, seqLen, heads, kvHeads);
         int group = heads / kvHeads;
-        for (int b = 0; b < batch; b++) {
-            for (int g = 0; g < group; g++) {
-                for (int j = 0; j < plan.tilesPerRow(); j++) {
-                    int q0 = plan.queryStart(j);
-                    int rows = plan.queryEnd(b, j) - q0;
-                    if (rows <= 0) {
-                        continue;
-                    }
-                    int k0 = plan.keyStart(j);
-                    int cols = plan.keyCount(j);
-                    tile.at(b, g, q0, rows, k0, cols);
-                    scores(q, k, b, g, q0, rows, k0, cols, seqLen);
-                    kernels.attentionForwardTile(scores.address(), probs.address(), rowMax.address(), rowSum.address(),
-                            outAcc.address(), tile, headDim, scale);
-                    // out_acc[rows] += P V_tile, batched over kv heads
-                    gpu.gemm(false, false, rows, headDim, cols, 1f,
-                            probs.address(), cols, (long) rows * cols,
-                            element(v, kvRow(b, k0, seqLen), type), (long) kvHeads * headDim, headDim, 1f,
-                            element(outAcc.address(), queryRow(b, q0, seqLen) + (long) g * headDim, StorageType.F32),
-                            (long) heads * headDim, (long) group * headDim, kvHeads, type, StorageType.F32);
-                }
-            }
-        }
+        forEachTile(plan, exampleIds, batch, seqLen, (b, g, q0, rows, k0, cols) -> {
+            scores(q, k, b, g, q0, rows, k0, cols, seqLen);
+            kernels.attentionForwardTile(scores.address(), probs.address(), rowMax.address(), rowSum.address(),
+            outAcc.address(), tile, headDim, scale);
+            // out_acc[rows] += P V_tile, batched over kv heads
+            gpu.gemm(false, false, rows, headDim, cols, 1f,
+            probs.address(), cols, (long) rows * cols,
+            element(v, kvRow(b, k0, seqLen), type), (long) kvHeads * headDim, headDim, 1f,
+            element(outAcc.address(), queryRow(b, q0, seqLen) + (long) g * headDim, StorageType.F32),
+            (long) heads * headDim, (long) group * headDim, kvHeads, type, StorageType.F32);
+        });
         kernels.attentionForwardFinalize(outAcc.address(), rowMax.address(), rowSum.address(), out, lse, batch, seqLen, heads,
                 headDim);
     }
@@ -103,44 +90,54 @@ public final class TiledAttention implements AutoCloseable {
         gpu.fill(dk, 0, 4 * tokens * kvHeads * headDim);
         gpu.fill(dv, 0, 4 * tokens * kvHeads * headDim);
         kernels.attentionBackwardDelta(dout, out, delta, batch, seqLen, heads, headDim);
-        tile.batch(exampleIds, seqLen, heads, kvHeads);
         int group = heads / kvHeads;
         long qLd = (long) heads * headDim;
         long kvLd = (long) kvHeads * headDim;
         long qStride = (long) group * headDim;
+        forEachTile(plan, exampleIds, batch, seqLen, (b, g, q0, rows, k0, cols) -> {
+            long tileStride = (long) rows * cols;
+            long qRows = queryRow(b, q0, seqLen) + (long) g * headDim;
+            long kvRows = kvRow(b, k0, seqLen);
+            scores(q, k, b, g, q0, rows, k0, cols, seqLen);
+            kernels.attentionBackwardProbs(scores.address(), probs.address(), lse, tile, scale);
+            // dV_tile += P^T dO
+            gpu.gemm(true, false, cols, headDim, rows, 1f, probs.address(), cols, tileStride,
+                    element(dout, qRows, type), qLd, qStride, 1f,
+                    element(dv, kvRows, StorageType.F32), kvLd, headDim, kvHeads, type, StorageType.F32);
+            // dP = dO V_tile^T
+            gpu.gemm(false, true, rows, cols, headDim, 1f, element(dout, qRows, type), qLd, qStride,
+                    element(v, kvRows, type), kvLd, headDim, 0f,
+                    dprobs.address(), cols, tileStride, kvHeads, type, StorageType.F32);
+            kernels.attentionBackwardDscores(scores.address(), dprobs.address(), lse, delta, probs.address(), tile, scale);
+            // dQ += dS K_tile
+            gpu.gemm(false, false, rows, headDim, cols, 1f, probs.address(), cols, tileStride,
+                    element(k, kvRows, type), kvLd, headDim, 1f,
+                    element(dq, qRows, StorageType.F32), qLd, qStride, kvHeads, type, StorageType.F32);
+            // dK_tile += dS^T Q
+            gpu.gemm(true, false, cols, headDim, rows, 1f, probs.address(), cols, tileStride,
+                    element(q, qRows, type), qLd, qStride, 1f,
+                    element(dk, kvRows, StorageType.F32), kvLd, headDim, kvHeads, type, StorageType.F32);
+        });
+    }
+
+    /** What to do for one planned tile (the shared {@link #tile} is already aimed at it). */
+    @FunctionalInterface
+    private interface TileStep {
+        void run(int batchRow, int group, int q0, int rows, int k0, int cols);
+    }
+
+    /** Runs {@code step} for every tile of the plan with a visible pair, per batch row and query group. */
+    private void forEachTile(AttentionPlan plan, long exampleIds, int batch, int seqLen, TileStep step) {
+        tile.batch(exampleIds, seqLen, heads, kvHeads);
         for (int b = 0; b < batch; b++) {
-            for (int g = 0; g < group; g++) {
+            for (int g = 0; g < heads / kvHeads; g++) {
                 for (int j = 0; j < plan.tilesPerRow(); j++) {
                     int q0 = plan.queryStart(j);
                     int rows = plan.queryEnd(b, j) - q0;
-                    if (rows <= 0) {
-                        continue;
+                    if (rows > 0) {
+                        tile.at(b, g, q0, rows, plan.keyStart(j), plan.keyCount(j));
+                        step.run(b, g, q0, rows, plan.keyStart(j), plan.keyCount(j));
                     }
-                    int k0 = plan.keyStart(j);
-                    int cols = plan.keyCount(j);
-                    long tileStride = (long) rows * cols;
-                    long qRows = queryRow(b, q0, seqLen) + (long) g * headDim;
-                    long kvRows = kvRow(b, k0, seqLen);
-                    tile.at(b, g, q0, rows, k0, cols);
-                    scores(q, k, b, g, q0, rows, k0, cols, seqLen);
-                    kernels.attentionBackwardProbs(scores.address(), probs.address(), lse, tile, scale);
-                    // dV_tile += P^T dO
-                    gpu.gemm(true, false, cols, headDim, rows, 1f, probs.address(), cols, tileStride,
-                            element(dout, qRows, type), qLd, qStride, 1f,
-                            element(dv, kvRows, StorageType.F32), kvLd, headDim, kvHeads, type, StorageType.F32);
-                    // dP = dO V_tile^T
-                    gpu.gemm(false, true, rows, cols, headDim, 1f, element(dout, qRows, type), qLd, qStride,
-                            element(v, kvRows, type), kvLd, headDim, 0f,
-                            dprobs.address(), cols, tileStride, kvHeads, type, StorageType.F32);
-                    kernels.attentionBackwardDscores(scores.address(), dprobs.address(), lse, delta, probs.address(), tile, scale);
-                    // dQ += dS K_tile
-                    gpu.gemm(false, false, rows, headDim, cols, 1f, probs.address(), cols, tileStride,
-                            element(k, kvRows, type), kvLd, headDim, 1f,
-                            element(dq, qRows, StorageType.F32), qLd, qStride, kvHeads, type, StorageType.F32);
-                    // dK_tile += dS^T Q
-                    gpu.gemm(true, false, cols, headDim, rows, 1f, probs.address(), cols, tileStride,
-                            element(q, qRows, type), qLd, qStride, 1f,
-                            element(dk, kvRows, StorageType.F32), kvLd, headDim, kvHeads, type, StorageType.F32);
                 }
             }
         }

@@ -29,6 +29,26 @@ __device__ __forceinline__ long long attn_stat_index(const TileArgs& a, int head
     return ((long long) a.batch_row * a.heads + head) * a.seq_len + t;
 }
 
+// Element i of a [kv_heads][rows][cols] tile: its query position t, key position s and the stat index of its
+// query head.
+struct TileElement {
+    int t;
+    int s;
+    long long stat;
+};
+
+__device__ __forceinline__ TileElement attn_tile_element(const TileArgs& a, long long i) {
+    int c = (int) (i % a.cols);
+    long long kv_row = i / a.cols;
+    int r = (int) (kv_row % a.rows);
+    int kv = (int) (kv_row / a.rows);
+    TileElement e;
+    e.t = a.q0 + r;
+    e.s = a.k0 + c;
+    e.stat = attn_stat_index(a, kv * (a.heads / a.kv_heads) + a.group, e.t);
+    return e;
+}
+
 #define TWLLM_TILE_PARAMS                                                                                   \
     const int *example_ids, int batch_row, int seq_len, int heads, int kv_heads, int group, int q0, int rows, \
         int k0, int cols
@@ -153,19 +173,11 @@ TWLLM_ATTN_BACKWARD_DELTA(bf16, bf16)
 // dV += P^T dO GEMM. Thread per tile element.
 template <typename T>
 __device__ void attn_backward_probs_impl(const float* scores, T* probs, const float* lse, TileArgs a, float scale) {
-    int group_size = a.heads / a.kv_heads;
     long long total = (long long) a.kv_heads * a.rows * a.cols;
     for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < total;
          i += (long long) gridDim.x * blockDim.x) {
-        int c = (int) (i % a.cols);
-        long long kv_row = i / a.cols;
-        int r = (int) (kv_row % a.rows);
-        int kv = (int) (kv_row / a.rows);
-        int t = a.q0 + r;
-        float p = 0.0f;
-        if (attn_visible(a, t, a.k0 + c)) {
-            p = expf(scores[i] * scale - lse[attn_stat_index(a, kv * group_size + a.group, t)]);
-        }
+        TileElement e = attn_tile_element(a, i);
+        float p = attn_visible(a, e.t, e.s) ? expf(scores[i] * scale - lse[e.stat]) : 0.0f;
         store(probs + i, p);
     }
 }
@@ -184,20 +196,14 @@ TWLLM_ATTN_BACKWARD_PROBS(bf16, bf16)
 template <typename T>
 __device__ void attn_backward_dscores_impl(const float* scores, const float* dprobs, const float* lse,
                                            const float* delta, T* dscores, TileArgs a, float scale) {
-    int group_size = a.heads / a.kv_heads;
     long long total = (long long) a.kv_heads * a.rows * a.cols;
     for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < total;
          i += (long long) gridDim.x * blockDim.x) {
-        int c = (int) (i % a.cols);
-        long long kv_row = i / a.cols;
-        int r = (int) (kv_row % a.rows);
-        int kv = (int) (kv_row / a.rows);
-        int t = a.q0 + r;
+        TileElement e = attn_tile_element(a, i);
         float ds = 0.0f;
-        if (attn_visible(a, t, a.k0 + c)) {
-            long long si = attn_stat_index(a, kv * group_size + a.group, t);
-            float p = expf(scores[i] * scale - lse[si]);
-            ds = p * (dprobs[i] - delta[si]) * scale;
+        if (attn_visible(a, e.t, e.s)) {
+            float p = expf(scores[i] * scale - lse[e.stat]);
+            ds = p * (dprobs[i] - delta[e.stat]) * scale;
         }
         store(dscores + i, ds);
     }
