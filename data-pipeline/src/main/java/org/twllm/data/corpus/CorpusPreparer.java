@@ -204,7 +204,7 @@ public final class CorpusPreparer {
         }
 
         void run() {
-            try (SourceReader reader = new SourceReader(source)) {
+            try (SourceReader reader = new SourceReader(source, settings.columnsFor(source))) {
                 for (SourceRecord raw; (raw = reader.nextRaw()) != null; ) {
                     batch.add(raw);
                     if (batch.size() == BATCH) {
@@ -250,7 +250,7 @@ public final class CorpusPreparer {
         private Outcome process(SourceRecord raw) {
             DocumentExtractor.Extracted extracted;
             try {
-                extracted = extractor.extract(source.format().jsonLines() ? SourceReader.parseJson(raw) : raw);
+                extracted = extractor.extract(raw.json() == null && source.format().jsonLines() ? SourceReader.parseJson(raw) : raw);
             } catch (InvalidRecordException e) {
                 return Outcome.invalid(e.getMessage());
             }
@@ -359,9 +359,10 @@ public final class CorpusPreparer {
             n.put("name", s.name());
             n.put("format", s.format().id());
             n.put("textField", s.textField());
+            n.put("messagesField", s.messagesField());
             n.put("weight", s.weight());
             ArrayNode files = n.putArray("files");
-            for (Path f : SourceReader.filesOf(s.path())) {
+            for (Path f : SourceFiles.of(s.path())) {
                 try {
                     BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
                     files.addObject().put("path", f.toAbsolutePath().normalize().toString()).put("size", a.size())

@@ -1,5 +1,8 @@
 package org.twllm.data.corpus;
 
+import java.util.Set;
+import java.util.TreeSet;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.twllm.data.chat.ChatTemplate;
 import org.twllm.data.chat.Dialogue;
@@ -23,12 +26,13 @@ public final class Extractors {
      * @param rule     rating rule of feedback records (feedback format)
      */
     public static DocumentExtractor forSource(SourceSpec source, ChatTemplate template, FeedbackRule rule) {
+        String messages = source.messagesField();
         return switch (source.format()) {
             case TEXT -> record -> DocumentExtractor.Extracted.of(new TextDocument(record.text()));
             case JSONL -> textField(source.textField());
             case CHAT, SHAREGPT -> {
                 requireTemplate(source, template);
-                yield record -> DocumentExtractor.Extracted.of(DialogueDocument.of(dialogue(record), template));
+                yield record -> DocumentExtractor.Extracted.of(DialogueDocument.of(dialogue(record, messages), template));
             }
             case FEEDBACK -> {
                 requireTemplate(source, template);
@@ -43,7 +47,7 @@ public final class Extractors {
                         throw new InvalidRecordException(e.getMessage());
                     }
                     return rating == Rating.POSITIVE
-                            ? DocumentExtractor.Extracted.of(DialogueDocument.of(dialogue(record), template))
+                            ? DocumentExtractor.Extracted.of(DialogueDocument.of(dialogue(record, messages), template))
                             : DocumentExtractor.Extracted.dropped(NOT_POSITIVE);
                 };
             }
@@ -62,9 +66,29 @@ public final class Extractors {
         };
     }
 
-    private static Dialogue dialogue(SourceRecord record) {
+    /**
+     * The top-level fields the format's extractor reads, so Parquet files need only those columns: the text
+     * field; the messages field (or {@code messages} and {@code conversations}); for feedback also the
+     * rating field. Null (every column) for the text format.
+     */
+    public static Set<String> columnsRead(SourceSpec source, FeedbackRule rule) {
+        Set<String> dialogue = source.messagesField() != null ? Set.of(source.messagesField())
+                : Set.of("messages", "conversations");
+        return switch (source.format()) {
+            case TEXT -> null;
+            case JSONL -> Set.of(source.textField());
+            case CHAT, SHAREGPT -> dialogue;
+            case FEEDBACK -> {
+                Set<String> all = new TreeSet<>(dialogue);
+                all.add(rule.ratingField());
+                yield all;
+            }
+        };
+    }
+
+    private static Dialogue dialogue(SourceRecord record, String messagesField) {
         try {
-            return DialogueParser.parse(record.json(), record.where());
+            return DialogueParser.parse(record.json(), messagesField, record.where());
         } catch (ConfigException e) {
             throw new InvalidRecordException(e.getMessage());
         }
