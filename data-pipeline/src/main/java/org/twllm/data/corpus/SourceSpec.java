@@ -69,7 +69,7 @@ public record SourceSpec(Path path, String name, SourceFormat format, String tex
     /**
      * Parses the flag form {@code PATH[:WEIGHT]} (the weight after the last colon when it is a number).
      */
-    public static SourceSpec parseFlag(String value, SourceFormat format, String textField) {
+    public static SourceSpec parseFlag(String value, SourceFormat format, String textField, String messagesField) {
         String pathPart = value;
         double weight = 1.0;
         int colon = value.lastIndexOf(':');
@@ -82,6 +82,6 @@ public record SourceSpec(Path path, String name, SourceFormat format, String tex
             }
         }
         Path path = Path.of(pathPart);
-        return new SourceSpec(path, defaultName(path), format, textField, weight);
+        return new SourceSpec(path, defaultName(path), format, textField, messagesField, weight);
     }
 }

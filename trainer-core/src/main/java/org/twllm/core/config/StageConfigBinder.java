@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Set;
 
 import org.twllm.core.config.StageConfigLoader.FileChecks;
+import org.twllm.data.corpus.SourceFiles;
+import org.twllm.data.corpus.SourceReader;
+import org.twllm.errors.ConfigException;
 
 /**
  * Turns the merged key tree into a {@link StageConfig}: reads every section with type and range
@@ -203,6 +206,7 @@ final class StageConfigBinder {
             Double weight = s.positive("weight", 1.0);
             SourceConfig.Format format = s.enumValue("format", SourceConfig.Format.class, SourceConfig.Format.AUTO);
             String textField = s.string("text_field", "text");
+            String messagesField = s.string("messages_field", null);
             if (name != null && !names.add(name)) {
                 s.problem("name", "two sources are named '" + name + "'; give each a distinct name");
                 name = null;
@@ -218,7 +222,7 @@ final class StageConfigBinder {
             if (path == null || name == null || weight == null || format == null || textField == null) {
                 failed = true;
             } else {
-                out.add(new SourceConfig(name, path, weight, format, textField));
+                out.add(new SourceConfig(name, path, weight, format, textField, messagesField));
             }
         }
         return failed ? null : out;
@@ -226,7 +230,7 @@ final class StageConfigBinder {
 
     private static boolean formatFitsStage(SourceConfig.Format format, Stage stage) {
         return switch (format) {
-            case AUTO, SHARDS -> true;
+            case AUTO, PARQUET, SHARDS -> true;
             case JSONL, TEXT -> stage == Stage.CPT;
             case CHAT, SHAREGPT -> stage != Stage.CPT;
             case FEEDBACK -> stage == Stage.FEEDBACK_SFT;
@@ -235,9 +239,9 @@ final class StageConfigBinder {
 
     private static String formatsFor(Stage stage) {
         return switch (stage) {
-            case CPT -> "cpt reads auto, jsonl, text or shards";
-            case SFT -> "sft reads auto, chat, sharegpt or shards";
-            case FEEDBACK_SFT -> "feedback-sft reads auto, feedback, chat, sharegpt or shards";
+            case CPT -> "cpt reads auto, jsonl, text, parquet or shards";
+            case SFT -> "sft reads auto, chat, sharegpt, parquet or shards";
+            case FEEDBACK_SFT -> "feedback-sft reads auto, feedback, chat, sharegpt, parquet or shards";
         };
     }
 
@@ -245,12 +249,26 @@ final class StageConfigBinder {
         if (checks == FileChecks.NONE) {
             return;
         }
-        if (!Files.exists(path)) {
+        if (format == SourceConfig.Format.SHARDS) {
+            if (!Files.isDirectory(path)) {
+                s.problem("path", Files.exists(path) ? path + " is not a directory; format shards reads a shard directory"
+                        : "no such shard directory: " + path);
+            }
+            return;
+        }
+        if (!SourceFiles.isGlob(path.toString()) && !Files.exists(path)) {
             s.problem("path", "no such file: " + path);
-        } else if (format == SourceConfig.Format.SHARDS && !Files.isDirectory(path)) {
-            s.problem("path", path + " is not a directory; format shards reads a shard directory");
-        } else if (format != SourceConfig.Format.SHARDS && format != SourceConfig.Format.AUTO && Files.isDirectory(path)) {
-            s.problem("path", path + " is a directory; format " + format.yamlName() + " reads a file");
+            return;
+        }
+        try {
+            for (Path file : SourceFiles.of(path)) {
+                if (format == SourceConfig.Format.PARQUET && !SourceReader.isParquet(file)) {
+                    s.problem("path", file + " is not a .parquet file; format parquet reads Parquet files (or use format auto)");
+                    return;
+                }
+            }
+        } catch (ConfigException e) {
+            s.problem("path", e.getMessage());
         }
     }
 

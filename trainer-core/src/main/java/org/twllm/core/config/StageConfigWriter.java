@@ -176,6 +176,9 @@ final class StageConfigWriter {
             node.put("weight", s.weight());
             node.put("format", s.format().yamlName());
             node.put("text_field", s.textField());
+            if (s.messagesField() != null) {
+                node.put("messages_field", s.messagesField());
+            }
         }
     }
 

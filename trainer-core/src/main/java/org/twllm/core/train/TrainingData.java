@@ -106,7 +106,7 @@ public final class TrainingData {
                 .minChars(data.filters().minChars())
                 .maxChars(data.filters().maxChars());
         for (SourceConfig s : sources) {
-            settings.source(new SourceSpec(s.path(), s.name(), format(s), s.textField(), s.weight()));
+            settings.source(new SourceSpec(s.path(), s.name(), format(s), s.textField(), s.messagesField(), s.weight()));
         }
         if (kind == ShardKind.SFT) {
             settings.chatTemplate(chatTemplate());
@@ -126,15 +126,20 @@ public final class TrainingData {
         return ChatTemplates.byName(data.chatTemplate().yamlName(), data.systemPrompt(), formats);
     }
 
-    /** The reader format of a source; {@code auto} follows the stage (and .txt files for cpt). */
+    /**
+     * The reader format of a source; {@code auto} follows the stage (and .txt files for cpt), and so does
+     * {@code parquet} (Parquet files are read by their name whatever the format).
+     */
     private SourceFormat format(SourceConfig s) {
-        if (s.format() != SourceConfig.Format.AUTO) {
+        if (s.format() != SourceConfig.Format.AUTO && s.format() != SourceConfig.Format.PARQUET) {
             return SourceFormat.parse(s.format().yamlName());
         }
         switch (config.stage()) {
             case CPT:
                 String name = s.path().getFileName().toString().toLowerCase(Locale.ROOT);
-                return name.endsWith(".txt") || name.endsWith(".txt.gz") ? SourceFormat.TEXT : SourceFormat.JSONL;
+                boolean text = s.format() == SourceConfig.Format.AUTO
+                        && (name.endsWith(".txt") || name.endsWith(".txt.gz") || name.endsWith(".txt.zst"));
+                return text ? SourceFormat.TEXT : SourceFormat.JSONL;
             case SFT:
                 return SourceFormat.CHAT;
             default:

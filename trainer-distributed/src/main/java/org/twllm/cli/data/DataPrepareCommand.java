@@ -54,14 +54,17 @@ public final class DataPrepareCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "SentencePiece .model file (without --config).")
     Path tokenizerFile;
 
-    @Option(names = "--source", paramLabel = "PATH[:WEIGHT]", description = "A corpus file or folder, optionally with a mixture weight (repeatable).")
+    @Option(names = "--source", paramLabel = "PATH[:WEIGHT]", description = "A corpus file, folder or quoted glob ('data/*.parquet'), optionally with a mixture weight (repeatable).")
     List<String> sources = new ArrayList<>();
 
-    @Option(names = "--format", defaultValue = "jsonl", description = "Format of the --source files: jsonl, text, chat, sharegpt or feedback (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--format", defaultValue = "jsonl", description = "What the --source records hold: jsonl, text, chat, sharegpt, feedback, or parquet (jsonl for cpt, chat for sft); .parquet files are read as Parquet in every format but text (default: ${DEFAULT-VALUE}).")
     String format;
 
-    @Option(names = "--text-field", defaultValue = "text", description = "JSON field holding the text for jsonl (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--text-field", defaultValue = "text", description = "JSON field or Parquet column holding the text for jsonl (default: ${DEFAULT-VALUE}).")
     String textField;
+
+    @Option(names = "--messages-field", description = "JSON field or Parquet column holding a dialogue's messages (default: messages or conversations).")
+    String messagesField;
 
     @Option(names = "--kind", description = "cpt or sft (default: sft for chat, sharegpt and feedback formats, else cpt).")
     String kind;
@@ -172,15 +175,17 @@ public final class DataPrepareCommand implements Callable<Integer> {
     }
 
     private PrepareSettings.Builder fromFlags() {
-        SourceFormat sourceFormat = SourceFormat.parse(format);
-        ShardKind shardKind = kind != null ? ShardKind.parse(kind) : sourceFormat.isDialogue() ? ShardKind.SFT : ShardKind.CPT;
+        boolean parquet = format.equals("parquet");
+        SourceFormat named = parquet ? null : SourceFormat.parse(format);
+        ShardKind shardKind = kind != null ? ShardKind.parse(kind) : named != null && named.isDialogue() ? ShardKind.SFT : ShardKind.CPT;
+        SourceFormat sourceFormat = named != null ? named : shardKind == ShardKind.SFT ? SourceFormat.CHAT : SourceFormat.JSONL;
         PrepareSettings.Builder b = PrepareSettings.builder(shardKind)
                 .scriptMode(ScriptMode.parse(filterScript))
                 .dedup(!noDedup)
                 .minChars(minChars)
                 .maxChars(maxChars);
         for (String s : sources) {
-            b.source(SourceSpec.parseFlag(s, sourceFormat, textField));
+            b.source(SourceSpec.parseFlag(s, sourceFormat, textField, messagesField));
         }
         if (sourceFormat.isDialogue()) {
             b.chatTemplate(ChatTemplates.byName(chatTemplate, systemPrompt, null));
