@@ -29,6 +29,11 @@ public final class Progress implements AutoCloseable {
         this.nextShow = start + ProgressOutput.QUIET_NANOS;
     }
 
+    /** Work whose progress is not shown. */
+    public static Progress none() {
+        return ProgressOutput.none().start("", null, 0);
+    }
+
     /** Adds {@code moreItems} items and {@code moreBytes} bytes to what is done. */
     public void advance(long moreItems, long moreBytes) {
         update(items + moreItems, bytes + moreBytes);

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 
 import org.twllm.core.train.AdamW;
 import org.twllm.errors.TwllmException;
+import org.twllm.progress.Progress;
 
 /**
  * Writes one checkpoint atomically. Files go into the temporary sibling {@link #directory()}: the model
@@ -58,8 +59,9 @@ public final class CheckpointWriter {
         return temp;
     }
 
-    public void writeOptimizer(AdamW optimizer) {
-        OptimizerState.write(temp, optimizer);
+    /** Writes this rank's optimizer range, adding the bytes written to {@code progress}. */
+    public void writeOptimizer(AdamW optimizer, Progress progress) {
+        OptimizerState.write(temp, optimizer, progress);
     }
 
     /** Copies {@code source} into the checkpoint as {@code name}. */

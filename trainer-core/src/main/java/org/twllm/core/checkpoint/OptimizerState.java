@@ -19,6 +19,7 @@ import org.twllm.core.io.SafetensorsWriter;
 import org.twllm.core.train.AdamW;
 import org.twllm.core.train.FlatFloats;
 import org.twllm.errors.TwllmException;
+import org.twllm.progress.Progress;
 
 /**
  * AdamW moments in a checkpoint, one safetensors file per saved range of the flat parameter vector:
@@ -60,7 +61,7 @@ public final class OptimizerState {
     }
 
     /** Writes the optimizer's owned range into {@code dir}; returns the file written. */
-    public static Path write(Path dir, AdamW optimizer) {
+    public static Path write(Path dir, AdamW optimizer, Progress progress) {
         long start = optimizer.start();
         long end = optimizer.end();
         long[] shape = {end - start};
@@ -69,7 +70,7 @@ public final class OptimizerState {
                         new SafetensorsWriter.Tensor(EXP_AVG, shape, source(optimizer.expAvg())),
                         new SafetensorsWriter.Tensor(EXP_AVG_SQ, shape, source(optimizer.expAvgSq()))),
                 DType.F32, Map.of("start", Long.toString(start), "end", Long.toString(end),
-                        "updates", Long.toString(optimizer.updates())));
+                        "updates", Long.toString(optimizer.updates())), progress);
         return file;
     }
 

@@ -11,6 +11,8 @@ import org.twllm.core.config.StageConfig;
 import org.twllm.core.io.DType;
 import org.twllm.core.io.HfModelDirectory;
 import org.twllm.core.model.LlamaModel;
+import org.twllm.progress.Progress;
+import org.twllm.progress.ProgressOutput;
 
 /**
  * Saves the run's checkpoints into its output directory (see {@link Checkpoint} for the layout) and keeps
@@ -25,14 +27,18 @@ public final class TrainingCheckpoints implements CheckpointSaver {
     private final DataParallel dp;
     private final Path tokenizerFile;
     private final CheckpointDirectory directory;
+    private final ProgressOutput progress;
 
-    public TrainingCheckpoints(StageConfig config, LlamaModel model, AdamW optimizer, DataParallel dp, Path tokenizerFile) {
+    /** @param progress where a long save shows the bytes written (rank 0's optimizer range and the model) */
+    public TrainingCheckpoints(StageConfig config, LlamaModel model, AdamW optimizer, DataParallel dp, Path tokenizerFile,
+            ProgressOutput progress) {
         this.config = config;
         this.model = model;
         this.optimizer = optimizer;
         this.dp = dp;
         this.tokenizerFile = tokenizerFile;
         this.directory = new CheckpointDirectory(config.run().outputDir());
+        this.progress = progress;
     }
 
     @Override
@@ -41,10 +47,16 @@ public final class TrainingCheckpoints implements CheckpointSaver {
         CheckpointWriter writer = dp.rank() == 0 ? CheckpointWriter.begin(outputDir, progress.step()) : null;
         dp.allReduceSum(0); // the temporary directory exists before any rank writes into it
         CheckpointWriter mine = writer != null ? writer : CheckpointWriter.join(outputDir, progress.step());
-        mine.writeOptimizer(optimizer);
-        dp.allReduceSum(0); // every range is on disk before rank 0 checksums and commits
+        long modelBytes = writer != null ? model.parameters().numParameters() * DType.F32.bytes() : 0;
+        try (Progress shown = this.progress.start(Checkpoint.dirName(progress.step()), null,
+                2 * optimizer.expAvg().length() * DType.F32.bytes() + modelBytes)) {
+            mine.writeOptimizer(optimizer, shown);
+            dp.allReduceSum(0); // every range is on disk before rank 0 checksums and commits
+            if (writer != null) {
+                HfModelDirectory.save(model, writer.directory(), DType.F32, shown);
+            }
+        }
         if (writer != null) {
-            HfModelDirectory.save(model, writer.directory(), DType.F32);
             writer.copyFile(tokenizerFile, Checkpoint.TOKENIZER_FILE);
             writer.writeString(Checkpoint.CONFIG_FILE, config.toYaml());
             writer.commit(new TrainerState(progress.step(), progress.consumedSamples(), progress.tokens(),

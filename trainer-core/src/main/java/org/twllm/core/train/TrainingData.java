@@ -26,6 +26,7 @@ import org.twllm.data.shard.ShardKind;
 import org.twllm.data.shard.ShardSet;
 import org.twllm.data.tokenizer.Tokenizer;
 import org.twllm.errors.ConfigException;
+import org.twllm.progress.ProgressOutput;
 
 /**
  * The datasets of a stage, from its config: the sources are tokenized into shards under
@@ -44,14 +45,21 @@ public final class TrainingData {
 
     private final StageConfig config;
     private final Tokenizer tokenizer;
+    private final ProgressOutput progress;
 
-    private TrainingData(StageConfig config, Tokenizer tokenizer) {
+    private TrainingData(StageConfig config, Tokenizer tokenizer, ProgressOutput progress) {
         this.config = config;
         this.tokenizer = tokenizer;
+        this.progress = progress;
     }
 
     public static Datasets build(StageConfig config, Tokenizer tokenizer) {
-        TrainingData d = new TrainingData(config, tokenizer);
+        return build(config, tokenizer, ProgressOutput.none());
+    }
+
+    /** @param progress where the progress of preparing the data (when it is not reused) goes */
+    public static Datasets build(StageConfig config, Tokenizer tokenizer, ProgressOutput progress) {
+        TrainingData d = new TrainingData(config, tokenizer, progress);
         return new Datasets(d.trainSet(), config.data().validationSources().isEmpty() ? null
                 : d.dataset(config.data().validationSources(), "validation"));
     }
@@ -113,7 +121,7 @@ public final class TrainingData {
             settings.feedbackRule(data.feedback().ratingField(), data.feedback().positiveThreshold());
         }
         Path out = data.cacheDir().resolve(config.stage().yamlName() + "-" + role);
-        new CorpusPreparer(tokenizer, settings.build()).prepare(out);
+        new CorpusPreparer(tokenizer, settings.build(), progress).prepare(out);
         return out;
     }
 

@@ -28,6 +28,7 @@ import org.twllm.data.loader.DataLoader;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.progress.ProgressOutput;
 
 /**
  * One {@code twllm train} run from its config: checks everything that can be checked before training
@@ -71,7 +72,8 @@ public final class TrainingRun {
             throw new ConfigException("data.seq_len " + config.data().seqLen() + " is longer than the model's"
                     + " max_position_embeddings " + shape.maxPositionEmbeddings() + "; lower data.seq_len");
         }
-        TrainingData.Datasets data = TrainingData.build(config, tokenizer);
+        // Only the process that actually tokenizes (one per node, see CorpusPreparer) shows progress.
+        TrainingData.Datasets data = TrainingData.build(config, tokenizer, console != null ? ProgressOutput.console() : ProgressOutput.none());
         TrainingConfig training = config.training();
         long globalBatch = config.globalBatchSize();
         if (data.train().size() < globalBatch) {
@@ -103,7 +105,8 @@ public final class TrainingRun {
                         config.data().seqLen(), globalBatch, from == null ? "starting at" : "resuming after", progress.step(),
                         training.maxSteps(), peak / 1e9, config.device().peakFlops() != null ? " (config)" : " (measured)"));
             }
-            TrainingCheckpoints saver = new TrainingCheckpoints(config, model, optimizer, dp, config.tokenizer().path());
+            TrainingCheckpoints saver = new TrainingCheckpoints(config, model, optimizer, dp, config.tokenizer().path(),
+                    out != null ? ProgressOutput.console() : ProgressOutput.none());
             try (MetricsLog metrics = leader ? MetricsLog.open(outputDir, progress.step()) : null) {
                 Trainer trainer = new Trainer(training, config.checkpoint(), model, optimizer, dp,
                         index -> loader.microBatches(index, dp.rank(), dp.worldSize()), validation, saver, metrics, out,
@@ -114,7 +117,7 @@ public final class TrainingRun {
             Checkpoint last = checkpoints.newest().orElseThrow(() -> new TwllmException("no checkpoint in " + outputDir
                     + " after training; the run saves one after its last step"));
             if (leader) {
-                ModelExport.export(last, finalModel);
+                ModelExport.export(last, finalModel, out != null ? ProgressOutput.console() : ProgressOutput.none());
                 if (out != null) {
                     out.accept("final model: " + finalModel);
                 }

@@ -28,6 +28,7 @@ import org.twllm.data.shard.ShardManifest;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.progress.ProgressOutput;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -119,7 +120,7 @@ public final class DataPrepareCommand implements Callable<Integer> {
         }
         PrepareSettings.Builder settings = fromFlags().skipInvalid(skipInvalid).threads(threads).maxShardBytes(maxShardMb << 20);
         SentencePieceTokenizer tokenizer = SentencePieceTokenizer.load(tokenizerFile);
-        PrepareReport report = new CorpusPreparer(tokenizer, settings.build()).prepare(out);
+        PrepareReport report = new CorpusPreparer(tokenizer, settings.build(), ProgressOutput.console()).prepare(out);
         spec.commandLine().getOut().print(report.toTable());
         spec.commandLine().getOut().flush();
         return 0;
@@ -143,7 +144,7 @@ public final class DataPrepareCommand implements Callable<Integer> {
         }
         StageConfig stage = validation.config();
         Map<Path, FileTime> before = preparedFolders(stage);
-        TrainingData.build(stage, SentencePieceTokenizer.load(stage.tokenizer().path()));
+        TrainingData.build(stage, SentencePieceTokenizer.load(stage.tokenizer().path()), ProgressOutput.console());
         PrintWriter printed = spec.commandLine().getOut();
         for (Map.Entry<Path, FileTime> folder : preparedFolders(stage).entrySet()) {
             boolean reused = folder.getValue().equals(before.get(folder.getKey()));
