@@ -74,7 +74,7 @@ public final class CorpusPreparer {
         this(tokenizer, settings, ProgressOutput.none());
     }
 
-    /** @param progress where the progress of a long preparation goes (records read, MB/s of the source files, ETA) */
+    /** @param progress where the progress of a long preparation goes (documents read, MB/s of the source files, ETA) */
     public CorpusPreparer(Tokenizer tokenizer, PrepareSettings settings, ProgressOutput progress) {
         this.tokenizer = tokenizer;
         this.settings = settings;
@@ -160,7 +160,7 @@ public final class CorpusPreparer {
         }) : null;
         try (ShardWriter writer = ShardWriter.create(dir, settings.kind(), tokenizer.fingerprint(), tokenizer.vocabSize(),
                 settings.maxShardBytes(), fingerprint);
-             Progress shown = progress.start("data prepare", "records", inputBytes())) {
+             Progress shown = progress.start("data prepare", "documents", inputBytes())) {
             for (SourceSpec source : settings.sources()) {
                 SourceStats stats = new SourceStats(source.name(), source.path().toString(), source.format().id(), source.weight());
                 writer.beginSource(source.name());

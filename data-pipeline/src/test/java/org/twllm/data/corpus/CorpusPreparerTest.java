@@ -278,9 +278,9 @@ class CorpusPreparerTest {
         new CorpusPreparer(TOKENIZER, settings, output).prepare(tmp.resolve("progress"));
         List<String> lines = printed.toString(StandardCharsets.UTF_8).lines().toList();
         assertTrue(lines.size() >= 2, lines.toString());
-        assertTrue(lines.get(0).matches("data prepare: [0-9,]+ records, [0-9,]+ records/s, [0-9.]+ / 4\\.0 MB, [0-9.]+ MB/s,"
+        assertTrue(lines.get(0).matches("data prepare: [0-9,]+ documents, [0-9,]+ documents/s, [0-9.]+ / 4\\.0 MB, [0-9.]+ MB/s,"
                 + " [0-9]+%, ETA [0-9hms]+"), lines.get(0));
-        assertTrue(lines.get(lines.size() - 1).matches("data prepare: 12,000 records, [0-9,]+ records/s, 4\\.0 MB, [0-9.]+ MB/s,"
+        assertTrue(lines.get(lines.size() - 1).matches("data prepare: 12,000 documents, [0-9,]+ documents/s, 4\\.0 MB, [0-9.]+ MB/s,"
                 + " done in [0-9hms]+"), lines.get(lines.size() - 1));
 
         printed.reset();
