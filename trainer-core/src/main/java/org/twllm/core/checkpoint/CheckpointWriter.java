@@ -9,6 +9,7 @@ import java.util.TreeMap;
 
 import org.twllm.core.train.AdamW;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
 
 /**
  * Writes one checkpoint atomically. Files go into the temporary sibling {@link #directory()}: the model
@@ -92,7 +93,7 @@ public final class CheckpointWriter {
             }
             TrainerState complete = state.withFiles(checksums);
             complete.write(temp.resolve(TrainerState.FILE_NAME));
-            AtomicDirectory.commit(temp, target);
+            AtomicFiles.commitDirectory(temp, target);
             return new Checkpoint(target, complete);
         } catch (IOException e) {
             throw new TwllmException("cannot complete checkpoint " + target + ": " + e.getMessage(), e);

@@ -28,6 +28,7 @@ import org.twllm.data.loader.DataLoader;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
 
 /**
  * One {@code twllm train} run from its config: checks everything that can be checked before training
@@ -176,12 +177,9 @@ public final class TrainingRun {
         try {
             Files.createDirectories(dir);
             checkpoints.sweepStale();
-            Path tmp = dir.resolve(".stage_config.yaml.tmp");
-            Files.writeString(tmp, config.toYaml());
-            Files.move(tmp, dir.resolve(Checkpoint.CONFIG_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new TwllmException("cannot prepare the output directory " + dir + ": " + e.getMessage(), e);
         }
+        AtomicFiles.write(dir.resolve(Checkpoint.CONFIG_FILE), config.toYaml());
     }
 }

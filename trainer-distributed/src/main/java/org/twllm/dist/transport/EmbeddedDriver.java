@@ -59,6 +59,6 @@ public final class EmbeddedDriver implements AutoCloseable {
     @Override
     public void close() {
         driver.close();
-        DriverDirectories.deleteRecursively(dir);
+        DriverDirectories.deleteQuietly(dir);
     }
 }
