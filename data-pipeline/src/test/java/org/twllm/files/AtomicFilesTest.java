@@ -65,7 +65,7 @@ class AtomicFilesTest {
         Path temp = Files.createDirectories(dir.resolve(".tmp-out"));
         Files.writeString(temp.resolve("x.bin"), "x");
         Path readOnly = Files.writeString(temp.resolve("tokenizer.model"), "t");
-        readOnly.toFile().setWritable(false);
+        readOnly.toFile().setWritable(false); // fsync opens files for reading, so this one is fine
         Path target = dir.resolve("out");
         AtomicFiles.commitDirectory(temp, target);
         assertEquals("x", Files.readString(target.resolve("x.bin")));
