@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.twllm.core.train.AdamW;
 import org.twllm.errors.TwllmException;
 import org.twllm.files.AtomicFiles;
 
@@ -59,8 +58,9 @@ public final class CheckpointWriter {
         return temp;
     }
 
-    public void writeOptimizer(AdamW optimizer) {
-        OptimizerState.write(temp, optimizer);
+    /** Writes this rank's range of the optimizer state. */
+    public void writeOptimizer(OptimizerState state) {
+        state.write(temp);
     }
 
     /** Copies {@code source} into the checkpoint as {@code name}. */

@@ -51,12 +51,12 @@ public final class TrainingRun {
     }
 
     /**
-     * @param dataParallel makes the data-parallel group once the parameter count is known ({@code SingleProcess::new} for one process)
+     * @param dataParallel makes the data-parallel group once the parameter count is known ({@code SingleRank::new} for one process)
      * @param console      where progress lines go (rank 0 only), or null for none
      */
     public static Result run(StageConfig config, ResumeRequest resume, LongFunction<DataParallel> dataParallel,
                              Consumer<String> console) {
-        EngineSupport.requireSupported(config);
+        UnsupportedSettings.requireSupported(config);
         Path outputDir = config.run().outputDir();
         CheckpointDirectory checkpoints = new CheckpointDirectory(outputDir);
         SentencePieceTokenizer tokenizer = SentencePieceTokenizer.load(config.tokenizer().path());
@@ -72,7 +72,7 @@ public final class TrainingRun {
             throw new ConfigException("data.seq_len " + config.data().seqLen() + " is longer than the model's"
                     + " max_position_embeddings " + shape.maxPositionEmbeddings() + "; lower data.seq_len");
         }
-        TrainingData.Datasets data = TrainingData.build(config, tokenizer);
+        TrainingDatasets data = TrainingDatasets.build(config, tokenizer);
         TrainingConfig training = config.training();
         long globalBatch = config.globalBatchSize();
         if (data.train().size() < globalBatch) {
@@ -120,7 +120,7 @@ public final class TrainingRun {
                     out.accept("final model: " + finalModel);
                 }
             }
-            dp.allReduceSum(0);
+            dp.barrier(); // no rank returns before rank 0 has exported the final model
             return new Result(progress, last, finalModel);
         }
     }

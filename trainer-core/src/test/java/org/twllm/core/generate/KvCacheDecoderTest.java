@@ -13,7 +13,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.twllm.core.model.LlamaConfig;
 import org.twllm.core.model.LlamaModel;
 import org.twllm.core.model.TokenBatch;
-import org.twllm.data.loader.Sample;
 import org.twllm.data.tokenizer.CodePointTokenizer;
 
 /**
@@ -29,7 +28,7 @@ class KvCacheDecoderTest {
     /** Logits of the last position of {@code seq}, by a full forward of the model over the whole sequence. */
     private static float[] fullLastLogits(int[] seq) {
         int[] targets = new int[seq.length];
-        Arrays.fill(targets, Sample.IGNORE);
+        Arrays.fill(targets, TokenBatch.IGNORE);
         INDArray logits = MODEL.logits(TokenBatch.causal(new int[][] {seq}, new int[][] {targets}));
         return logits.getRow(seq.length - 1).toFloatVector();
     }
@@ -47,7 +46,7 @@ class KvCacheDecoderTest {
         KvCacheDecoder decoder = new KvCacheDecoder(DecoderWeights.of(MODEL.parameters()), 32);
         float[][] cached = decoder.forward(PROMPT, true);
         int[] targets = new int[PROMPT.length];
-        Arrays.fill(targets, Sample.IGNORE);
+        Arrays.fill(targets, TokenBatch.IGNORE);
         INDArray full = MODEL.logits(TokenBatch.causal(new int[][] {PROMPT}, new int[][] {targets}));
         for (int t = 0; t < PROMPT.length; t++) {
             assertTrue(maxAbsDiff(cached[t], full.getRow(t).toFloatVector()) < 1e-4f, "position " + t);

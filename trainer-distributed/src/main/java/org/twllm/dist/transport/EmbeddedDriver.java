@@ -31,7 +31,7 @@ public final class EmbeddedDriver implements AutoCloseable {
                 .dirDeleteOnStart(true)
                 .dirDeleteOnShutdown(true)
                 .threadingMode(ThreadingMode.SHARED)
-                .sharedIdleStrategy(Idle.strategy())
+                .sharedIdleStrategy(IdleBackoff.newStrategy())
                 .mtuLength(settings.mtu())
                 .ipcMtuLength(settings.mtu())
                 .publicationTermBufferLength(settings.termLength())
