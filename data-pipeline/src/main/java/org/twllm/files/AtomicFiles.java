@@ -25,7 +25,7 @@ import org.twllm.errors.TwllmException;
  */
 public final class AtomicFiles {
     /** Suffix of temporary siblings; readers never open such files. */
-    public static final String TEMP_SUFFIX = ".tmp";
+    private static final String TEMP_SUFFIX = ".tmp";
 
     private AtomicFiles() {
     }

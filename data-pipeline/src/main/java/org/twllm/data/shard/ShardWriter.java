@@ -91,9 +91,9 @@ public final class ShardWriter implements AutoCloseable {
         return create(dir, kind, tokenizerFingerprint, vocabSize, DEFAULT_MAX_SHARD_BYTES, "");
     }
 
-    /** Deletes temporary siblings ({@code .*.tmp}) left behind by a write that crashed. */
-    public static void deleteStaleTemps(Path dir) throws IOException {
-        try (DirectoryStream<Path> stale = Files.newDirectoryStream(dir, ".*" + AtomicFiles.TEMP_SUFFIX)) {
+    /** Deletes temporary siblings left behind by a write that crashed. */
+    private static void deleteStaleTemps(Path dir) throws IOException {
+        try (DirectoryStream<Path> stale = Files.newDirectoryStream(dir, AtomicFiles::isTemporary)) {
             for (Path p : stale) {
                 Files.deleteIfExists(p);
             }
