@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import org.twllm.cli.Main;
 import org.twllm.core.config.StageConfig;
 
 import picocli.CommandLine.Command;
@@ -32,6 +31,6 @@ public final class ConfigValidateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.println("ok: " + options.file + " (stage " + config.stage().yamlName() + ", " + model + ")");
         out.flush();
-        return Main.EXIT_OK;
+        return 0;
     }
 }

@@ -5,13 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.twllm.data.shard.ShardKind;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
+import org.twllm.files.FileTrees;
 
 /**
  * Throughput of {@code data prepare} (read, filter, tokenize, write shards) on a JSONL corpus, with 1 and
@@ -54,7 +53,7 @@ public final class PrepareBenchmark {
                             .source(SourceSpec.of(corpus, SourceFormat.JSONL)).threads(n).build();
                     return new CorpusPreparer(tokenizer, settings).prepare(out.resolve("shards")).tokensWritten();
                 } finally {
-                    deleteRecursively(out);
+                    FileTrees.deleteRecursively(out);
                 }
             });
             System.out.printf("data prepare, %d thread(s):   %.3f s = %6.2f MB/s (%.2fx encode only)%n", n, seconds,
@@ -76,13 +75,5 @@ public final class PrepareBenchmark {
             best = Math.min(best, (System.nanoTime() - start) / 1e9);
         }
         return best;
-    }
-
-    private static void deleteRecursively(Path root) throws IOException {
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

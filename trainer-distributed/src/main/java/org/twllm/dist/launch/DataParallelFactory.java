@@ -10,7 +10,7 @@ import org.twllm.core.config.DistributedConfig;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.config.TransportConfig;
 import org.twllm.core.train.DataParallel;
-import org.twllm.core.train.SingleProcess;
+import org.twllm.core.train.SingleRank;
 import org.twllm.dist.transport.TransportSettings;
 import org.twllm.dist.zero.AeronDataParallel;
 import org.twllm.errors.ConfigException;
@@ -21,12 +21,12 @@ import org.twllm.errors.ConfigException;
  * and the transport settings of {@code distributed.transport}. A launcher that runs a media driver for
  * all ranks of the host sets {@code TWLLM_AERON_DIR}; the ranks then attach to it and use IPC.
  */
-public final class DistributedTraining {
+public final class DataParallelFactory {
     /** Environment variable naming a running media driver's directory to attach to. */
     public static final String AERON_DIR_VARIABLE = "TWLLM_AERON_DIR";
     static final long RENDEZVOUS_TIMEOUT_NS = TimeUnit.MINUTES.toNanos(5);
 
-    private DistributedTraining() {
+    private DataParallelFactory() {
     }
 
     /** Makes the data-parallel group once the parameter count is known. */
@@ -38,7 +38,7 @@ public final class DistributedTraining {
                         + " process; launch with 'twllm train --nproc " + distributed.worldSize() + " ...', torchrun-style"
                         + " variables or srun, or set distributed.world_size=1");
             }
-            return SingleProcess::new;
+            return SingleRank::new;
         }
         RankEnvironment rank = RankEnvironment.from(env);
         if (distributed.worldSize() != rank.worldSize()) {
@@ -50,7 +50,7 @@ public final class DistributedTraining {
                     + " use zero_stage 2 (the same updates, with optimizer state sharded)");
         }
         if (rank.worldSize() == 1) {
-            return SingleProcess::new;
+            return SingleRank::new;
         }
         TransportSettings settings = settings(distributed.transport(), env.get(AERON_DIR_VARIABLE));
         Rendezvous.Identity identity = new Rendezvous.Identity(config.jobFingerprint(), TrainerState.currentCodeVersion(),

@@ -1,4 +1,4 @@
-package org.twllm.core.train;
+package org.twllm.core.model;
 
 import java.nio.FloatBuffer;
 
@@ -39,7 +39,7 @@ public final class FlatFloats {
     }
 
     /** Sum of squares of {@code flat[start, end)} in double: per-chunk sums added in chunk order. */
-    static double sumOfSquares(INDArray flat, long start, long end) {
+    public static double sumOfSquares(INDArray flat, long start, long end) {
         int n = chunks(end - start);
         double[] partial = new double[n];
         java.util.stream.IntStream.range(0, n).parallel().forEach(c -> {

@@ -3,8 +3,7 @@ package org.twllm.data.shard;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
+import org.twllm.files.FileTrees;
 
 /**
  * Streaming read of a shard set larger than the JVM heap: writes {@code TOKENS} random uint16 tokens in
@@ -73,11 +72,7 @@ public final class ShardReadBenchmark {
             System.out.printf("verify (CRC32C of every byte): %.2f s = %.0f MB/s%n", verifySeconds, 2 * tokens / 1e6 / verifySeconds);
         } finally {
             if (args.length < 2) {
-                try (Stream<Path> walk = Files.walk(dir)) {
-                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
+                FileTrees.deleteRecursively(dir);
             }
         }
     }

@@ -3,41 +3,27 @@ package org.twllm.data.feedback;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
-import org.twllm.data.chat.Dialogue;
-import org.twllm.data.chat.TestTokenizers;
+import org.twllm.data.chat.TaiwanLlmTemplate;
+import org.twllm.data.corpus.DocumentExtractor;
+import org.twllm.data.corpus.Extractors;
+import org.twllm.data.corpus.InvalidRecordException;
+import org.twllm.data.corpus.SourceFormat;
+import org.twllm.data.corpus.SourceRecord;
+import org.twllm.data.corpus.SourceSpec;
 import org.twllm.errors.ConfigException;
 
-import java.util.HashSet;
-import java.util.List;
-import java.util.Optional;
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class FeedbackFilterTest {
+/** Feedback ratings: which records count as positive, and what the feedback source format does with them. */
+class FeedbackRuleTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CONVERSATION =
             "\"messages\":[{\"role\":\"user\",\"content\":\"玉山多高？\"},{\"role\":\"assistant\",\"content\":\"3952 公尺。\"}]";
-
-    @Test
-    void fixtureLogKeepsOnlyDistinctPositiveConversations() {
-        FeedbackFilter filter = new FeedbackFilter(new FeedbackRule(null, null));
-        List<Dialogue> kept = filter.readJsonl(TestTokenizers.fixture("feedback/zh-tw-feedback.jsonl"));
-        assertEquals(new FeedbackCounts(44, 25, 12, 4, 3), filter.counts());
-        assertEquals(25, kept.size());
-
-        // The tiny feedback-sft config's rule: numbers at least 1 are positive, so 0 counts as negative.
-        FeedbackFilter thresholded = new FeedbackFilter(new FeedbackRule("rating", 1.0));
-        assertEquals(kept, thresholded.readJsonl(TestTokenizers.fixture("feedback/zh-tw-feedback.jsonl")));
-        assertEquals(new FeedbackCounts(44, 25, 16, 0, 3), thresholded.counts());
-        assertEquals(25, new HashSet<>(kept).size(), "no duplicates kept");
-        // A thumbs-down answer in Simplified characters is among the dropped ones.
-        assertTrue(kept.stream().noneMatch(d -> d.messages().get(1).content().contains("阳明山")));
-        // The ShareGPT-form record rated true is kept, the one rated false is not.
-        assertTrue(kept.stream().anyMatch(d -> d.messages().get(1).content().startsWith("九份在新北市")));
-        assertTrue(kept.stream().noneMatch(d -> d.messages().get(1).content().equals("九份在台中。")));
-    }
 
     @Test
     void thumbsSignsAndBooleans() {
@@ -70,18 +56,19 @@ class FeedbackFilterTest {
         assertThrows(ConfigException.class, () -> new FeedbackRule("score", Double.NaN));
     }
 
+    /** The feedback format's extractor (the one path feedback logs take, in data prepare and training). */
     @Test
-    void duplicatesAreCountedAndNegativeRecordsAreNotParsed() {
-        FeedbackFilter filter = new FeedbackFilter(new FeedbackRule(null, null));
-        Optional<Dialogue> first = filter.accept(record("\"rating\":\"up\""), "line 1");
-        assertTrue(first.isPresent());
-        assertTrue(filter.accept(record("\"rating\":1"), "line 2").isEmpty());
-        // A malformed conversation rated down is dropped without complaint; rated up it is an error.
+    void onlyPositiveRecordsAreParsedAsConversations() {
+        DocumentExtractor extractor = Extractors.forSource(SourceSpec.of(Path.of("log.jsonl"), SourceFormat.FEEDBACK),
+                new TaiwanLlmTemplate(null), new FeedbackRule(null, null));
+        assertNotNull(extractor.extract(new SourceRecord("log.jsonl", 1, record("\"rating\":\"up\""), null)).document());
+        // A malformed conversation rated down is dropped without complaint; rated up it is an error naming the line.
         JsonNode brokenDown = parse("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"rating\":\"down\"}");
-        assertTrue(filter.accept(brokenDown, "line 3").isEmpty());
+        assertEquals(Extractors.NOT_POSITIVE, extractor.extract(new SourceRecord("log.jsonl", 3, brokenDown, null)).dropReason());
         JsonNode brokenUp = parse("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"rating\":\"up\"}");
-        assertTrue(assertThrows(ConfigException.class, () -> filter.accept(brokenUp, "line 4")).getMessage().contains("line 4"));
-        assertEquals(new FeedbackCounts(4, 1, 1, 0, 1), filter.counts());
+        InvalidRecordException e = assertThrows(InvalidRecordException.class,
+                () -> extractor.extract(new SourceRecord("log.jsonl", 4, brokenUp, null)));
+        assertTrue(e.getMessage().contains("log.jsonl:4"), e.getMessage());
     }
 
     private static void assertProblem(FeedbackRule rule, String fields, String expected) {

@@ -4,10 +4,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.twllm.core.model.GradientReadyListener;
 
 /** Data parallelism of one: this process owns every parameter and has nothing to exchange. */
-public final class SingleProcess implements DataParallel {
+public final class SingleRank implements DataParallel {
     private final long numParameters;
 
-    public SingleProcess(long numParameters) {
+    public SingleRank(long numParameters) {
         this.numParameters = numParameters;
     }
 
@@ -32,8 +32,13 @@ public final class SingleProcess implements DataParallel {
     }
 
     @Override
-    public double allReduceSum(double value) {
-        return value;
+    public void allReduceSum(double[] values) {
+        // One rank: each local value is already the sum.
+    }
+
+    @Override
+    public void barrier() {
+        // One rank: nobody to wait for.
     }
 
     @Override

@@ -7,7 +7,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.twllm.core.model.LlamaConfig;
 import org.twllm.core.model.LlamaModel;
 import org.twllm.core.model.TokenBatch;
-import org.twllm.data.loader.Sample;
 
 /**
  * Greedy generation speed with the KV cache against re-running {@link LlamaModel#logits} on the whole
@@ -97,7 +96,7 @@ public final class GenerationBenchmark {
         int[] out = new int[tokens];
         for (int i = 0; i < tokens; i++) {
             int[] targets = new int[seq.length];
-            Arrays.fill(targets, Sample.IGNORE);
+            Arrays.fill(targets, TokenBatch.IGNORE);
             float[] last = model.logits(TokenBatch.causal(new int[][] {seq}, new int[][] {targets})).getRow(seq.length - 1).toFloatVector();
             out[i] = TokenSampler.argmax(last);
             seq = Arrays.copyOf(seq, seq.length + 1);

@@ -13,8 +13,8 @@ import org.twllm.errors.ConfigException;
  * Refuses, before any work, settings the config format accepts but this engine does not carry out yet,
  * so that no run silently trains differently from what its config says.
  */
-final class EngineSupport {
-    private EngineSupport() {
+final class UnsupportedSettings {
+    private UnsupportedSettings() {
     }
 
     static void requireSupported(StageConfig config) {

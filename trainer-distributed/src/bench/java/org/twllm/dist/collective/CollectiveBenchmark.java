@@ -18,7 +18,7 @@ import org.twllm.dist.launch.RankEnvironment;
 import org.twllm.dist.launch.Rendezvous;
 import org.twllm.dist.launch.RingBootstrap;
 import org.twllm.dist.transport.AeronConnection;
-import org.twllm.dist.transport.Idle;
+import org.twllm.dist.transport.IdleBackoff;
 import org.twllm.dist.transport.PeerAddress;
 import org.twllm.dist.transport.RingLink;
 import org.twllm.dist.transport.TransportSettings;
@@ -101,7 +101,7 @@ public final class CollectiveBenchmark {
             link[0].connect(other, other, result.jobId());
             ExclusivePublication publication = link[0].publication();
             Image image = link[0].inboundImage();
-            IdleStrategy idle = Idle.strategy();
+            IdleStrategy idle = IdleBackoff.newStrategy();
             int chunk = publication.maxPayloadLength() - RingPass.HEADER_LENGTH;
             UnsafeBuffer source = new UnsafeBuffer(ByteBuffer.allocateDirect(floats * 4));
             BufferClaim claim = new BufferClaim();

@@ -9,11 +9,12 @@ import org.agrona.concurrent.BackoffIdleStrategy;
  * up to 1 ms. Never a busy spin: on a machine with few cores a spinning loop steals the CPU the
  * training step and the other ranks need.
  */
-public final class Idle {
-    private Idle() {
+public final class IdleBackoff {
+    private IdleBackoff() {
     }
 
-    public static BackoffIdleStrategy strategy() {
+    /** A new strategy (they hold state: one per polling loop). */
+    public static BackoffIdleStrategy newStrategy() {
         return new BackoffIdleStrategy(1, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
     }
 }
