@@ -260,7 +260,8 @@ class ConfigValidationTest {
         assertEquals(List.of(), files.problems(withTemplate.replace("ASSISTANT:", "ASSISTANT: {content}")));
         StageConfig noSystem = files.load(withTemplate.replace("ASSISTANT:", "ASSISTANT: {content}")
                 .replace("    system_format: \"<<SYS>>{content}<</SYS>>\"\n", ""));
-        assertEquals(new CustomTemplateConfig(null, "USER: {content}", "ASSISTANT: {content}"), noSystem.data().customTemplate());
+        assertEquals(CustomTemplateConfig.KEYS.builder().set(CustomTemplateConfig.USER_FORMAT, "USER: {content}")
+                .set(CustomTemplateConfig.ASSISTANT_FORMAT, "ASSISTANT: {content}").build(), noSystem.data().customTemplate());
         assertEquals(noSystem, files.load(noSystem.toYaml()));
         assertEquals(List.of("x.yaml:19:3: data.custom_template: only used when data.chat_template is custom (it is taiwan-llm)"),
                 files.problems(withTemplate.replace("chat_template: custom", "chat_template: taiwan-llm")));
