@@ -24,7 +24,7 @@ public record DataConfig(Values values) implements ConfigSection {
     public static final Key<String> SYSTEM_PROMPT = KEYS.key("system_prompt", ValueTypes.text())
             .doc("system prompt for dialogues that have none; null = the template's default, `\"\"` = none");
     public static final Key<CustomTemplateConfig> CUSTOM_TEMPLATE = KEYS.key("custom_template",
-                    ValueTypes.map(CustomTemplateConfig.KEYS))
+                    ValueTypes.map(CustomTemplateConfig.KEYS)).byDefault(null, "null")
             .onlyWhen(new Key.Condition(
                     s -> s.value(CHAT_TEMPLATE) == null ? null : s.value(CHAT_TEMPLATE) == ChatTemplate.CUSTOM,
                     s -> "only used when data.chat_template is custom (it is " + s.value(CHAT_TEMPLATE).yamlName() + ")"))
