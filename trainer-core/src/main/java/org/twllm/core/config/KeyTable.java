@@ -53,12 +53,6 @@ final class KeyTable<S extends ConfigSection> {
         return keys.stream().map(Key::name).toList();
     }
 
-    /** The key named {@code name}; throws for a name the table does not have. */
-    Key<?> key(String name) {
-        return keys.stream().filter(k -> k.name().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no key " + name));
-    }
-
     /** Reads every key of {@code s}, applies the rules and makes the section (problems go to the binder). */
     S bind(Section s) {
         s.readAll();

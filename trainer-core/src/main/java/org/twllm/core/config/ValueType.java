@@ -22,8 +22,10 @@ interface ValueType<T> {
     /** The type column of the reference docs, e.g. {@code int >= 1}. */
     String describe();
 
-    /** A default as the reference docs show it, e.g. {@code `42`}, or {@code null}. */
-    String show(T value);
+    /** A default as the reference docs show it: {@code `42`} (the value as written), or {@code null}. */
+    default String show(T value) {
+        return value == null ? "null" : "`" + write(value, ConfigWriter.EVERY_KEY).asText() + "`";
+    }
 
     /** True for maps, which are bound (from their defaults) also when absent. */
     default boolean readsAbsent() {

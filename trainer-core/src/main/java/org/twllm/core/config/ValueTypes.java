@@ -243,11 +243,6 @@ final class ValueTypes {
             rules.forEach(r -> out.append(", ").append(r.brief()));
             return out.toString();
         }
-
-        @Override
-        public String show(T value) {
-            return code(value);
-        }
     }
 
     /** A finite number within bounds, each inclusive or exclusive. */
@@ -326,11 +321,6 @@ final class ValueTypes {
         public String describe() {
             return "bool";
         }
-
-        @Override
-        public String show(Boolean value) {
-            return code(value);
-        }
     }
 
     /** A string, optionally not blank or holding a placeholder. */
@@ -377,11 +367,6 @@ final class ValueTypes {
         public String describe() {
             return "string";
         }
-
-        @Override
-        public String show(String value) {
-            return code(value);
-        }
     }
 
     private static final class FilePath implements ValueType<Path> {
@@ -400,11 +385,6 @@ final class ValueTypes {
         @Override
         public String describe() {
             return "path";
-        }
-
-        @Override
-        public String show(Path value) {
-            return code(value);
         }
     }
 
@@ -433,11 +413,6 @@ final class ValueTypes {
         @Override
         public String describe() {
             return "`" + word + "` or path";
-        }
-
-        @Override
-        public String show(Optional<Path> value) {
-            return code(value == null ? null : value.map(Path::toString).orElse(word));
         }
     }
 
@@ -469,11 +444,6 @@ final class ValueTypes {
         @Override
         public String describe() {
             return "enum " + String.join(", ", names().stream().map(ValueTypes::code).toList());
-        }
-
-        @Override
-        public String show(E value) {
-            return code(value == null ? null : value.yamlName());
         }
     }
 
@@ -514,11 +484,6 @@ final class ValueTypes {
         @Override
         public String describe() {
             return "int, " + either(meanings.keySet().stream().map(ValueTypes::code).toList());
-        }
-
-        @Override
-        public String show(Integer value) {
-            return code(value);
         }
     }
 
