@@ -339,9 +339,9 @@ final class ValueTypes {
             return new Text(true, placeholder, why);
         }
 
-        /** The string must contain {@code placeholder}; {@code why} ends the message, e.g. "where the text goes". */
-        Text containing(String text, String reason) {
-            return new Text(nonEmpty, text, reason);
+        /** The string must contain {@code token}; {@code reason} ends the message, e.g. "where the text goes". */
+        Text containing(String token, String reason) {
+            return new Text(nonEmpty, token, reason);
         }
 
         @Override
