@@ -17,7 +17,6 @@ import org.twllm.core.checkpoint.CheckpointDirectory;
 import org.twllm.core.checkpoint.ModelExport;
 import org.twllm.core.checkpoint.OptimizerState;
 import org.twllm.core.checkpoint.ResumeCompatibility;
-import org.twllm.core.config.ModelArchitecture;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.config.TrainingConfig;
 import org.twllm.core.io.HfModelDirectory;
@@ -84,7 +83,6 @@ public final class TrainingRun {
         try (DataParallel dp = dataParallel.apply(model.parameters().numParameters())) {
             DataLoader loader = new DataLoader(data.train(), config.run().seed(), config.data().shuffle(),
                     Math.toIntExact(globalBatch), training.perDeviceTrainBatchSize());
-            loader.checkWorldSize(dp.worldSize());
             boolean leader = dp.rank() == 0;
             if (leader) {
                 prepareOutputDir(config, checkpoints);
@@ -145,11 +143,8 @@ public final class TrainingRun {
 
     private static LlamaModel initialModel(StageConfig config) {
         if (config.model().isRandomInit()) {
-            ModelArchitecture a = config.model().architecture();
-            LlamaConfig shape = new LlamaConfig(a.hiddenSize(), a.intermediateSize(), a.numHiddenLayers(), a.numAttentionHeads(),
-                    a.numKeyValueHeads(), a.vocabSize(), a.maxPositionEmbeddings(), a.rmsNormEps(), a.ropeTheta(),
-                    a.tieWordEmbeddings());
-            return LlamaModel.random(shape, DataType.FLOAT, config.run().seed(), a.initializerRange());
+            return LlamaModel.random(config.model().architecture(), DataType.FLOAT, config.run().seed(),
+                    config.model().initializerRange());
         }
         return HfModelDirectory.load(config.model().init());
     }

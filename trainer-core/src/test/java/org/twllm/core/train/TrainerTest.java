@@ -22,11 +22,22 @@ class TrainerTest {
     static final int SEQ = 8;
 
     static TrainingConfig training(int maxSteps, double maxGradNorm, TrainingConfig.NanPolicy nanPolicy) {
-        return new TrainingConfig(maxSteps, 1, 1, 1e-2, TrainingConfig.LrScheduler.COSINE, 2, 0.0, 1e-3, maxGradNorm,
-                0.9, 0.95, 1e-8, 0.1, TrainingConfig.Precision.FP32, false, nanPolicy, 0, 0, 1);
+        return TrainingConfig.builder()
+                .set(TrainingConfig.MAX_STEPS, maxSteps)
+                .set(TrainingConfig.LEARNING_RATE, 1e-2)
+                .set(TrainingConfig.WARMUP_STEPS, Math.min(2, maxSteps))
+                .set(TrainingConfig.MIN_LR, 1e-3)
+                .set(TrainingConfig.MAX_GRAD_NORM, maxGradNorm)
+                .set(TrainingConfig.ADAM_BETA2, 0.95)
+                .set(TrainingConfig.WEIGHT_DECAY, 0.1)
+                .set(TrainingConfig.NAN_POLICY, nanPolicy)
+                .build();
     }
 
-    static final CheckpointConfig NO_SAVES = new CheckpointConfig(0, 0, CheckpointConfig.Resume.NEVER);
+    static final CheckpointConfig NO_SAVES = CheckpointConfig.builder()
+            .set(CheckpointConfig.SAVE_TOTAL_LIMIT, 0)
+            .set(CheckpointConfig.RESUME, CheckpointConfig.Resume.NEVER)
+            .build();
 
     /** A sample of seed-determined tokens; {@code trained} of its SEQ targets carry a loss (SFT-like masking). */
     static Sample sample(int seed, int trained) {

@@ -26,7 +26,7 @@ public final class ConfigValidateCommand implements Callable<Integer> {
     public Integer call() {
         StageConfig config = options.validate(spec.commandLine().getErr()).config();
         String model = config.model().isRandomInit()
-                ? String.format(Locale.ROOT, "%,d parameters", config.model().architecture().parameterCount())
+                ? String.format(Locale.ROOT, "%,d parameters", config.model().architecture().numParameters())
                 : "model from " + config.model().init();
         PrintWriter out = spec.commandLine().getOut();
         out.println("ok: " + options.file + " (stage " + config.stage().yamlName() + ", " + model + ")");

@@ -67,17 +67,6 @@ public final class DataParallelFactory {
             throw new ConfigException("distributed.transport.media_driver is external but no aeron_dir is set; set"
                     + " distributed.transport.aeron_dir to the running driver's directory");
         }
-        TransportSettings.ChannelKind channel = switch (t.channel()) {
-            case AUTO -> TransportSettings.ChannelKind.AUTO;
-            case IPC -> TransportSettings.ChannelKind.IPC;
-            case UDP -> TransportSettings.ChannelKind.UDP;
-        };
-        try {
-            return new TransportSettings(external, null, channel, null, t.portBase(), t.mtu(), t.termLengthMb() << 20,
-                    t.socketBufferKb() << 10, TimeUnit.MILLISECONDS.toNanos(t.livenessTimeoutMs()),
-                    TimeUnit.SECONDS.toNanos(t.collectiveTimeoutS()));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("distributed.transport: " + e.getMessage());
-        }
+        return TransportSettings.of(t, external, t.portBase());
     }
 }
