@@ -47,7 +47,7 @@ class TransportSettingsTest {
                 "distributed.transport.socket_buffer_kb=64", "distributed.transport.liveness_timeout_ms=500",
                 "distributed.transport.collective_timeout_s=1", "distributed.transport.channel=udp",
                 "distributed.transport.port_base=50000");
-        TransportSettings s = DistributedTraining.settings(c.distributed().transport(), null);
+        TransportSettings s = DataParallelFactory.settings(c.distributed().transport(), null);
         assertEquals(4096, s.mtu());
         assertEquals(1 << 20, s.termLength());
         assertEquals(64 << 10, s.socketBufferBytes());
@@ -77,7 +77,7 @@ class TransportSettingsTest {
         assertEquals(TransportSettings.ChannelKind.AUTO, d.channel());
         assertEquals(0, d.udpPort());
         assertNull(d.externalDriverDir());
-        TransportSettings fromConfig = DistributedTraining.settings(load().distributed().transport(), null);
+        TransportSettings fromConfig = DataParallelFactory.settings(load().distributed().transport(), null);
         assertEquals(d.withEndpoint(null, fromConfig.udpPort()), fromConfig);
     }
 
@@ -85,10 +85,10 @@ class TransportSettingsTest {
     void anExternalDriverNeedsItsDirectory() throws Exception {
         StageConfig external = load("distributed.transport.media_driver=external");
         ConfigException e = assertThrows(ConfigException.class,
-                () -> DistributedTraining.settings(external.distributed().transport(), null));
+                () -> DataParallelFactory.settings(external.distributed().transport(), null));
         assertEquals("distributed.transport.media_driver is external but no aeron_dir is set; set"
                 + " distributed.transport.aeron_dir to the running driver's directory", e.getMessage());
-        assertEquals(Path.of("/run/aeron"), DistributedTraining.settings(external.distributed().transport(), "/run/aeron")
+        assertEquals(Path.of("/run/aeron"), DataParallelFactory.settings(external.distributed().transport(), "/run/aeron")
                 .externalDriverDir());
     }
 }
