@@ -31,11 +31,12 @@ import org.twllm.data.chat.TaiwanLlmTemplate;
 import org.twllm.data.parquet.ParquetTestFiles;
 import org.twllm.data.shard.ShardKind;
 import org.twllm.data.shard.ShardSet;
+import org.twllm.data.tokenizer.CodePointTokenizer;
 import org.twllm.errors.ConfigException;
 
 /** Parquet, zstd, folders and globs: each reads the same documents as the plain JSON Lines it stands for. */
 class SourceFormatsTest {
-    private static final CodePointTokenizer TOKENIZER = new CodePointTokenizer();
+    private static final CodePointTokenizer TOKENIZER = CodePointTokenizer.allCodePoints();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final MessageType TEXT = MessageTypeParser.parseMessageType(
             "message m { optional binary url (STRING); optional binary text (STRING); }");

@@ -11,6 +11,7 @@ import java.util.List;
 
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
 import org.twllm.progress.Progress;
 import org.twllm.progress.ProgressOutput;
 
@@ -75,7 +76,7 @@ public final class ModelExport {
             if (Files.exists(out)) {
                 AtomicDirectory.removeAtomically(out);
             }
-            AtomicDirectory.commit(temp, out);
+            AtomicFiles.commitDirectory(temp, out);
         } catch (IOException e) {
             throw new TwllmException("cannot export " + checkpoint.dir() + " to " + out + ": " + e.getMessage(), e);
         }
