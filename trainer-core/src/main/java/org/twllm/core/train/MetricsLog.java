@@ -22,7 +22,7 @@ import org.twllm.errors.TwllmException;
  * keeps every finished step. A resumed run first drops the lines after the checkpoint's step (those
  * steps are trained again) and then appends.
  */
-public final class MetricsLog implements AutoCloseable {
+public final class MetricsLog implements StepLog, AutoCloseable {
     public static final String FILE_NAME = "metrics.jsonl";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -67,6 +67,7 @@ public final class MetricsLog implements AutoCloseable {
     }
 
     /** Appends one step's line and flushes it. */
+    @Override
     public void append(StepMetrics m) {
         ObjectNode node = JSON.createObjectNode();
         node.put("step", m.step());
