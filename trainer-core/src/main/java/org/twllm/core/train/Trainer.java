@@ -80,16 +80,22 @@ public final class Trainer {
         long maxSteps = training.maxSteps();
         long firstStep = progress.step() + 1;
         long loopStart = System.nanoTime();
+        EtaNotice eta = new EtaNotice(maxSteps);
         while (progress.step() < maxSteps) {
             StepMetrics m = step();
+            long now = System.nanoTime();
             long done = m.step() - firstStep + 1;
-            double perStep = (System.nanoTime() - loopStart) / 1e9 / done;
+            double perStep = (now - loopStart) / 1e9 / done;
             if (stepLog != null) {
                 stepLog.append(m);
             }
             boolean last = m.step() == maxSteps;
             if (console != null && (last || training.loggingSteps() <= 1 || m.step() % training.loggingSteps() == 0)) {
                 console.accept(ProgressLine.format(m, maxSteps, perStep * (maxSteps - m.step())));
+            }
+            String etaLine = eta.afterStep(m.step(), now);
+            if (console != null && etaLine != null) {
+                console.accept(etaLine);
             }
             if (last || (checkpointing.saveSteps() > 0 && m.step() % checkpointing.saveSteps() == 0)) {
                 saver.save(progress);

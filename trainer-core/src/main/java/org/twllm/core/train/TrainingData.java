@@ -109,7 +109,7 @@ public final class TrainingData {
             settings.source(new SourceSpec(s.path(), s.name(), format(s), s.textField(), s.weight()));
         }
         if (kind == ShardKind.SFT) {
-            settings.chatTemplate(chatTemplate());
+            settings.chatTemplate(chatTemplate(config));
             settings.feedbackRule(data.feedback().ratingField(), data.feedback().positiveThreshold());
         }
         Path out = data.cacheDir().resolve(config.stage().yamlName() + "-" + role);
@@ -117,7 +117,11 @@ public final class TrainingData {
         return out;
     }
 
-    private ChatTemplate chatTemplate() {
+    /** The chat template of an SFT or feedback-SFT stage, or null for cPT (which renders no dialogues). */
+    static ChatTemplate chatTemplate(StageConfig config) {
+        if (config.stage() == Stage.CPT) {
+            return null;
+        }
         DataConfig data = config.data();
         Map<String, String> formats = data.customTemplate() == null ? null : Map.of(
                 "system_format", data.customTemplate().systemFormat(),
