@@ -30,8 +30,9 @@ public record StartupSummary(StageConfig config, LlamaConfig shape, long paramet
         int seqLen = config.data().seqLen();
         List<String> lines = new ArrayList<>();
         lines.add(String.format(Locale.ROOT, "twllm train: %s, %s stage, %s", config.run().name(), config.stage().yamlName(),
-                resumedFrom == null ? "steps 1-" + maxSteps + ", fresh start"
-                        : "steps " + (resumedFrom.step() + 1) + "-" + maxSteps + ", resuming from " + resumedFrom.dir()));
+                resumedFrom == null ? "steps 1-" + maxSteps + " (fresh start)"
+                        : "steps " + (resumedFrom.step() + 1) + "-" + maxSteps + " (resuming after step " + resumedFrom.step()
+                        + " from " + resumedFrom.dir() + ")"));
         lines.add(row("model", String.format(Locale.ROOT, "%,d parameters (%d layers, hidden %d, %d heads / %d kv heads, vocab %,d)",
                 parameters, shape.numLayers(), shape.hiddenSize(), shape.numHeads(), shape.numKvHeads(), shape.vocabSize())));
         lines.add(row("batch", String.format(Locale.ROOT, "%,d tokens per step = %d samples x %d tokens (micro-batch %d x"

@@ -76,7 +76,7 @@ class TrainingRunTest {
         List<String> resumedConsole = new ArrayList<>();
         TrainingRun.run(crashedConfig, ResumeRequest.auto(), SingleProcess::new, resumedConsole::add);
         assertEquals(expected, TinyStages.losses(crashed), "per-step losses of the resumed run");
-        assertEquals("twllm train: tiny-test, cpt stage, steps 4-8, resuming from " + crashed.resolve("checkpoint-00000003"),
+        assertEquals("twllm train: tiny-test, cpt stage, steps 4-8 (resuming after step 3 from " + crashed.resolve("checkpoint-00000003") + ")",
                 resumedConsole.get(0));
         assertArrayEquals(Files.readAllBytes(whole.resolve("final/model.safetensors")),
                 Files.readAllBytes(crashed.resolve("final/model.safetensors")), "final weights");
@@ -94,7 +94,7 @@ class TrainingRunTest {
     }
 
     private static void theStartupSummaryOpensTheRun(List<String> console, Path out, TrainingRun.Result result) {
-        assertEquals("twllm train: tiny-test, cpt stage, steps 1-8, fresh start", console.get(0));
+        assertEquals("twllm train: tiny-test, cpt stage, steps 1-8 (fresh start)", console.get(0));
         long parameters = HfModelDirectory.load(result.finalModel()).parameters().numParameters();
         List<String> expected = List.of(
                 String.format(java.util.Locale.ROOT, "  model        %,d parameters (2 layers, hidden 32, 4 heads / 2 kv heads, vocab 8,000)",
