@@ -128,7 +128,7 @@ class HfChatTemplateTest {
                 assertArrayEquals(sft.ids(), hfIds(template, dialogue.messages(), false), where);
 
                 List<Message> asked = dialogue.messages().subList(0, dialogue.messages().size() - 1);
-                int[] prompt = Arrays.copyOf(sft.ids(), lastTrainedRunStart(sft.lossMask()));
+                int[] prompt = Arrays.copyOf(sft.ids(), sft.lastTrainedRunStart());
                 assertArrayEquals(prompt, hfIds(template, asked, true), "generation prompt of " + where);
             }
         }
@@ -240,17 +240,5 @@ class HfChatTemplateTest {
             Arrays.stream(TOKENIZER.encode(text.substring(start))).forEach(ids::add);
         }
         return ids.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    /** Index of the first token of the last run of trained tokens (the last reply and its EOS). */
-    private static int lastTrainedRunStart(boolean[] mask) {
-        int i = mask.length - 1;
-        while (i >= 0 && !mask[i]) {
-            i--;
-        }
-        while (i > 0 && mask[i - 1]) {
-            i--;
-        }
-        return i;
     }
 }
