@@ -5,11 +5,11 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import org.twllm.core.io.HfInferenceFiles;
 import org.twllm.core.io.HfModelDirectory;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
 
 /**
  * Writes a HuggingFace Llama directory from a checkpoint: {@code config.json}, the model's safetensors
@@ -53,7 +53,7 @@ public final class ModelExport {
             if (Files.exists(out)) {
                 AtomicDirectory.removeAtomically(out);
             }
-            AtomicDirectory.commit(temp, out);
+            AtomicFiles.commitDirectory(temp, out);
         } catch (IOException e) {
             throw new TwllmException("cannot export " + checkpoint.dir() + " to " + out + ": " + e.getMessage(), e);
         }
