@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * Keeps the positively rated conversations of a feedback log, each once. A record is a conversation in
@@ -39,6 +40,7 @@ public final class FeedbackFilter {
     private long negative;
     private long neutral;
     private long duplicates;
+    private long superseded;
 
     public FeedbackFilter(FeedbackRule rule) {
         this.rule = rule;
@@ -68,9 +70,26 @@ public final class FeedbackFilter {
         return Optional.of(dialogue);
     }
 
-    /** Every kept conversation of a JSONL log (blank lines skipped), in file order. */
+    /**
+     * Every kept conversation of a JSONL log (blank lines skipped), in file order. Of several ratings of
+     * one message only the last counts ({@link LatestRatings}); the earlier ones are counted as superseded.
+     */
     public List<Dialogue> readJsonl(Path file) {
+        LatestRatings latest = new LatestRatings();
+        forEachRecord(file, latest::see);
         List<Dialogue> dialogues = new ArrayList<>();
+        forEachRecord(file, (record, where) -> {
+            if (latest.isSuperseded(record, where)) {
+                records++;
+                superseded++;
+            } else {
+                accept(record, where).ifPresent(dialogues::add);
+            }
+        });
+        return dialogues;
+    }
+
+    private static void forEachRecord(Path file, BiConsumer<JsonNode, String> action) {
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             int lineNumber = 0;
@@ -86,17 +105,16 @@ public final class FeedbackFilter {
                 } catch (JsonProcessingException e) {
                     throw new ConfigException("Feedback record " + where + " is not valid JSON (" + e.getOriginalMessage() + ").");
                 }
-                accept(record, where).ifPresent(dialogues::add);
+                action.accept(record, where);
             }
         } catch (IOException e) {
             throw new ConfigException("Cannot read the feedback log " + file + ": " + e.getMessage()
                     + "; check that the file exists and is readable.");
         }
-        return dialogues;
     }
 
     public FeedbackCounts counts() {
-        return new FeedbackCounts(records, kept, negative, neutral, duplicates);
+        return new FeedbackCounts(records, kept, negative, neutral, duplicates, superseded);
     }
 
     /** The first 128 bits of SHA-256 over the messages' roles and contents. */

@@ -24,13 +24,13 @@ class FeedbackFilterTest {
     void fixtureLogKeepsOnlyDistinctPositiveConversations() {
         FeedbackFilter filter = new FeedbackFilter(new FeedbackRule(null, null));
         List<Dialogue> kept = filter.readJsonl(TestTokenizers.fixture("feedback/zh-tw-feedback.jsonl"));
-        assertEquals(new FeedbackCounts(44, 25, 12, 4, 3), filter.counts());
+        assertEquals(new FeedbackCounts(44, 25, 12, 4, 3, 0), filter.counts());
         assertEquals(25, kept.size());
 
         // The tiny feedback-sft config's rule: numbers at least 1 are positive, so 0 counts as negative.
         FeedbackFilter thresholded = new FeedbackFilter(new FeedbackRule("rating", 1.0));
         assertEquals(kept, thresholded.readJsonl(TestTokenizers.fixture("feedback/zh-tw-feedback.jsonl")));
-        assertEquals(new FeedbackCounts(44, 25, 16, 0, 3), thresholded.counts());
+        assertEquals(new FeedbackCounts(44, 25, 16, 0, 3, 0), thresholded.counts());
         assertEquals(25, new HashSet<>(kept).size(), "no duplicates kept");
         // A thumbs-down answer in Simplified characters is among the dropped ones.
         assertTrue(kept.stream().noneMatch(d -> d.messages().get(1).content().contains("阳明山")));
@@ -81,7 +81,7 @@ class FeedbackFilterTest {
         assertTrue(filter.accept(brokenDown, "line 3").isEmpty());
         JsonNode brokenUp = parse("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"rating\":\"up\"}");
         assertTrue(assertThrows(ConfigException.class, () -> filter.accept(brokenUp, "line 4")).getMessage().contains("line 4"));
-        assertEquals(new FeedbackCounts(4, 1, 1, 0, 1), filter.counts());
+        assertEquals(new FeedbackCounts(4, 1, 1, 0, 1, 0), filter.counts());
     }
 
     private static void assertProblem(FeedbackRule rule, String fields, String expected) {
