@@ -85,7 +85,7 @@ final class CompletionsEndpoint {
             out.commit("text/event-stream; charset=utf-8");
             out.write(event(json.roleChunk()));
             while (true) {
-                GenerationJob.Event event = job.next(HEARTBEAT_MILLIS);
+                GenerationJob.Event event = job.next(out.millisToHeartbeat(HEARTBEAT_MILLIS));
                 if (event == null) {
                     out.write(": keep-alive\n\n");
                 } else if (event instanceof GenerationJob.Text text) {
@@ -114,14 +114,8 @@ final class CompletionsEndpoint {
         ResponseStream out = new ResponseStream(exchange);
         try {
             while (true) {
-                GenerationJob.Event event = job.next(HEARTBEAT_MILLIS);
-                if (event == null) {
-                    // Leading whitespace is valid JSON: it keeps the connection tested while the reply is written.
-                    if (!out.committed()) {
-                        out.commit(HttpResponses.JSON_TYPE);
-                    }
-                    out.write(" ");
-                } else if (event instanceof GenerationJob.Finished finished) {
+                GenerationJob.Event event = job.next(out.millisToHeartbeat(HEARTBEAT_MILLIS));
+                if (event instanceof GenerationJob.Finished finished) {
                     String body = HttpResponses.toJson(json.completion(finished.result()));
                     if (out.committed()) {
                         out.write(body);
@@ -129,7 +123,8 @@ final class CompletionsEndpoint {
                         HttpResponses.send(exchange, 200, HttpResponses.JSON_TYPE, body.getBytes(StandardCharsets.UTF_8));
                     }
                     return finished.result();
-                } else if (event instanceof GenerationJob.Failed failed) {
+                }
+                if (event instanceof GenerationJob.Failed failed) {
                     ApiException error = ApiException.internal(failed.message());
                     if (out.committed()) {
                         out.write(HttpResponses.toJson(HttpResponses.errorBody(error)));
@@ -137,6 +132,13 @@ final class CompletionsEndpoint {
                         HttpResponses.error(exchange, error);
                     }
                     return null;
+                }
+                if (out.millisToHeartbeat(HEARTBEAT_MILLIS) == 0) {
+                    // Leading whitespace is valid JSON: it keeps the connection tested while the reply is written.
+                    if (!out.committed()) {
+                        out.commit(HttpResponses.JSON_TYPE);
+                    }
+                    out.write(" ");
                 }
             }
         } catch (IOException clientGone) {

@@ -13,9 +13,15 @@ import com.sun.net.httpserver.HttpExchange;
 final class ResponseStream {
     private final HttpExchange exchange;
     private OutputStream body;
+    private long lastWrite = System.nanoTime();
 
     ResponseStream(HttpExchange exchange) {
         this.exchange = exchange;
+    }
+
+    /** Milliseconds until {@code periodMillis} have passed since the last write (or since the response began), at least 0. */
+    long millisToHeartbeat(long periodMillis) {
+        return Math.max(0, periodMillis - (System.nanoTime() - lastWrite) / 1_000_000);
     }
 
     boolean committed() {
@@ -32,5 +38,6 @@ final class ResponseStream {
     void write(String text) throws IOException {
         body.write(text.getBytes(StandardCharsets.UTF_8));
         body.flush();
+        lastWrite = System.nanoTime();
     }
 }

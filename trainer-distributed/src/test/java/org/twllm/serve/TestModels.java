@@ -44,8 +44,16 @@ final class TestModels {
      * The chain's tokens must be distinct (byte-fallback pieces can stand in for repeated text).
      */
     static Path scripted(Path dir, int[] reply) {
+        return scripted(dir, reply, false, 512);
+    }
+
+    /**
+     * As {@link #scripted(Path, int[])}; with {@code loop} the reply starts over instead of ending (EOS
+     * never comes: generation runs until max_tokens), in a context of {@code context} positions.
+     */
+    static Path scripted(Path dir, int[] reply, boolean loop, int context) {
         int hidden = 64;
-        LlamaConfig config = new LlamaConfig(hidden, 64, 1, 4, 2, TOKENIZER.vocabSize(), 512, 1e-5, 10000.0, false);
+        LlamaConfig config = new LlamaConfig(hidden, 64, 1, 4, 2, TOKENIZER.vocabSize(), context, 1e-5, 10000.0, false);
         LlamaModel model = LlamaModel.random(config, DataType.FLOAT, 1, 0.0);
         ParameterStore p = model.parameters();
         p.params().assign(0);
@@ -67,7 +75,7 @@ final class TestModels {
                 throw new IllegalArgumentException("token " + chain[i] + " appears twice in the chain; use byte pieces for repeats");
             }
             embed.putScalar(new long[] {chain[i], i}, 1.0);
-            int next = i + 1 < chain.length ? chain[i + 1] : TOKENIZER.eosId();
+            int next = i + 1 < chain.length ? chain[i + 1] : loop ? chain[1] : TOKENIZER.eosId();
             head.putScalar(new long[] {next, i}, 100.0);
         }
         return save(model, dir);
