@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -19,14 +16,7 @@ class ServeCommandTest {
     Path dir;
 
     private static Object[] run(String... args) {
-        PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            return new Object[] {Main.run(args), captured.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setErr(err);
-        }
+        return TrainCommandTest.run(args);
     }
 
     private static void assertUsageError(Object[] result, String expected) {

@@ -84,6 +84,7 @@ class ChatServerLoadTest {
         try (Socket running = openRequest(true, "data: {\"id\"");
              Socket waiting = openRequest(true, "data: {\"id\"")) {
             // One generating, one waiting: the next is refused.
+            assertTrue(running.isConnected() && waiting.isConnected());
             JsonNode h = health();
             assertEquals(1, h.get("running").asInt(), h.toString());
             assertEquals(1, h.get("queued").asInt(), h.toString());
@@ -107,6 +108,7 @@ class ChatServerLoadTest {
         long start = System.nanoTime();
         // The heartbeat (a space before the JSON) starts after a second: the response is then under way.
         try (Socket socket = openRequest(false, "HTTP/1.1 200")) {
+            assertTrue(socket.isConnected());
             assertEquals(1, health().get("running").asInt());
         }
         JsonNode after = awaitIdle();

@@ -19,14 +19,6 @@ class BatchDecoderTest {
     private static final DecoderWeights WEIGHTS = DecoderWeights.of(LlamaModel.random(CONFIG, DataType.FLOAT, 11, 0.3).parameters());
     private static final int[][] PROMPTS = {{1, 17, 5, 42, 9, 33}, {1, 8}, {1, 50, 51, 52, 53, 54, 55, 56, 57, 3}};
 
-    private static float maxAbsDiff(float[] a, float[] b) {
-        float max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
-    }
-
     @Test
     void aMixedBatchGivesEachSequenceItsOwnLogits() {
         BatchDecoder decoder = new BatchDecoder(WEIGHTS);
@@ -38,7 +30,7 @@ class BatchDecoderTest {
         float[][] batched = decoder.forwardLast(caches, batch);
         for (int i = 0; i < PROMPTS.length; i++) {
             float[] alone = new KvCacheDecoder(WEIGHTS, 32).forwardLast(PROMPTS[i]);
-            assertTrue(maxAbsDiff(alone, batched[i]) < 1e-5f, "sequence " + i);
+            assertTrue(KvCacheDecoderTest.maxAbsDiff(alone, batched[i]) < 1e-5f, "sequence " + i);
             assertEquals(PROMPTS[i].length, caches[i].length());
         }
     }
