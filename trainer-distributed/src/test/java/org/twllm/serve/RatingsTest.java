@@ -19,12 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.twllm.data.chat.Dialogue;
 import org.twllm.data.chat.DialogueParser;
 import org.twllm.data.chat.Role;
-import org.twllm.data.feedback.FeedbackFilter;
+import org.twllm.data.corpus.ExtractedFeedback;
 import org.twllm.data.feedback.FeedbackRule;
 
 /**
  * POST /v1/feedback: a rating stores the conversation up to the rated reply, exactly as served, in a line
- * the feedback reader takes as it is; only replies the server made can be rated.
+ * the feedback extractor (data prepare, feedback-sft) takes as it is; only replies the server made can be rated.
  */
 class RatingsTest {
     static final String REPLY = "玉山海拔三九五二公尺。";
@@ -103,9 +103,10 @@ class RatingsTest {
         assertEquals("那要怎麼去？", down.turns().get(2).content());
         assertFalse(TestHttp.json(lines.get(before + 1)).has("comment"));
 
-        // The feedback reader takes the log as it is.
-        FeedbackFilter filter = new FeedbackFilter(new FeedbackRule(null, 1.0));
-        assertTrue(filter.readJsonl(log).contains(upDialogue));
+        // The feedback extractor takes the log as it is: the 👍 conversation is kept, the 👎 one is not.
+        List<Dialogue> kept = ExtractedFeedback.read(log, new FeedbackRule(null, 1.0)).kept();
+        assertTrue(kept.contains(upDialogue));
+        assertFalse(kept.contains(down));
     }
 
     @Test

@@ -11,7 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-import org.twllm.data.shard.AtomicFiles;
+import org.twllm.files.AtomicFiles;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
 

@@ -10,15 +10,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twllm.data.chat.Dialogue;
 import org.twllm.data.chat.Message;
 import org.twllm.data.chat.Role;
+import org.twllm.data.corpus.ExtractedFeedback;
+import org.twllm.data.corpus.Extractors;
 import org.twllm.errors.ConfigException;
 
-/** The feedback log writer: lines the feedback reader takes as they are, one writer, torn lines set aside. */
+/** The feedback log writer: lines the feedback extractor takes as they are, one writer, torn lines set aside. */
 class FeedbackLogTest {
     @TempDir
     Path dir;
@@ -31,7 +34,7 @@ class FeedbackLogTest {
     }
 
     @Test
-    void appendedRatingsAreReadByTheFeedbackFilterAndTheLastRatingOfAMessageWins() throws Exception {
+    void appendedRatingsAreReadByTheFeedbackExtractorAndTheLastRatingOfAMessageWins() throws Exception {
         Path file = dir.resolve("logs/feedback.jsonl");
         try (FeedbackLog log = FeedbackLog.open(file)) {
             log.append(rating("c1", "m1", false, "3952 公尺。"));
@@ -44,10 +47,9 @@ class FeedbackLogTest {
         assertEquals(5, lines.size());
         assertTrue(lines.get(0).startsWith("{\"conversation_id\":\"c1\",\"message_id\":\"m1\",\"rating\":\"down\",\"comment\":\"數字不對\\n請查證\","
                 + "\"messages\":[{\"role\":\"system\",\"content\":\"你是助理。\"}"), lines.get(0));
-        FeedbackFilter filter = new FeedbackFilter(new FeedbackRule(null, 1.0));
-        List<Dialogue> kept = filter.readJsonl(file);
-        assertEquals(List.of("3952 公尺。", "海拔 3,952 公尺。"), kept.stream().map(d -> d.messages().get(2).content()).toList());
-        assertEquals(new FeedbackCounts(5, 2, 1, 0, 0, 2), filter.counts());
+        ExtractedFeedback read = ExtractedFeedback.read(file, new FeedbackRule(null, 1.0));
+        assertEquals(List.of("3952 公尺。", "海拔 3,952 公尺。"), read.kept().stream().map(d -> d.messages().get(2).content()).toList());
+        assertEquals(Map.of(Extractors.SUPERSEDED, 2, Extractors.NOT_POSITIVE, 1), read.dropped());
     }
 
     @Test
@@ -62,7 +64,7 @@ class FeedbackLogTest {
             assertNull(log.setAside());
             log.append(rating("c2", "m2", true, "對。"));
         }
-        assertEquals(2, new FeedbackFilter(new FeedbackRule(null, null)).readJsonl(file).size());
+        assertEquals(2, ExtractedFeedback.read(file, new FeedbackRule(null, null)).kept().size());
     }
 
     @Test
@@ -79,7 +81,7 @@ class FeedbackLogTest {
             assertEquals(whole, Files.readString(file, StandardCharsets.UTF_8));
             log.append(rating("c3", "m3", true, "好。"));
         }
-        assertEquals(2, new FeedbackFilter(new FeedbackRule(null, null)).readJsonl(file).size());
+        assertEquals(2, ExtractedFeedback.read(file, new FeedbackRule(null, null)).kept().size());
     }
 
     @Test

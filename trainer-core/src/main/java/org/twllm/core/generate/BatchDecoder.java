@@ -5,6 +5,7 @@ import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.twllm.core.model.LlamaConfig;
 
 /**
  * The Llama forward pass for tokens appended to sequences whose earlier positions were already run,
@@ -20,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class BatchDecoder {
     private final DecoderWeights weights;
-    private final DecoderShape shape;
+    private final LlamaConfig shape;
     private final float[][] inputNorms;
     private final float[][] postNorms;
     private final float[] finalNorm;
@@ -29,7 +30,7 @@ public final class BatchDecoder {
     public BatchDecoder(DecoderWeights weights) {
         this.weights = weights;
         this.shape = weights.shape();
-        int layers = shape.layers();
+        int layers = shape.numLayers();
         this.inputNorms = new float[layers][];
         this.postNorms = new float[layers][];
         for (int l = 0; l < layers; l++) {
@@ -44,7 +45,7 @@ public final class BatchDecoder {
         }
     }
 
-    public DecoderShape shape() {
+    public LlamaConfig shape() {
         return shape;
     }
 
@@ -68,9 +69,9 @@ public final class BatchDecoder {
 
     private float[][] forward(KvCache[] caches, int[][] tokens, boolean allPositions) {
         Rows rows = Rows.of(caches, tokens);
-        int d = shape.hidden();
+        int d = shape.hiddenSize();
         float[] x = flat(Nd4j.pullRows(weights.embedTokens(), 1, rows.tokens).castTo(DataType.FLOAT));
-        for (int l = 0; l < shape.layers(); l++) {
+        for (int l = 0; l < shape.numLayers(); l++) {
             DecoderWeights.Layer layer = weights.layers().get(l);
             attentionBlock(l, layer, x, caches, rows);
             mlpBlock(l, layer, x, rows.count());
@@ -81,7 +82,7 @@ public final class BatchDecoder {
             System.arraycopy(x, outputRows[r] * d, picked, r * d, d);
         }
         float[] logits = project(rmsNorm(picked, outputRows.length, finalNorm), outputRows.length, weights.lmHead());
-        int v = shape.vocab();
+        int v = shape.vocabSize();
         float[][] out = new float[outputRows.length][];
         for (int r = 0; r < outputRows.length; r++) {
             out[r] = Arrays.copyOfRange(logits, r * v, (r + 1) * v);
@@ -153,10 +154,10 @@ public final class BatchDecoder {
 
     /** x += o_proj(attention(rope(q), rope(k), v)) for the new rows, caching each row's k and v in its sequence's cache. */
     private void attentionBlock(int l, DecoderWeights.Layer layer, float[] x, KvCache[] caches, Rows rows) {
-        int heads = shape.heads();
+        int heads = shape.numHeads();
         int hd = shape.headDim();
         int kvDim = shape.kvDim();
-        int groupSize = heads / shape.kvHeads();
+        int groupSize = heads / shape.numKvHeads();
         int t = rows.count();
         float[] normed = rmsNorm(x, t, inputNorms[l]);
         float[] q = project(normed, t, layer.q());
@@ -168,8 +169,8 @@ public final class BatchDecoder {
             for (int h = 0; h < heads; h++) {
                 rotate(q, (r * heads + h) * hd, pos);
             }
-            for (int h = 0; h < shape.kvHeads(); h++) {
-                rotate(k, (r * shape.kvHeads() + h) * hd, pos);
+            for (int h = 0; h < shape.numKvHeads(); h++) {
+                rotate(k, (r * shape.numKvHeads() + h) * hd, pos);
             }
             KvCache cache = caches[rows.sequence[r]];
             System.arraycopy(k, r * kvDim, cache.keys[l], pos * kvDim, kvDim);

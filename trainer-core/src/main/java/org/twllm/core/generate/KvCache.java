@@ -2,6 +2,8 @@ package org.twllm.core.generate;
 
 import java.util.Arrays;
 
+import org.twllm.core.model.LlamaConfig;
+
 /**
  * One sequence's cached rotated keys and values, per layer, for up to {@link #capacity()} positions.
  * The arrays grow by doubling as the sequence does, so a short chat does not hold a whole context's
@@ -19,14 +21,14 @@ public final class KvCache {
     private int length;
 
     /** An empty cache of up to {@code capacity} positions (at most the model's maximum) for a model of {@code shape}. */
-    public KvCache(DecoderShape shape, int capacity) {
-        if (capacity <= 0 || capacity > shape.maxPositions()) {
-            throw new IllegalArgumentException("cache capacity " + capacity + " must be in 1.." + shape.maxPositions());
+    public KvCache(LlamaConfig shape, int capacity) {
+        if (capacity <= 0 || capacity > shape.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("cache capacity " + capacity + " must be in 1.." + shape.maxPositionEmbeddings());
         }
         this.kvDim = shape.kvDim();
         this.capacity = capacity;
-        this.keys = new float[shape.layers()][0];
-        this.values = new float[shape.layers()][0];
+        this.keys = new float[shape.numLayers()][0];
+        this.values = new float[shape.numLayers()][0];
     }
 
     /** Positions already in the cache. */
