@@ -34,7 +34,7 @@ class TrainCommandTest {
     }
 
     /** Runs the CLI, returning its exit code and what it printed to stderr. */
-    private static Object[] run(String... args) {
+    static Object[] run(String... args) {
         PrintStream err = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
