@@ -105,9 +105,9 @@ public final class Progress implements AutoCloseable {
         return b.toString();
     }
 
-    /** 42s, 3m05s, 2h07m. */
-    static String duration(double seconds) {
-        long s = Math.round(seconds);
+    /** 42s, 3m05s, 2h07m (the one spelling of a duration in twllm's console lines; negative counts as 0s). */
+    public static String duration(double seconds) {
+        long s = Math.max(0, Math.round(seconds));
         if (s < 60) {
             return s + "s";
         }

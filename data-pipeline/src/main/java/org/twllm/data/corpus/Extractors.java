@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.twllm.data.chat.ChatTemplate;
 import org.twllm.data.chat.Dialogue;
 import org.twllm.data.chat.DialogueParser;
+import org.twllm.data.feedback.FeedbackRecord;
 import org.twllm.data.feedback.FeedbackRule;
+import org.twllm.data.feedback.LatestRatings;
 import org.twllm.data.feedback.Rating;
 import org.twllm.errors.ConfigException;
 
@@ -15,6 +17,8 @@ import org.twllm.errors.ConfigException;
 public final class Extractors {
     /** Drop reason of feedback records rated negative or neutral. */
     public static final String NOT_POSITIVE = "not positive";
+    /** Drop reason of feedback records that a later rating of the same message replaces. */
+    public static final String SUPERSEDED = "superseded";
 
     private Extractors() {
     }
@@ -23,7 +27,8 @@ public final class Extractors {
      * The extractor for {@code source}.
      *
      * @param template chat template rendering dialogues (chat, sharegpt and feedback formats)
-     * @param rule     rating rule of feedback records (feedback format)
+     * @param rule     rating rule of feedback records (feedback format); of several ratings of one message
+     *                 only the last counts (see {@link LatestRatings}), so a feedback source is read twice
      */
     public static DocumentExtractor forSource(SourceSpec source, ChatTemplate template, FeedbackRule rule) {
         String messages = source.messagesField();
@@ -39,7 +44,11 @@ public final class Extractors {
                 if (rule == null) {
                     throw new ConfigException("source " + source.path() + " is feedback but no feedback rating rule was given");
                 }
+                LatestRatings latest = latestRatings(source, rule);
                 yield record -> {
+                    if (latest.isSuperseded(record.json(), record.where())) {
+                        return DocumentExtractor.Extracted.dropped(SUPERSEDED);
+                    }
                     Rating rating;
                     try {
                         rating = rule.rate(record.json(), record.where());
@@ -69,7 +78,8 @@ public final class Extractors {
     /**
      * The top-level fields the format's extractor reads, so Parquet files need only those columns: the text
      * field; the messages field (or {@code messages} and {@code conversations}); for feedback also the
-     * rating field. Null (every column) for the text format.
+     * rating field and the ids that tell which rating of a message is its latest. Null (every column) for
+     * the text format.
      */
     public static Set<String> columnsRead(SourceSpec source, FeedbackRule rule) {
         Set<String> dialogue = source.messagesField() != null ? Set.of(source.messagesField())
@@ -81,9 +91,30 @@ public final class Extractors {
             case FEEDBACK -> {
                 Set<String> all = new TreeSet<>(dialogue);
                 all.add(rule.ratingField());
+                all.add(FeedbackRecord.CONVERSATION_ID);
+                all.add(FeedbackRecord.MESSAGE_ID);
                 yield all;
             }
         };
+    }
+
+    /** A first pass over a feedback source noting each rated message's latest record (unreadable lines are left to the main pass). */
+    private static LatestRatings latestRatings(SourceSpec source, FeedbackRule rule) {
+        LatestRatings latest = new LatestRatings();
+        try (SourceReader reader = new SourceReader(source, columnsRead(source, rule))) {
+            while (true) {
+                SourceRecord record;
+                try {
+                    record = reader.next();
+                } catch (InvalidRecordException malformed) {
+                    continue;
+                }
+                if (record == null) {
+                    return latest;
+                }
+                latest.see(record.json(), record.where());
+            }
+        }
     }
 
     private static Dialogue dialogue(SourceRecord record, String messagesField) {

@@ -134,15 +134,18 @@ class SourceFormatsTest {
     }
 
     @Test
-    void parquetFeedbackKeepsThePositivelyRatedRows() throws IOException {
+    void parquetFeedbackKeepsThePositivelyRatedRowsThatNoLaterRatingReplaces() throws IOException {
         MessageType schema = MessageTypeParser.parseMessageType("message m { optional int32 rating;"
+                + " optional binary conversation_id (STRING); optional binary message_id (STRING);"
                 + " optional group messages (LIST) { repeated group list { optional group element {"
                 + " optional binary role (STRING); optional binary content (STRING); } } } }");
         SimpleGroupFactory rows = ParquetTestFiles.rows(schema);
         List<Group> groups = new ArrayList<>();
         int[] ratings = {1, 0, -1, 1, 1};
+        String[] messageIds = {"m0", "m1", "m2", "m0", "m4"}; // row 3 rates row 0's message again
         for (int i = 0; i < ratings.length; i++) {
-            Group g = rows.newGroup().append("rating", ratings[i]);
+            Group g = rows.newGroup().append("rating", ratings[i]).append("conversation_id", "c")
+                    .append("message_id", messageIds[i]);
             Group list = g.addGroup("messages");
             list.addGroup("list").addGroup("element").append("role", "user").append("content", "第" + i + "題");
             list.addGroup("list").addGroup("element").append("role", "assistant").append("content", "答" + i);
@@ -155,8 +158,9 @@ class SourceFormatsTest {
                 .source(SourceSpec.of(file, SourceFormat.FEEDBACK)).build()).prepare(tmp.resolve("fb"));
         SourceStats s = report.source("fb");
         assertEquals(5, s.recordsRead());
-        assertEquals(3, s.documentsKept());
+        assertEquals(2, s.documentsKept());
         assertEquals(2, s.dropped(Extractors.NOT_POSITIVE));
+        assertEquals(1, s.dropped(Extractors.SUPERSEDED));
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.checkpoint.CheckpointDirectory;
 import org.twllm.core.checkpoint.CheckpointWriter;
+import org.twllm.core.checkpoint.HfInferenceFiles;
 import org.twllm.core.checkpoint.OptimizerState;
 import org.twllm.core.checkpoint.TrainerState;
 import org.twllm.core.config.StageConfig;
@@ -27,17 +28,22 @@ public final class TrainingCheckpoints implements CheckpointSaver {
     private final AdamW optimizer;
     private final DataParallel dp;
     private final Path tokenizerFile;
+    private final HfInferenceFiles hfFiles;
     private final CheckpointDirectory directory;
     private final ProgressOutput progress;
 
-    /** @param progress where a long save shows the bytes written (rank 0's optimizer range and the model) */
+    /**
+     * @param hfFiles  the tokenizer and generation configs every checkpoint's model carries
+     * @param progress where a long save shows the bytes written (rank 0's optimizer range and the model)
+     */
     public TrainingCheckpoints(StageConfig config, LlamaModel model, AdamW optimizer, DataParallel dp, Path tokenizerFile,
-            ProgressOutput progress) {
+                               HfInferenceFiles hfFiles, ProgressOutput progress) {
         this.config = config;
         this.model = model;
         this.optimizer = optimizer;
         this.dp = dp;
         this.tokenizerFile = tokenizerFile;
+        this.hfFiles = hfFiles;
         this.directory = new CheckpointDirectory(config.run().outputDir());
         this.progress = progress;
     }
@@ -60,6 +66,8 @@ public final class TrainingCheckpoints implements CheckpointSaver {
         }
         if (writer != null) {
             writer.copyFile(tokenizerFile, Checkpoint.TOKENIZER_FILE);
+            writer.writeString(HfInferenceFiles.TOKENIZER_CONFIG, hfFiles.tokenizerConfig());
+            writer.writeString(HfInferenceFiles.GENERATION_CONFIG, hfFiles.generationConfig());
             writer.writeString(Checkpoint.CONFIG_FILE, config.toYaml());
             writer.commit(new TrainerState(progress.step(), progress.consumedSamples(), progress.tokens(),
                     progress.skippedSteps(), progress.elapsedS(), config.run().seed(), config.fingerprint(),
