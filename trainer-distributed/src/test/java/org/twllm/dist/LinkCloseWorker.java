@@ -25,11 +25,7 @@ public final class LinkCloseWorker {
 
     public static void main(String[] args) {
         RankEnvironment env = RankEnvironment.fromEnvironment();
-        TransportSettings settings = TransportSettings.defaults()
-                .withChannel(TransportSettings.ChannelKind.UDP)
-                .withEndpoint("127.0.0.1", 0)
-                .withTermLength(4 << 20)
-                .withTimeouts(2_000_000_000L, 5_000_000_000L);
+        TransportSettings settings = WorkerProcesses.loopbackUdp(4 << 20, 5_000_000_000L);
         AeronConnection connection = AeronConnection.open(settings, "rank" + env.rank());
         RingLink[] link = new RingLink[1];
         Rendezvous.Result ring = Rendezvous.exchange(env, new Rendezvous.Identity("test", "test", settings.fingerprint()),
