@@ -2,13 +2,14 @@
 # Builds the self-contained device bundle for a GPU machine that has the NVIDIA driver and CUDA 13 but no
 # JDK, no Maven and no network (docs/gpu.md): a jlink'ed Java runtime, the project's jars and only the
 # dependencies the CUDA path needs (no ND4J, no OpenBLAS; the CUDA JNI wrappers trimmed to cudart, cuBLAS
-# and NVRTC), the launchers bin/twllm and bin/device-check, the device check and its parity fixture.
+# and NVRTC), the launcher bin/twllm (--device-check runs the device check), check.sh and its parity fixture.
 #
 #   scripts/gpu/bundle.sh [--check] [OUT_DIR]     (default OUT_DIR: trainer-distributed/target/twllm-gpu)
 #
-# Needs the packaged jars (mvn -B -DskipTests package). --check then proves the bundle is self-contained:
-# its own runtime answers `twllm --version` and `twllm config validate` with no Java on the PATH and no
-# JAVA_HOME. Fails when the bundle exceeds 60 MiB.
+# Needs the packaged jars (mvn -B -DskipTests package) and binutils' strip. --check then proves the bundle is
+# self-contained: the project's jars find every class they use in it (ND4J aside), and its own runtime answers
+# `twllm --version`, `twllm config validate` and `twllm data prepare` of a zstd-compressed corpus with no Java on
+# the PATH and no JAVA_HOME. Fails when the bundle exceeds 60 MiB.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -31,6 +32,7 @@ die() {
 for tool in jlink jdeps jar; do
   command -v "$tool" >/dev/null || die "$tool is not on the PATH; the bundle needs a JDK 17"
 done
+command -v strip >/dev/null || die "strip is not on the PATH; the bundle needs binutils to stay within $limit_mib MiB"
 
 rm -rf "$out"
 mkdir -p "$out/lib" "$out/bin" "$out/reference"
@@ -44,20 +46,26 @@ for module in data-pipeline trainer-core trainer-distributed; do
   cp "$jar_file" "$out/lib/"
 done
 
-# Only the dependencies the CUDA path needs: an allow-list, so nothing of ND4J's tree comes along.
-keep='^(aeron-all|jackson-annotations|jackson-core|jackson-databind|jackson-dataformat-yaml|snakeyaml|picocli|slf4j-api|logback-classic|logback-core|javacpp|cuda)-[0-9]'
+# Only the dependencies the CUDA path needs: an allow-list, so nothing of ND4J's tree comes along. It holds the
+# whole runtime tree of data-pipeline (twllm train prepares its sources: Parquet through parquet-floor, zstd),
+# the CLI's, Aeron's and JavaCPP's; the check below fails when the project's own jars need anything else.
+keep='^(aeron-all|jackson-annotations|jackson-core|jackson-databind|jackson-dataformat-yaml|snakeyaml|picocli|slf4j-api|logback-classic|logback-core|javacpp|cuda|parquet-floor|parquet-column|parquet-common|parquet-encoding|parquet-hadoop|parquet-format-structures|parquet-jackson|jts-core|javax\.annotation-api|aircompressor|zstd-jni)-[0-9]'
 tr ':' '\n' <"$classpath_file" | while read -r dep || [ -n "$dep" ]; do
   name="$(basename "$dep")"
   case "$name" in
     data-pipeline-*|trainer-core-*|trainer-distributed-*) continue ;;
   esac
-  if [[ "$name" =~ $keep ]] && [[ "$name" != cuda-*-linux-x86_64.jar ]]; then
-    cp "$dep" "$out/lib/"
-  elif [[ "$name" == cuda-*-linux-x86_64.jar ]]; then
+  if [[ "$name" == cuda-*-linux-x86_64.jar ]]; then
     # The JNI wrappers of cudart (with the driver API), cuBLAS and NVRTC only; the libraries are the machine's.
     (cd "$work" && mkdir natives && cd natives && unzip -q "$dep" 'org/bytedeco/cuda/linux-x86_64/libjnicudart.so' \
       'org/bytedeco/cuda/linux-x86_64/libjnicublas.so' 'org/bytedeco/cuda/linux-x86_64/libjninvrtc.so' \
       && jar --create --file "$out/lib/${name%.jar}-cudart-cublas-nvrtc.jar" org)
+  elif [[ "$name" == zstd-jni-*.jar ]]; then
+    # zstd-jni carries its library for 17 platforms (15 MiB unpacked); the GPU machines are linux/amd64.
+    (cd "$work" && mkdir zstd && cd zstd && unzip -q "$dep" 'com/*' 'linux/amd64/*' \
+      && jar --create --file "$out/lib/${name%.jar}-linux-amd64.jar" com linux)
+  elif [[ "$name" =~ $keep ]]; then
+    cp "$dep" "$out/lib/"
   fi
 done
 
@@ -71,6 +79,9 @@ modules="$(jdeps --ignore-missing-deps --print-module-deps --multi-release 17 --
 modules="$(echo "$modules" | grep -v '^Warning' | tail -n 1 | tr ',' '\n' | grep -v -x -e java.compiler -e java.desktop | paste -s -d, -)"
 jlink --add-modules "$modules,jdk.unsupported" --strip-debug --no-header-files --no-man-pages --compress=2 \
   --output "$out/runtime"
+# The JDK's native libraries keep their symbol tables (4 MiB of libjvm.so); the exported symbols the JVM and JNI
+# resolve stay. Only a crash log's frames lose their names.
+find "$out/runtime" -name '*.so' -exec strip --strip-unneeded {} +
 
 cp -r "$root/src-test-fixtures/reference/gpu-parity" "$out/reference/"
 cp "$root/scripts/gpu/check.sh" "$root/scripts/gpu/torch_peer.py" "$out/"
@@ -102,6 +113,13 @@ echo "bundle: $out, $size_mib MiB (runtime $(( $(du -sk "$out/runtime" | cut -f1
 [ "$size_mib" -le "$limit_mib" ] || die "the bundle is $size_mib MiB, over the $limit_mib MiB that may travel to the GPU machine"
 
 if $check; then
+  # Every class the project's jars use is in the bundle, except ND4J's (the CPU engine, which it leaves out).
+  project_jars=("$out"/lib/data-pipeline-*.jar "$out"/lib/trainer-core-*.jar "$out"/lib/trainer-distributed-*.jar)
+  missing="$(jdeps --missing-deps --multi-release 17 --class-path "$jars" "${project_jars[@]}" 2>&1 \
+    | grep -E '^\s+\S+\s+->\s+\S+\s+not found' | grep -v -E -e '->\s+org\.nd4j\.' || true)"
+  [ -z "$missing" ] || die "the bundle lacks classes the project uses (add their jars to the allow-list):
+$(echo "$missing" | head -n 10)"
+  echo "bundle check: the project's jars find every class they use in the bundle (ND4J aside)"
   empty="$work/empty-path"
   mkdir -p "$empty"
   run() {
@@ -112,4 +130,14 @@ if $check; then
   echo "bundle check: twllm --version -> $(echo "$version" | head -n1)"
   validate="$(cd "$root" && run config validate configs/tiny/cpt.yaml 2>&1)" || die "the bundle's 'twllm config validate' failed: $validate"
   echo "bundle check: twllm config validate configs/tiny/cpt.yaml -> $(echo "$validate" | tail -n1)"
+  # The trimmed zstd-jni still finds its library: prepare a few poems compressed with the zstd tool.
+  if command -v zstd >/dev/null; then
+    head -n 50 "$root/src-test-fixtures/corpus/tang-poems.zh-Hant.jsonl" | zstd -q -o "$work/poems.jsonl.zst"
+    prepared="$(run data prepare --kind=cpt --source="$work/poems.jsonl.zst" \
+      --tokenizer="$root/src-test-fixtures/tokenizer/zh-tw-bpe-8k.model" --out="$work/shards" 2>&1)" \
+      || die "the bundle's 'twllm data prepare' of a .jsonl.zst corpus failed: $prepared"
+    echo "bundle check: twllm data prepare poems.jsonl.zst -> $(echo "$prepared" | tail -n1 | sed "s|$work/||")"
+  else
+    echo "bundle check: zstd is not on the PATH; the .jsonl.zst corpus check is skipped"
+  fi
 fi

@@ -10,7 +10,7 @@ import org.twllm.core.config.StageConfig;
 import org.twllm.core.config.StageConfigLoader;
 import org.twllm.core.train.ResumeRequest;
 import org.twllm.core.train.TrainingRun;
-import org.twllm.dist.launch.DistributedTraining;
+import org.twllm.dist.launch.DataParallelFactory;
 import org.twllm.dist.launch.LocalLauncher;
 import org.twllm.errors.ConfigException;
 
@@ -61,7 +61,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + " config; pass --stage " + cfg.stage().yamlName() + " or another config");
         }
         ResumeRequest request = ResumeRequest.parse(resume, cfg.checkpoint(), workDir);
-        TrainingRun.run(cfg, request, DistributedTraining.dataParallel(cfg, System.getenv()),
+        TrainingRun.run(cfg, request, DataParallelFactory.dataParallel(cfg, System.getenv()),
                 cfg.logging().console() ? System.out::println : null);
         return Main.EXIT_OK;
     }

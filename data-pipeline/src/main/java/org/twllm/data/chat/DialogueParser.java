@@ -4,11 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.twllm.errors.ConfigException;
+import org.twllm.files.JsonLines;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,11 +28,29 @@ public final class DialogueParser {
 
     /** The dialogue in {@code record}; {@code where} names the record in error messages. */
     public static Dialogue parse(JsonNode record, String where) {
+        return parse(record, null, where);
+    }
+
+    /**
+     * The dialogue in {@code record}'s field {@code field} (a list of role/content or ShareGPT from/value
+     * messages, told apart by the first message's keys), or with {@code field} null in {@code messages}
+     * or {@code conversations}.
+     */
+    public static Dialogue parse(JsonNode record, String field, String where) {
         if (record == null || !record.isObject()) {
             throw bad(where, "is not a JSON object");
         }
-        JsonNode messages = record.get("messages");
-        JsonNode conversations = record.get("conversations");
+        if (field != null) {
+            JsonNode list = present(record.get(field));
+            if (list == null) {
+                throw bad(where, "has no \"" + field + "\" (the messages field)");
+            }
+            boolean shareGpt = list.isArray() && !list.isEmpty() && list.get(0).has("from");
+            return dialogue(shareGpt ? readList(list, where, field, "from", "value")
+                    : readList(list, where, field, "role", "content"), where);
+        }
+        JsonNode messages = present(record.get("messages"));
+        JsonNode conversations = present(record.get("conversations"));
         if (messages != null && conversations != null) {
             throw bad(where, "has both \"messages\" and \"conversations\"; keep one");
         }
@@ -45,8 +60,18 @@ public final class DialogueParser {
         } else if (conversations != null) {
             parsed = readList(conversations, where, "conversations", "from", "value");
         } else {
-            throw bad(where, "has neither \"messages\" (role/content) nor \"conversations\" (ShareGPT from/value)");
+            throw bad(where, "has neither \"messages\" (role/content) nor \"conversations\" (ShareGPT from/value);"
+                    + " name the field holding the messages with messages_field");
         }
+        return dialogue(parsed, where);
+    }
+
+    /** A field's value, null when absent or JSON null (a Parquet row's null column). */
+    private static JsonNode present(JsonNode value) {
+        return value == null || value.isNull() ? null : value;
+    }
+
+    private static Dialogue dialogue(List<Message> parsed, String where) {
         try {
             return new Dialogue(parsed);
         } catch (IllegalArgumentException e) {
@@ -63,23 +88,9 @@ public final class DialogueParser {
         }
     }
 
-    /** Every dialogue of a JSONL file (blank lines skipped), in file order. */
+    /** Every dialogue of a JSONL file, in file order (read by {@link JsonLines}, whose policy applies). */
     public static List<Dialogue> readJsonl(Path file) {
-        List<Dialogue> dialogues = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int lineNumber = 0;
-            while ((line = reader.readLine()) != null) {
-                lineNumber++;
-                if (!line.isBlank()) {
-                    dialogues.add(parseLine(line, file + " line " + lineNumber));
-                }
-            }
-        } catch (IOException e) {
-            throw new ConfigException("Cannot read dialogues from " + file + ": " + e.getMessage()
-                    + "; check that the file exists and is readable.");
-        }
-        return dialogues;
+        return JsonLines.read(file, line -> parse(line.object(), line.where()));
     }
 
     private static List<Message> readList(JsonNode list, String where, String listName, String roleKey, String contentKey) {

@@ -7,8 +7,9 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.twllm.core.train.AdamW;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
+import org.twllm.progress.Progress;
 
 /**
  * Writes one checkpoint atomically. Files go into the temporary sibling {@link #directory()}: the model
@@ -58,8 +59,9 @@ public final class CheckpointWriter {
         return temp;
     }
 
-    public void writeOptimizer(AdamW optimizer) {
-        OptimizerState.write(temp, optimizer);
+    /** Writes this rank's range of the optimizer state, adding the bytes written to {@code progress}. */
+    public void writeOptimizer(OptimizerState state, Progress progress) {
+        state.write(temp, progress);
     }
 
     /** Copies {@code source} into the checkpoint as {@code name}. */
@@ -92,7 +94,7 @@ public final class CheckpointWriter {
             }
             TrainerState complete = state.withFiles(checksums);
             complete.write(temp.resolve(TrainerState.FILE_NAME));
-            AtomicDirectory.commit(temp, target);
+            AtomicFiles.commitDirectory(temp, target);
             return new Checkpoint(target, complete);
         } catch (IOException e) {
             throw new TwllmException("cannot complete checkpoint " + target + ": " + e.getMessage(), e);

@@ -13,6 +13,8 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
+import org.twllm.progress.Progress;
 
 /** Writes a safetensors file atomically (temporary sibling, fsync, rename), converting floats to F32, F16 or BF16. */
 public final class SafetensorsWriter {
@@ -40,6 +42,11 @@ public final class SafetensorsWriter {
     }
 
     public static void write(Path file, List<Tensor> tensors, DType dtype, Map<String, String> metadata) {
+        write(file, tensors, dtype, metadata, Progress.none());
+    }
+
+    /** As {@link #write(Path, List, DType, Map)}, adding the tensor bytes written to {@code progress} as they go. */
+    public static void write(Path file, List<Tensor> tensors, DType dtype, Map<String, String> metadata, Progress progress) {
         Map<String, Object> header = new LinkedHashMap<>();
         if (!metadata.isEmpty()) {
             header.put("__metadata__", metadata);
@@ -72,8 +79,7 @@ public final class SafetensorsWriter {
             head.put((byte) ' ');
         }
         head.flip();
-        try {
-            AtomicFiles.write(file, ch -> {
+        AtomicFiles.write(file, ch -> {
                 writeFully(ch, head);
                 ByteBuffer out = ByteBuffer.allocateDirect(CHUNK * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
                 float[] values = new float[CHUNK];
@@ -92,12 +98,10 @@ public final class SafetensorsWriter {
                         }
                         out.flip();
                         writeFully(ch, out);
+                        progress.advance(0, (long) n * dtype.bytes());
                     }
                 }
             });
-        } catch (IOException e) {
-            throw new TwllmException("could not write " + file + ": " + e.getMessage(), e);
-        }
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {

@@ -12,12 +12,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
-import org.twllm.core.io.AtomicFiles;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
 
 /**
- * The shape of a Llama-2 model, with HuggingFace {@code config.json} key names on disk.
+ * The shape of a Llama-2 model, with HuggingFace {@code config.json} key names on disk: the one
+ * description of an architecture, used by the model, the KV-cache decoder and a stage config's
+ * {@code model:} keys (which bind straight to it), with the one parameter count.
  * Grouped-query attention when {@code numKvHeads < numHeads} (Llama-2 70B style).
  */
 public record LlamaConfig(
@@ -41,14 +43,8 @@ public record LlamaConfig(
         positive(problems, "num_key_value_heads", numKvHeads);
         positive(problems, "vocab_size", vocabSize);
         positive(problems, "max_position_embeddings", maxPositionEmbeddings);
-        if (numHeads > 0 && hiddenSize % numHeads != 0) {
-            problems.add("hidden_size " + hiddenSize + " is not divisible by num_attention_heads " + numHeads);
-        } else if (numHeads > 0 && (hiddenSize / numHeads) % 2 != 0) {
-            problems.add("head dimension hidden_size/num_attention_heads = " + hiddenSize / numHeads
-                    + " must be even for rotary embeddings");
-        }
-        if (numKvHeads > 0 && numHeads % numKvHeads != 0) {
-            problems.add("num_key_value_heads " + numKvHeads + " must divide num_attention_heads " + numHeads);
+        if (problems.isEmpty()) {
+            shapeProblems(hiddenSize, numHeads, numKvHeads).forEach(p -> problems.add(p.key() + ": " + p.message()));
         }
         if (!(rmsNormEps > 0)) {
             problems.add("rms_norm_eps must be > 0, got " + rmsNormEps);
@@ -59,6 +55,36 @@ public record LlamaConfig(
         if (!problems.isEmpty()) {
             throw new ConfigException(problems.stream().map(p -> "model config: " + p).toList());
         }
+    }
+
+    /**
+     * A rule of the shape that does not hold.
+     *
+     * @param key     the HF key it is reported at
+     * @param message what is wrong, as a sentence about that key
+     */
+    public record ShapeProblem(String key, String message) {
+    }
+
+    /**
+     * The rules that tie the attention sizes together (positive sizes given): the heads divide the width
+     * into an even head dimension (rotary embeddings), and the key/value heads divide the query heads.
+     * The one place they are written; a stage config reports them at its model keys.
+     */
+    public static List<ShapeProblem> shapeProblems(int hiddenSize, int numHeads, int numKvHeads) {
+        List<ShapeProblem> out = new ArrayList<>();
+        if (hiddenSize % numHeads != 0) {
+            out.add(new ShapeProblem("num_attention_heads", "hidden_size " + hiddenSize
+                    + " is not divisible by num_attention_heads " + numHeads));
+        } else if ((hiddenSize / numHeads) % 2 != 0) {
+            out.add(new ShapeProblem("num_attention_heads", "head dimension hidden_size / num_attention_heads = "
+                    + hiddenSize / numHeads + " must be even for rotary embeddings"));
+        }
+        if (numHeads % numKvHeads != 0) {
+            out.add(new ShapeProblem("num_key_value_heads", "must divide num_attention_heads " + numHeads
+                    + ", got " + numKvHeads));
+        }
+        return out;
     }
 
     private static void positive(List<String> problems, String key, int value) {
@@ -105,11 +131,16 @@ public record LlamaConfig(
         return 6.0 * matmulParams + 12.0 * numLayers * hiddenSize * (double) seqLen;
     }
 
-    /** Fails with a message naming both sizes when a tokenizer does not fit this model. */
+    /**
+     * Fails with a message naming both sizes when a tokenizer does not fit this model: the model needs an
+     * embedding row for every piece. More rows are fine, as in HF models whose vocabulary is padded (to a
+     * multiple of 64, say); the extra rows are never an input and train only as unused logits.
+     */
     public void requireVocab(int tokenizerVocab) {
-        if (tokenizerVocab != vocabSize) {
-            throw new ConfigException("the tokenizer has " + tokenizerVocab + " tokens but the model's vocab_size is "
-                    + vocabSize + "; use the tokenizer the model was trained with (or resize the model's embeddings)");
+        if (vocabSize < tokenizerVocab) {
+            throw new ConfigException("the model's vocab_size is " + vocabSize + ", smaller than the tokenizer's "
+                    + tokenizerVocab + " pieces; use the tokenizer the model was trained with, or a model whose"
+                    + " vocab_size is at least " + tokenizerVocab);
         }
     }
 
@@ -177,8 +208,8 @@ public record LlamaConfig(
         return n.doubleValue();
     }
 
-    /** The HF {@code config.json} of this model (a LlamaForCausalLM). */
-    public Map<String, Object> toHfConfig() {
+    /** The HF {@code config.json} of this model (a LlamaForCausalLM) with weights stored as {@code torchDtype} ("float32", "bfloat16", ...). */
+    public Map<String, Object> toHfConfig(String torchDtype) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("architectures", List.of("LlamaForCausalLM"));
         m.put("model_type", "llama");
@@ -196,14 +227,19 @@ public record LlamaConfig(
         m.put("bos_token_id", 1);
         m.put("eos_token_id", 2);
         m.put("initializer_range", 0.02);
-        m.put("torch_dtype", "float32");
+        m.put("torch_dtype", torchDtype);
         return m;
     }
 
-    /** Writes {@code config.json} atomically. */
+    /** Writes {@code config.json} atomically, for fp32 weights. */
     public void writeHfConfigJson(Path file) {
+        writeHfConfigJson(file, "float32");
+    }
+
+    /** Writes {@code config.json} atomically, for weights stored as {@code torchDtype}. */
+    public void writeHfConfigJson(Path file, String torchDtype) {
         try {
-            AtomicFiles.write(file, JSON.writeValueAsBytes(toHfConfig()));
+            AtomicFiles.write(file, JSON.writeValueAsBytes(toHfConfig(torchDtype)));
         } catch (IOException e) {
             throw new TwllmException("could not write " + file + ": " + e.getMessage(), e);
         }

@@ -50,7 +50,7 @@ public final class LlamaModel {
     }
 
     /**
-     * Forward, cross-entropy summed over positions whose target is not {@link org.twllm.data.loader.Sample#IGNORE}, and the
+     * Forward, cross-entropy summed over positions whose target is not {@link TokenBatch#IGNORE}, and the
      * backward of {@code lossScale} times that sum, ADDED into the flat gradient buffer (so gradient
      * accumulation is several calls). {@code listener} hears each range of the gradient buffer as it
      * becomes final: the LM head, the final norm, layers from last to first, the embedding last.

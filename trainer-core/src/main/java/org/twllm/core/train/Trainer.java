@@ -10,7 +10,6 @@ import org.twllm.core.config.CheckpointConfig;
 import org.twllm.core.config.TrainingConfig;
 import org.twllm.core.model.GradientReadyListener;
 import org.twllm.core.model.LlamaModel;
-import org.twllm.core.model.TokenBatch;
 import org.twllm.data.loader.Sample;
 import org.twllm.errors.TwllmException;
 
@@ -23,7 +22,9 @@ import org.twllm.errors.TwllmException;
  *       the batch is split over micro-batches and ranks;</li>
  *   <li>gradients zeroed, then forward/backward of each micro-batch adding into the flat gradient buffer;
  *       the last backward reports finished gradient ranges to data parallelism, which reduces them;</li>
- *   <li>global gradient norm (before clipping), NaN/Inf check under the configured policy;</li>
+ *   <li>global gradient norm (before clipping), NaN/Inf check under the configured policy; the loss and
+ *       the squared norm are summed across ranks in one exchange, as the token and sample counts are
+ *       before backward, so a step makes two scalar round trips;</li>
  *   <li>AdamW on this rank's owned range with the clip factor folded in, then the all-gather of parameters.</li>
  * </ol>
  * The loop draws no random numbers and every sum has a fixed order, so a run with a fixed seed repeats bit
@@ -41,22 +42,25 @@ public final class Trainer {
     private final LrSchedule schedule;
     private final ValidationLoss validation;
     private final CheckpointSaver saver;
-    private final MetricsLog metrics;
+    private final StepLog stepLog;
     private final Consumer<String> console;
     private final double flopsPerToken;
     private final double peakFlops;
     private final TrainingProgress progress;
+    /** Scalars summed across ranks each step: {trained tokens, samples} and {loss, squared gradient norm}. */
+    private final double[] batchCounts = new double[2];
+    private final double[] stepSums = new double[2];
 
     /**
      * @param validation    held-out loss every {@code eval_steps}, or null
-     * @param metrics       where step metrics go (rank 0), or null on other ranks
+     * @param stepLog       where step metrics go (rank 0), or null on other ranks
      * @param console       progress lines (rank 0 with console logging), or null
      * @param flopsPerToken training FLOPs per trained token, for MFU
      * @param peakFlops     one device's peak FLOP/s, for MFU
      * @param progress      the counters to continue from (fresh or restored from a checkpoint)
      */
     public Trainer(TrainingConfig training, CheckpointConfig checkpointing, LlamaModel model, AdamW optimizer, DataParallel dp,
-                   StepBatches batches, ValidationLoss validation, CheckpointSaver saver, MetricsLog metrics,
+                   StepBatches batches, ValidationLoss validation, CheckpointSaver saver, StepLog stepLog,
                    Consumer<String> console, double flopsPerToken, double peakFlops, TrainingProgress progress) {
         this.training = training;
         this.checkpointing = checkpointing;
@@ -68,7 +72,7 @@ public final class Trainer {
                 training.effectiveWarmupSteps(), training.maxSteps());
         this.validation = validation;
         this.saver = saver;
-        this.metrics = metrics;
+        this.stepLog = stepLog;
         this.console = console;
         this.flopsPerToken = flopsPerToken;
         this.peakFlops = peakFlops;
@@ -80,16 +84,22 @@ public final class Trainer {
         long maxSteps = training.maxSteps();
         long firstStep = progress.step() + 1;
         long loopStart = System.nanoTime();
+        EtaNotice eta = new EtaNotice(maxSteps);
         while (progress.step() < maxSteps) {
             StepMetrics m = step();
+            long now = System.nanoTime();
             long done = m.step() - firstStep + 1;
-            double perStep = (System.nanoTime() - loopStart) / 1e9 / done;
-            if (metrics != null) {
-                metrics.append(m);
+            double perStep = (now - loopStart) / 1e9 / done;
+            if (stepLog != null) {
+                stepLog.append(m);
             }
             boolean last = m.step() == maxSteps;
             if (console != null && (last || training.loggingSteps() <= 1 || m.step() % training.loggingSteps() == 0)) {
                 console.accept(ProgressLine.format(m, maxSteps, perStep * (maxSteps - m.step())));
+            }
+            String etaLine = eta.afterStep(m.step(), now);
+            if (console != null && etaLine != null) {
+                console.accept(etaLine);
             }
             if (last || (checkpointing.saveSteps() > 0 && m.step() % checkpointing.saveSteps() == 0)) {
                 saver.save(progress);
@@ -111,8 +121,12 @@ public final class Trainer {
                 localTokens += s.trainedTokens();
             }
         }
-        double globalTokens = dp.allReduceSum(localTokens);
-        double globalSamples = dp.allReduceSum(localSamples);
+        // The one exchange before backward: the loss scale needs the global token count.
+        batchCounts[0] = localTokens;
+        batchCounts[1] = localSamples;
+        dp.allReduceSum(batchCounts);
+        double globalTokens = batchCounts[0];
+        double globalSamples = batchCounts[1];
 
         INDArray params = model.parameters().params();
         INDArray grads = model.parameters().grads();
@@ -121,14 +135,18 @@ public final class Trainer {
         double localLoss = 0;
         for (int i = 0; i < micro.size(); i++) {
             GradientReadyListener listener = i == micro.size() - 1 ? dp.beginGradientSync(grads) : GradientReadyListener.NONE;
-            localLoss += model.forwardBackward(TokenBatch.of(micro.get(i)), lossScale, listener);
+            localLoss += model.forwardBackward(SampleBatches.of(micro.get(i)), lossScale, listener);
         }
         if (micro.isEmpty()) {
             dp.beginGradientSync(grads);
         }
         dp.finishGradientSync(grads);
-        double loss = dp.allReduceSum(localLoss) / globalTokens;
-        double gradNorm = GradientClipping.globalNorm(grads, dp);
+        // The one exchange after backward: the loss and each rank's share of the squared gradient norm.
+        stepSums[0] = localLoss;
+        stepSums[1] = GradientClipping.ownedSumOfSquares(grads, dp);
+        dp.allReduceSum(stepSums);
+        double loss = stepSums[0] / globalTokens;
+        double gradNorm = Math.sqrt(stepSums[1]);
         double lr = schedule.lr(step);
 
         boolean finite = Double.isFinite(loss) && Double.isFinite(gradNorm);

@@ -13,10 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.checkpoint.CheckpointDirectory;
+import org.twllm.core.checkpoint.HfInferenceFiles;
 import org.twllm.core.checkpoint.ModelExport;
 import org.twllm.core.checkpoint.OptimizerState;
 import org.twllm.core.checkpoint.ResumeCompatibility;
-import org.twllm.core.config.ModelArchitecture;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.config.TrainingConfig;
 import org.twllm.core.io.HfModelDirectory;
@@ -26,13 +26,16 @@ import org.twllm.data.loader.DataLoader;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
+import org.twllm.progress.ProgressOutput;
 
 /**
  * One {@code twllm train} run from its config: checks everything that can be checked before training
  * (resume compatibility, tokenizer vs model vocabulary, sequence length vs the model's context, dataset vs
  * global batch), builds the model (random, an HF directory, a previous stage's checkpoint or export, or the
- * checkpoint being resumed), the data, the optimizer and the loop, trains, and exports the final model to
- * {@code <output_dir>/final} (an HF directory with the tokenizer beside it; the next stage's {@code model.init}).
+ * checkpoint being resumed), the data, the optimizer and the loop, opens with the {@link StartupSummary}, trains
+ * (metrics.jsonl and TensorBoard events on rank 0), and exports the final model to {@code <output_dir>/final}
+ * (an HF directory with the tokenizer and its configs beside it; the next stage's {@code model.init}).
  */
 public final class TrainingRun {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
@@ -48,12 +51,12 @@ public final class TrainingRun {
     }
 
     /**
-     * @param dataParallel makes the data-parallel group once the parameter count is known ({@code SingleProcess::new} for one process)
+     * @param dataParallel makes the data-parallel group once the parameter count is known ({@code SingleRank::new} for one process)
      * @param console      where progress lines go (rank 0 only), or null for none
      */
     public static Result run(StageConfig config, ResumeRequest resume, LongFunction<DataParallel> dataParallel,
                              Consumer<String> console) {
-        EngineSupport.requireSupported(config);
+        UnsupportedSettings.requireSupported(config);
         Path outputDir = config.run().outputDir();
         CheckpointDirectory checkpoints = new CheckpointDirectory(outputDir);
         SentencePieceTokenizer tokenizer = SentencePieceTokenizer.load(config.tokenizer().path());
@@ -69,7 +72,9 @@ public final class TrainingRun {
             throw new ConfigException("data.seq_len " + config.data().seqLen() + " is longer than the model's"
                     + " max_position_embeddings " + shape.maxPositionEmbeddings() + "; lower data.seq_len");
         }
-        TrainingData.Datasets data = TrainingData.build(config, tokenizer);
+        // Only the process that actually tokenizes (one per node, see CorpusPreparer) shows progress.
+        TrainingDatasets data = TrainingDatasets.build(config, tokenizer,
+                console != null ? ProgressOutput.console() : ProgressOutput.none());
         TrainingConfig training = config.training();
         long globalBatch = config.globalBatchSize();
         if (data.train().size() < globalBatch) {
@@ -81,7 +86,6 @@ public final class TrainingRun {
         try (DataParallel dp = dataParallel.apply(model.parameters().numParameters())) {
             DataLoader loader = new DataLoader(data.train(), config.run().seed(), config.data().shuffle(),
                     Math.toIntExact(globalBatch), training.perDeviceTrainBatchSize());
-            loader.checkWorldSize(dp.worldSize());
             boolean leader = dp.rank() == 0;
             if (leader) {
                 prepareOutputDir(config, checkpoints);
@@ -95,16 +99,23 @@ public final class TrainingRun {
                     ? new ValidationLoss(data.validation(), training.evalMaxSamples(), training.perDeviceTrainBatchSize()) : null;
             Consumer<String> out = leader ? console : null;
             if (out != null) {
-                out.accept(String.format("%s: %s stage, %,d parameters, %,d samples of %d tokens, global batch %d,"
-                                + " %s step %d of %d, peak %.1f GFLOP/s%s",
-                        config.run().name(), config.stage().yamlName(), model.parameters().numParameters(), data.train().size(),
-                        config.data().seqLen(), globalBatch, from == null ? "starting at" : "resuming after", progress.step(),
-                        training.maxSteps(), peak / 1e9, config.device().peakFlops() != null ? " (config)" : " (measured)"));
+                // The memory plan comes from twllm plan (issue 11) once it lands; until then nothing is shown for it.
+                new StartupSummary(config, shape, model.parameters().numParameters(), data.train().size(), dp.worldSize(),
+                        from, peak, List.of()).lines().forEach(out);
             }
-            TrainingCheckpoints saver = new TrainingCheckpoints(config, model, optimizer, dp, config.tokenizer().path());
-            try (MetricsLog metrics = leader ? MetricsLog.open(outputDir, progress.step()) : null) {
+            HfInferenceFiles hfFiles = HfInferenceFiles.of(tokenizer, TrainingDatasets.chatTemplate(config), shape.maxPositionEmbeddings());
+            ProgressOutput shown = out != null ? ProgressOutput.console() : ProgressOutput.none();
+            TrainingCheckpoints saver = new TrainingCheckpoints(config, model, optimizer, dp, config.tokenizer().path(), hfFiles,
+                    shown);
+            try (MetricsLog metrics = leader ? MetricsLog.open(outputDir, progress.step()) : null;
+                 TensorBoardLog tensorboard = leader
+                         ? TensorBoardLog.open(outputDir, config.run().name(), progress.step(), config.toYaml()) : null) {
+                StepLog stepLog = leader ? m -> {
+                    metrics.append(m);
+                    tensorboard.append(m);
+                } : null;
                 Trainer trainer = new Trainer(training, config.checkpoint(), model, optimizer, dp,
-                        index -> loader.microBatches(index, dp.rank(), dp.worldSize()), validation, saver, metrics, out,
+                        index -> loader.microBatches(index, dp.rank(), dp.worldSize()), validation, saver, stepLog, out,
                         shape.flopsPerToken(config.data().seqLen()), peak, progress);
                 trainer.run();
             }
@@ -112,12 +123,12 @@ public final class TrainingRun {
             Checkpoint last = checkpoints.newest().orElseThrow(() -> new TwllmException("no checkpoint in " + outputDir
                     + " after training; the run saves one after its last step"));
             if (leader) {
-                ModelExport.export(last, finalModel);
+                ModelExport.export(last, finalModel, shown);
                 if (out != null) {
                     out.accept("final model: " + finalModel);
                 }
             }
-            dp.allReduceSum(0);
+            dp.barrier(); // no rank returns before rank 0 has exported the final model
             return new Result(progress, last, finalModel);
         }
     }
@@ -142,11 +153,8 @@ public final class TrainingRun {
 
     private static LlamaModel initialModel(StageConfig config) {
         if (config.model().isRandomInit()) {
-            ModelArchitecture a = config.model().architecture();
-            LlamaConfig shape = new LlamaConfig(a.hiddenSize(), a.intermediateSize(), a.numHiddenLayers(), a.numAttentionHeads(),
-                    a.numKeyValueHeads(), a.vocabSize(), a.maxPositionEmbeddings(), a.rmsNormEps(), a.ropeTheta(),
-                    a.tieWordEmbeddings());
-            return LlamaModel.random(shape, DataType.FLOAT, config.run().seed(), a.initializerRange());
+            return LlamaModel.random(config.model().architecture(), DataType.FLOAT, config.run().seed(),
+                    config.model().initializerRange());
         }
         return HfModelDirectory.load(config.model().init());
     }
@@ -168,12 +176,9 @@ public final class TrainingRun {
         try {
             Files.createDirectories(dir);
             checkpoints.sweepStale();
-            Path tmp = dir.resolve(".stage_config.yaml.tmp");
-            Files.writeString(tmp, config.toYaml());
-            Files.move(tmp, dir.resolve(Checkpoint.CONFIG_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new TwllmException("cannot prepare the output directory " + dir + ": " + e.getMessage(), e);
         }
+        AtomicFiles.write(dir.resolve(Checkpoint.CONFIG_FILE), config.toYaml());
     }
 }

@@ -1,6 +1,7 @@
 package org.twllm.core.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -122,6 +123,31 @@ class ConfigValidationTest {
     }
 
     @Test
+    void sourcesMayBeGlobsAndFoldersAndFormatParquetNeedsParquetFiles() throws Exception {
+        Files.createDirectories(dir.resolve("corpus"));
+        Files.writeString(dir.resolve("corpus/a.jsonl"), "{\"text\": \"一\"}\n");
+        Files.writeString(dir.resolve("corpus/b.parquet"), "PAR1");
+        assertEquals(List.of(), files.problems(edit(ConfigFiles.CORPUS.toString(), "corpus/*.jsonl")));
+        assertEquals(List.of(), files.problems(edit(ConfigFiles.CORPUS.toString(), "corpus")));
+        assertEquals(List.of("x.yaml:17:7: data.sources.0.path: glob " + dir.resolve("corpus/*.txt")
+                        + " matches no files: check the pattern (relative patterns are taken from the config file's folder,"
+                        + " or the current folder for --source)"),
+                files.problems(edit(ConfigFiles.CORPUS.toString(), "corpus/*.txt")));
+        assertEquals(List.of(), files.problems(edit(ConfigFiles.CORPUS.toString(), "corpus/*.parquet\n      format: parquet")));
+        assertEquals(List.of("x.yaml:17:7: data.sources.0.path: " + dir.resolve("corpus/a.jsonl")
+                        + " is not a .parquet file; format parquet reads Parquet files (or use format auto)"),
+                files.problems(edit(ConfigFiles.CORPUS.toString(), "corpus\n      format: parquet")));
+        StageConfig sft = files.load(edit(ConfigFiles.CORPUS.toString(), "corpus/*.parquet\n      messages_field: dialog")
+                .replace("stage: cpt", "stage: sft"));
+        assertEquals("dialog", sft.data().sources().get(0).messagesField());
+        assertTrue(sft.toYaml().contains("messages_field: dialog"), sft.toYaml());
+        // Unset, it is not written: configs recorded before the key existed resume and keep their fingerprint.
+        StageConfig plain = files.load(edit(ConfigFiles.CORPUS.toString(), "corpus/*.parquet").replace("stage: cpt", "stage: sft"));
+        assertNull(plain.data().sources().get(0).messagesField());
+        assertFalse(plain.toYaml().contains("messages_field"), plain.toYaml());
+    }
+
+    @Test
     void tokenizerThatIsNotASentencePieceModelIsReported() throws Exception {
         Files.writeString(dir.resolve("bad.model"), "hello");
         assertEquals(List.of("x.yaml:13:3: tokenizer.path: " + dir.resolve("bad.model")
@@ -228,6 +254,34 @@ class ConfigValidationTest {
     }
 
     @Test
+    void transportSettingsFollowTheRulesALaunchNeeds() {
+        String transport = ConfigFiles.MINIMAL + "distributed:\n  world_size: 2\n  transport:\n";
+        assertEquals(List.of("x.yaml:24:5: distributed.transport.mtu: must be at least 4096, got 1024"),
+                files.problems(transport + "    mtu: 1024\n"));
+        assertEquals(List.of("x.yaml:24:5: distributed.transport.mtu: must be a multiple of 32 (Aeron's frame alignment),"
+                        + " got 4100"),
+                files.problems(transport + "    mtu: 4100\n"));
+        assertEquals(List.of("x.yaml:24:5: distributed.transport.term_length_mb: must be a power of two (Aeron's term"
+                        + " buffers), got 3"),
+                files.problems(transport + "    term_length_mb: 3\n"));
+        assertEquals(List.of("x.yaml:24:5: distributed.transport.liveness_timeout_ms: must be at least 500, got 100"),
+                files.problems(transport + "    liveness_timeout_ms: 100\n"));
+        assertEquals(List.of("x.yaml:25:5: distributed.transport.collective_timeout_s: 2 s is not longer than"
+                        + " liveness_timeout_ms 2000; a collective must outlast the time a dead peer takes to be noticed"),
+                files.problems(transport + "    liveness_timeout_ms: 2000\n    collective_timeout_s: 2\n"));
+        assertEquals(List.of("x.yaml:24:5: distributed.transport.port_base: ports 65535..65536 for world_size 2 go past 65535"),
+                files.problems(transport + "    port_base: 65535\n"));
+        assertEquals(List.of(), files.problems(transport + "    mtu: 4096\n    liveness_timeout_ms: 500\n    collective_timeout_s: 1\n"));
+    }
+
+    @Test
+    void zeroStageIsOneOfTheImplementedStages() {
+        assertEquals(List.of("x.yaml:22:3: distributed.zero_stage: expected 0 (plain data parallel) or 2 (sharded optimizer"
+                        + " state and gradients), got 1"),
+                files.problems(ConfigFiles.MINIMAL + "distributed:\n  zero_stage: 1\n"));
+    }
+
+    @Test
     void warmupStepsAndRatioAreExclusive() {
         assertEquals(List.of("x.yaml:22:3: training.warmup_ratio: set warmup_steps or warmup_ratio, not both"),
                 files.problems(ConfigFiles.MINIMAL + "  warmup_steps: 2\n  warmup_ratio: 0.1\n"));
@@ -236,7 +290,7 @@ class ConfigValidationTest {
     @Test
     void sourceFormatMustFitTheStage() {
         assertEquals(List.of("x.yaml:18:7: data.sources.0.format: format chat does not fit the cpt stage"
-                        + " (cpt reads auto, jsonl, text or shards)"),
+                        + " (cpt reads auto, jsonl, text, parquet or shards)"),
                 files.problems(edit("    - path: " + ConfigFiles.CORPUS + "\n",
                         "    - path: " + ConfigFiles.CORPUS + "\n      format: chat\n")));
     }
@@ -260,7 +314,8 @@ class ConfigValidationTest {
         assertEquals(List.of(), files.problems(withTemplate.replace("ASSISTANT:", "ASSISTANT: {content}")));
         StageConfig noSystem = files.load(withTemplate.replace("ASSISTANT:", "ASSISTANT: {content}")
                 .replace("    system_format: \"<<SYS>>{content}<</SYS>>\"\n", ""));
-        assertEquals(new CustomTemplateConfig(null, "USER: {content}", "ASSISTANT: {content}"), noSystem.data().customTemplate());
+        assertEquals(CustomTemplateConfig.KEYS.builder().set(CustomTemplateConfig.USER_FORMAT, "USER: {content}")
+                .set(CustomTemplateConfig.ASSISTANT_FORMAT, "ASSISTANT: {content}").build(), noSystem.data().customTemplate());
         assertEquals(noSystem, files.load(noSystem.toYaml()));
         assertEquals(List.of("x.yaml:19:3: data.custom_template: only used when data.chat_template is custom (it is taiwan-llm)"),
                 files.problems(withTemplate.replace("chat_template: custom", "chat_template: taiwan-llm")));

@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
-import org.twllm.data.loader.Sample;
+import org.twllm.core.model.TokenBatch;
 
 /**
  * The LM head fused with softmax cross-entropy, over chunks of rows: for each chunk a cuBLAS GEMM writes
@@ -88,7 +88,7 @@ public final class ChunkedLmHead implements AutoCloseable {
         FloatBuffer values = download(rows);
         double sum = 0;
         for (int r = 0; r < rows; r++) {
-            if (targets[r] != Sample.IGNORE) {
+            if (targets[r] != TokenBatch.IGNORE) {
                 sum += values.get(r);
             }
         }

@@ -1,5 +1,7 @@
 package org.twllm.core.engine.cuda;
 
+import org.twllm.core.model.TokenBatch;
+
 /**
  * The independent host computation of every kernel, in fp64 with plain loops: what the device check and
  * the emulation tests compare the kernels against. Inputs are the values the device holds (already rounded
@@ -240,7 +242,7 @@ public final class HostReference {
                 sum += Math.exp(logits[r * vocab + c] - max);
             }
             int target = targets[r];
-            if (target == org.twllm.data.loader.Sample.IGNORE) {
+            if (target == TokenBatch.IGNORE) {
                 logProbs[r] = Double.NaN;
                 continue;
             }

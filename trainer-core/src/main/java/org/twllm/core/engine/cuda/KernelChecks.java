@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Random;
 
 import org.twllm.core.io.DType;
-import org.twllm.data.loader.Sample;
+import org.twllm.core.model.TokenBatch;
 
 /**
  * Runs every kernel (and the GEMM-and-kernel compositions: tiled attention, the chunked LM head) on a
@@ -274,7 +274,7 @@ public final class KernelChecks {
         float[] headGrad0 = random(vocab * h, 1, StorageType.F32);
         int[] targets = new int[rows];
         for (int r = 0; r < rows; r++) {
-            targets[r] = r % 4 == 1 ? Sample.IGNORE : rng.nextInt(vocab);
+            targets[r] = r % 4 == 1 ? TokenBatch.IGNORE : rng.nextInt(vocab);
         }
         double scale = 0.5;
         try (ChunkedLmHead lm = new ChunkedLmHead(k, h, vocab, rows, shape.lmHeadChunk()); DeviceBuffer dHidden = upload(hidden, t);
@@ -296,7 +296,7 @@ public final class KernelChecks {
             double[] trainedLogProbs = new double[rows];
             float[] gotLogProbs = new float[rows];
             for (int r = 0; r < rows; r++) {
-                if (targets[r] != Sample.IGNORE) {
+                if (targets[r] != TokenBatch.IGNORE) {
                     wantLoss -= ce[0][r];
                     trainedLogProbs[r] = ce[0][r];
                     gotLogProbs[r] = logProbs[r];

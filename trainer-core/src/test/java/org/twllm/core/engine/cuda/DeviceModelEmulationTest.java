@@ -10,7 +10,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.twllm.core.model.LlamaConfig;
 import org.twllm.core.model.LlamaModel;
 import org.twllm.core.model.TokenBatch;
-import org.twllm.data.loader.Sample;
 
 /**
  * The device model (every layer's GEMMs, kernels and tiled attention, in the order the GPU runs them) on
@@ -41,7 +40,7 @@ class DeviceModelEmulationTest {
         java.util.Random rng = new java.util.Random(5);
         for (int i = 0; i < 2 * t; i++) {
             inputs[i] = rng.nextInt(CONFIG.vocabSize());
-            targets[i] = i % 5 == 3 ? Sample.IGNORE : rng.nextInt(CONFIG.vocabSize());
+            targets[i] = i % 5 == 3 ? TokenBatch.IGNORE : rng.nextInt(CONFIG.vocabSize());
             int start = i;
             while (start > (i / t) * t && examples[start - 1] == examples[i]) {
                 start--;

@@ -25,7 +25,6 @@ import org.twllm.core.model.LlamaModel;
 import org.twllm.core.model.TokenBatch;
 import org.twllm.core.train.AdamW;
 import org.twllm.core.train.DecayMask;
-import org.twllm.data.loader.Sample;
 
 /**
  * The generator and guard of the device check's model-parity fixture (src-test-fixtures/reference/gpu-parity):
@@ -56,7 +55,7 @@ class GpuParityReferenceTest {
             positions[i] = row == 1 && s >= 7 ? s - 7 : s;
             inputs[i] = rng.nextInt(CONFIG.vocabSize());
             boolean prompt = row == 1 && (positions[i] < 3);
-            targets[i] = prompt ? Sample.IGNORE : rng.nextInt(CONFIG.vocabSize());
+            targets[i] = prompt ? TokenBatch.IGNORE : rng.nextInt(CONFIG.vocabSize());
         }
         return new TokenBatch(2, t, inputs, targets, positions, examples);
     }

@@ -1,17 +1,12 @@
 package org.twllm.core.engine.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -111,15 +106,5 @@ class HostLogicTest {
         assertEquals(Math.sqrt(1 - Math.pow(0.95, 3)), s.bc2Sqrt());
         assertEquals(1 - 1e-3 * 0.1, s.decayFactor());
         assertEquals(0.5, s.gradScale());
-    }
-
-    @Test
-    void theCudaEngineNeverImportsNd4j() throws IOException {
-        Path dir = Path.of("src/main/java/org/twllm/core/engine/cuda");
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                assertFalse(Files.readString(f).contains("org.nd4j"), f + " imports ND4J; the device bundle has none");
-            }
-        }
     }
 }

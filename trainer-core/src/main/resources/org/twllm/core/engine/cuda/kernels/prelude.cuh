@@ -38,7 +38,7 @@ __device__ __forceinline__ void store(bf16* p, float v) {
 }
 
 #define TWLLM_NEG_INF (-__int_as_float(0x7f800000))
-// Written by the cross-entropy kernel for a position without a target (Sample.IGNORE).
+// Written by the cross-entropy kernel for a position without a target (TokenBatch.IGNORE).
 #define TWLLM_IGNORE (-100)
 
 __device__ __forceinline__ float warp_sum(float v) {
