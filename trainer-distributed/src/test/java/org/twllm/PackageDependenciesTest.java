@@ -56,6 +56,8 @@ class PackageDependenciesTest {
         forbid(broken, "org.twllm.core.model", "org.twllm.data.");
         forbid(broken, "org.twllm.core.model", "org.twllm.core.train");
         forbid(broken, "org.twllm.core.checkpoint", "org.twllm.core.train");
+        // The CUDA engine runs from the device bundle, which carries no ND4J (docs/gpu.md).
+        forbid(broken, "org.twllm.core.engine.cuda", "org.nd4j");
         for (String pkg : product.edges.keySet()) {
             if (pkg.startsWith("org.twllm.data") || pkg.equals("org.twllm.errors") || pkg.equals("org.twllm.files")) {
                 forbid(broken, pkg, "org.nd4j");

@@ -3,7 +3,6 @@ package org.twllm.core.train;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -23,7 +22,6 @@ import org.twllm.core.config.TrainingConfig;
 import org.twllm.core.io.HfModelDirectory;
 import org.twllm.core.model.LlamaConfig;
 import org.twllm.core.model.LlamaModel;
-import org.twllm.core.model.ParameterSpec;
 import org.twllm.data.loader.DataLoader;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
@@ -164,13 +162,7 @@ public final class TrainingRun {
     private static AdamW optimizer(StageConfig config, LlamaModel model, DataParallel dp, Checkpoint from) {
         TrainingConfig t = config.training();
         AdamW.Settings settings = new AdamW.Settings(t.adamBeta1(), t.adamBeta2(), t.adamEpsilon(), t.weightDecay());
-        List<long[]> decaying = new ArrayList<>();
-        for (ParameterSpec s : model.parameters().specs()) {
-            if (s.decays()) {
-                decaying.add(new long[] {s.offset(), s.length()});
-            }
-        }
-        DecayMask mask = DecayMask.of(decaying);
+        DecayMask mask = DecayMask.of(model.parameters().layout());
         if (from == null) {
             return new AdamW(settings, dp.ownedStart(), dp.ownedEnd(), mask);
         }
