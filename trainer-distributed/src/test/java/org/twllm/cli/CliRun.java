@@ -1,0 +1,70 @@
+package org.twllm.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** The twllm CLI run in this JVM with its output captured, and a tiny cPT stage for the runs to train. */
+record CliRun(int code, String out, String err) {
+    private static final Path FIXTURES = Path.of(System.getProperty("twllm.fixtures"));
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Runs {@code twllm ARGS}; stdout and stderr (log lines included) are captured. */
+    static CliRun of(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream capturedOut = new ByteArrayOutputStream();
+        ByteArrayOutputStream capturedErr = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(capturedOut, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(capturedErr, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.run(args);
+            return new CliRun(code, capturedOut.toString(StandardCharsets.UTF_8), capturedErr.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    /** Everything the run printed, for assertion messages. */
+    String all() {
+        return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+    }
+
+    /**
+     * A tiny cPT stage config in {@code dir} (a 1-layer random model, 60 poems, seq_len 16, batch 2) writing to
+     * {@code dir/run} with its shard cache in {@code dir/cache}; {@code extraYaml} is appended.
+     */
+    static Path tinyCpt(Path dir, String extraYaml) throws IOException {
+        List<String> poems = Files.readAllLines(FIXTURES.resolve("corpus/tang-poems.zh-Hant.jsonl"));
+        Path corpus = dir.resolve("poems.jsonl");
+        Files.write(corpus, poems.subList(0, 60));
+        Path file = dir.resolve("cpt.yaml");
+        Files.writeString(file, "stage: cpt\n"
+                + "run:\n  name: tiny\n  output_dir: " + dir.resolve("run") + "\n"
+                + "model:\n  init: random\n  hidden_size: 16\n  intermediate_size: 32\n  num_hidden_layers: 1\n"
+                + "  num_attention_heads: 2\n  num_key_value_heads: 2\n  vocab_size: 8000\n  max_position_embeddings: 32\n"
+                + "tokenizer:\n  path: " + FIXTURES.resolve("tokenizer/zh-tw-bpe-8k.model") + "\n"
+                + "data:\n  seq_len: 16\n  cache_dir: " + dir.resolve("cache") + "\n  sources:\n    - path: " + corpus + "\n"
+                + "training:\n  max_steps: 2\n  per_device_train_batch_size: 2\n  learning_rate: 1.0e-3\n  warmup_steps: 0\n"
+                + "device:\n  peak_flops: 1.0e11\n" + extraYaml);
+        return file;
+    }
+
+    /** The {@code loss} of every line of {@code runDir/metrics.jsonl}. */
+    static double[] losses(Path runDir) throws IOException {
+        return Files.readAllLines(runDir.resolve("metrics.jsonl")).stream().mapToDouble(line -> {
+            try {
+                return JSON.readTree(line).get("loss").asDouble();
+            } catch (IOException e) {
+                throw new IllegalStateException("bad metrics line " + line, e);
+            }
+        }).toArray();
+    }
+}
