@@ -42,7 +42,7 @@ public final class ChatCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         SamplingSettings settings = sampling.settings();
         ModelSession session = ModelSession.open(modelOptions.model, modelOptions.tokenizer, chatTemplate, modelOptions.systemPrompt);
-        Generator generator = session.generator(modelOptions.contextLength);
+        Generator generator = session.generator(session.checkedContextLength(modelOptions.contextLength));
         boolean interactive = System.console() != null;
         List<Message> history = new ArrayList<>();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -67,11 +67,19 @@ public final class ChatCommand implements Callable<Integer> {
                 continue;
             }
             int[] prompt = session.format().prompt(history, message);
-            if (prompt.length >= generator.contextLength()) {
+            if (prompt.length >= generator.contextLength() && !history.isEmpty()) {
                 System.err.println("[chat] the conversation is longer than the context (" + generator.contextLength()
                         + " tokens); starting over with this message");
                 history.clear();
                 prompt = session.format().prompt(history, message);
+            }
+            if (prompt.length >= generator.contextLength()) {
+                // One message too long for the context: say so in place of a reply, and keep the session.
+                System.out.println();
+                System.err.println("[chat] error: this message needs " + prompt.length + " tokens but the context holds "
+                        + generator.contextLength() + " (prompt and reply); send a shorter one, or start with a larger"
+                        + " --context-length");
+                continue;
             }
             GenerationResult reply = generator.generate(prompt, settings, text -> {
                 System.out.print(text);

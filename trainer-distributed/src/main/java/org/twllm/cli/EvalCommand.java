@@ -51,7 +51,7 @@ public final class EvalCommand implements Callable<Integer> {
         Evaluator.Limits limits = maxNewTokens > 0
                 ? new Evaluator.Limits(maxNewTokens, maxNewTokens, maxNewTokens, maxExamples)
                 : new Evaluator.Limits(d.qaMaxNewTokens(), d.mcMaxNewTokens(), d.summaryMaxNewTokens(), maxExamples);
-        Evaluator evaluator = new Evaluator(session.languageModel(modelOptions.contextLength), session.format(), session.tokenizer(), limits);
+        Evaluator evaluator = new Evaluator(session.languageModel(session.checkedContextLength(modelOptions.contextLength)), session.format(), session.tokenizer(), limits);
         List<TaskResult> results = new ArrayList<>();
         for (TaskSpec spec : specs) {
             TaskResult r = evaluator.run(spec);

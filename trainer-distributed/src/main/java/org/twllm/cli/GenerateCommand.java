@@ -32,9 +32,9 @@ public final class GenerateCommand implements Callable<Integer> {
         @Option(names = "--system-prompt", paramLabel = "TEXT", description = "System prompt for the chat template (default: the template's own).")
         String systemPrompt;
 
-        @Option(names = "--context-length", paramLabel = "N", defaultValue = "0",
-                description = "Longest sequence (prompt + generated) to run; default: the model's max_position_embeddings.")
-        int contextLength;
+        @Option(names = "--context-length", paramLabel = "N",
+                description = "Longest sequence (prompt + generated) to run, 2 to max_position_embeddings; default: the model's max_position_embeddings.")
+        Integer contextLength;
     }
 
     /** Sampling flags shared by generate and chat. */
@@ -86,9 +86,11 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         SamplingSettings settings = sampling.settings();
         ModelSession session = ModelSession.open(modelOptions.model, modelOptions.tokenizer, chat ? chatTemplate : null, modelOptions.systemPrompt);
+        int context = session.checkedContextLength(modelOptions.contextLength);
         int[] ids = session.format().prompt(prompt);
-        int needed = modelOptions.contextLength > 0 ? modelOptions.contextLength : ids.length + settings.maxNewTokens();
-        Generator generator = session.generator(needed);
+        // Without --context-length the cache is sized for this prompt and its new tokens only.
+        Generator generator = session.generator(modelOptions.contextLength != null ? context
+                : Math.min(context, ids.length + settings.maxNewTokens()));
         GenerationResult result = generator.generate(ids, settings, text -> {
             System.out.print(text);
             System.out.flush();

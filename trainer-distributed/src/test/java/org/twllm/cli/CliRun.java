@@ -1,12 +1,16 @@
 package org.twllm.cli;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -17,18 +21,59 @@ record CliRun(int code, String out, String err) {
 
     /** Runs {@code twllm ARGS}; stdout and stderr (log lines included) are captured. */
     static CliRun of(String... args) {
+        return withInput("", args);
+    }
+
+    /** {@link #of} with {@code stdin} as standard input. */
+    static CliRun withInput(String stdin, String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
+        InputStream in = System.in;
         ByteArrayOutputStream capturedOut = new ByteArrayOutputStream();
         ByteArrayOutputStream capturedErr = new ByteArrayOutputStream();
         System.setOut(new PrintStream(capturedOut, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(capturedErr, true, StandardCharsets.UTF_8));
+        System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
         try {
             int code = Main.run(args);
             return new CliRun(code, capturedOut.toString(StandardCharsets.UTF_8), capturedErr.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(out);
             System.setErr(err);
+            System.setIn(in);
+        }
+    }
+
+    /**
+     * Runs {@code twllm ARGS} as {@code main} does, in a child JVM started under {@code launcher} (a command
+     * prefix such as {@code unshare -m ...}, may be empty) with the given extra JVM flags; waits at most
+     * {@code timeoutS} seconds. The child runs in the repository root, so the shipped configs' relative paths work.
+     */
+    static CliRun inChildJvm(List<String> launcher, List<String> jvmFlags, long timeoutS, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(launcher);
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--add-exports",
+                "java.base/jdk.internal.misc=ALL-UNNAMED"));
+        command.addAll(jvmFlags);
+        String cp = System.getProperty("surefire.test.class.path");
+        command.addAll(List.of("-cp", cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path"),
+                Main.class.getName()));
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile("twllm-child", ".out");
+        Path err = Files.createTempFile("twllm-child", ".err");
+        try {
+            Process p = new ProcessBuilder(command).directory(FIXTURES.getParent().toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(timeoutS, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new IllegalStateException("twllm " + String.join(" ", args) + " did not finish in " + timeoutS
+                        + " s:\n" + Files.readString(err));
+            }
+            return new CliRun(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
         }
     }
 

@@ -305,7 +305,7 @@ public final class CorpusPreparer {
                 if (e.getCause() instanceof RuntimeException re) {
                     throw re;
                 }
-                throw new TwllmException("preparing " + source.path() + " failed: " + e.getCause(), e.getCause());
+                throw new TwllmException("preparing " + source.path() + " failed: " + e.getCause().getMessage(), e.getCause());
             }
             for (Outcome o : outcomes) {
                 stats.recordsRead++;

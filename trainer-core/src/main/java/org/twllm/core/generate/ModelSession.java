@@ -7,6 +7,7 @@ import org.twllm.core.model.LlamaModel;
 import org.twllm.data.chat.ChatTemplates;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.data.tokenizer.Tokenizer;
+import org.twllm.errors.ConfigException;
 
 /**
  * A model directory, its tokenizer and a prompt format, loaded and checked against each other: what
@@ -27,6 +28,24 @@ public record ModelSession(LlamaModel model, Tokenizer tokenizer, PromptFormat f
                 ? new PlainPromptFormat(tokenizer)
                 : new ChatPromptFormat(ChatTemplates.byName(chatTemplate, systemPrompt, null), tokenizer);
         return new ModelSession(model, tokenizer, format, DecoderWeights.of(model.parameters()));
+    }
+
+    /**
+     * The context length a user asked for ({@code --context-length}), checked against the model: null gives
+     * the model's {@code max_position_embeddings}; a value below 2 (a prompt token and one more) or above the
+     * model's maximum is refused.
+     */
+    public int checkedContextLength(Integer requested) {
+        int max = model.config().maxPositionEmbeddings();
+        if (requested == null) {
+            return max;
+        }
+        if (requested < 2 || requested > max) {
+            throw new ConfigException("--context-length " + requested + " is " + (requested < 2 ? "too short" : "longer than"
+                    + " the model's max_position_embeddings " + max) + ": give a length from 2 to " + max
+                    + ", or leave it out to use " + max);
+        }
+        return requested;
     }
 
     /** The longest sequence to run: {@code requested} if positive, else the model's maximum; never beyond it. */

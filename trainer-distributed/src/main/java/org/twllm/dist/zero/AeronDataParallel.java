@@ -191,7 +191,7 @@ public final class AeronDataParallel implements DataParallel {
             if (cause instanceof TwllmException t) {
                 throw t;
             }
-            throw new TwllmException("communication thread failed: " + cause, cause);
+            throw new TwllmException("communication thread failed: " + cause.getMessage(), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TwllmException("interrupted while waiting for communication");

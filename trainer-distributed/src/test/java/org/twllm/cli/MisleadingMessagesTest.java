@@ -1,0 +1,109 @@
+package org.twllm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.twllm.core.io.DType;
+import org.twllm.core.io.HfModelDirectory;
+import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.model.LlamaModel;
+
+/** Issue 12 §8: the messages that misled, each reproduced and shown fixed. */
+class MisleadingMessagesTest {
+    private static final Path FIXTURES = Path.of(System.getProperty("twllm.fixtures"));
+    private static final String TOKENIZER = FIXTURES.resolve("tokenizer/zh-tw-bpe-8k.model").toString();
+    /** The tiny model's max_position_embeddings. */
+    private static final int CONTEXT = 256;
+
+    @TempDir
+    static Path dir;
+    static Path model;
+
+    @BeforeAll
+    static void tinyModel() {
+        model = dir.resolve("model");
+        LlamaConfig config = new LlamaConfig(32, 64, 1, 4, 2, 8000, CONTEXT, 1e-5, 10000.0, false);
+        HfModelDirectory.save(LlamaModel.random(config, DataType.FLOAT, 3, 0.2), model, DType.F32);
+    }
+
+    private static void assertNoClassNameOrTrace(CliRun r) {
+        assertFalse(r.err().contains("Exception") || r.err().contains("Error:") || r.err().contains("\tat "), r.all());
+    }
+
+    @Test
+    void anEmptyChatPromptIsAUsageErrorWithoutAClassName() {
+        CliRun r = CliRun.of("generate", "--model", model.toString(), "--tokenizer", TOKENIZER, "--chat", "--prompt", "");
+        assertEquals(Main.EXIT_USAGE, r.code(), r.all());
+        assertTrue(r.err().contains("the user message is empty"), r.all());
+        assertNoClassNameOrTrace(r);
+    }
+
+    @Test
+    void aContextLengthOutsideTheModelsRangeIsRefused() {
+        for (String bad : List.of("0", "1", "-5", "100000", String.valueOf(CONTEXT + 1))) {
+            for (String command : List.of("generate", "chat")) {
+                CliRun r = CliRun.of(command, "--model", model.toString(), "--tokenizer", TOKENIZER, "--prompt", "你好",
+                        "--context-length", bad);
+                if (command.equals("chat")) {
+                    r = CliRun.of(command, "--model", model.toString(), "--tokenizer", TOKENIZER, "--context-length", bad);
+                }
+                assertEquals(Main.EXIT_USAGE, r.code(), command + " --context-length " + bad + ": " + r.all());
+                assertTrue(r.err().contains("--context-length " + bad) && r.err().contains("from 2 to " + CONTEXT), r.all());
+            }
+        }
+        CliRun ok = CliRun.of("generate", "--model", model.toString(), "--tokenizer", TOKENIZER, "--prompt", "你好",
+                "--context-length", String.valueOf(CONTEXT), "--max-new-tokens", "2");
+        assertEquals(Main.EXIT_OK, ok.code(), ok.all());
+    }
+
+    @Test
+    void chatAnswersAnOverlongMessageWithTheErrorAndGoesOn() {
+        String overlong = "春眠不覺曉處處聞啼鳥夜來風雨聲花落知多少".repeat(16);
+        CliRun r = CliRun.withInput("你好\n" + overlong + "\n臺灣最高的山是哪一座？\n", "chat", "--model", model.toString(),
+                "--tokenizer", TOKENIZER, "--max-new-tokens", "4");
+        assertEquals(Main.EXIT_OK, r.code(), r.all());
+        assertEquals(3, r.out().lines().count(), "one reply line per message, the overlong one's empty:\n" + r.all());
+        assertTrue(r.out().lines().toList().get(1).isEmpty(), r.all());
+        assertTrue(r.err().contains("[chat] error: this message needs") && r.err().contains("the context holds " + CONTEXT),
+                r.all());
+        assertEquals(2, r.err().lines().filter(l -> l.startsWith("[generate]")).count(), "both other messages answered:\n" + r.all());
+    }
+
+    @Test
+    void aFullDiskInDataPrepareSaysNoSpaceLeftOnDevice(@TempDir Path tmp) throws Exception {
+        String why = privateMountUnavailable(tmp);
+        Assumptions.assumeTrue(why == null, () -> "skipped: " + why);
+        Path small = Files.createDirectories(tmp.resolve("small"));
+        // A private mount namespace with a 256 KiB tmpfs: the 2 MB of shards of the Tang poems cannot fit.
+        CliRun r = CliRun.inChildJvm(List.of("unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=256k tmpfs \"$0\" && exec \"$@\"",
+                small.toString()), List.of("-Xmx256m"), 120, "data", "prepare", "--tokenizer", TOKENIZER,
+                "--source", FIXTURES.resolve("corpus/tang-poems.zh-Hant.jsonl").toString(), "--out", small.resolve("out").toString());
+        assertEquals(Main.EXIT_RUNTIME, r.code(), r.all());
+        assertTrue(r.err().contains("No space left on device") && r.err().contains("free space"), r.all());
+        assertNoClassNameOrTrace(r);
+    }
+
+    /** Null when a child can get a private mount namespace with a tmpfs (root and util-linux), else why not. */
+    private static String privateMountUnavailable(Path tmp) throws IOException, InterruptedException {
+        Path probe = Files.createDirectories(tmp.resolve("probe"));
+        try {
+            Process p = new ProcessBuilder("unshare", "-m", "mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", probe.toString())
+                    .redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes());
+            return p.waitFor() == 0 ? null : "cannot mount a tmpfs in a private mount namespace (" + output.strip() + ")";
+        } catch (IOException e) {
+            return "cannot run unshare (" + e.getMessage() + ")";
+        }
+    }
+}
