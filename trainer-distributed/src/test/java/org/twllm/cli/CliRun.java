@@ -51,20 +51,10 @@ record CliRun(int code, String out, String err) {
      */
     static CliRun inChildJvm(List<String> launcher, List<String> jvmFlags, long timeoutS, String... args)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(launcher);
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--add-exports",
-                "java.base/jdk.internal.misc=ALL-UNNAMED"));
-        command.addAll(jvmFlags);
-        String cp = System.getProperty("surefire.test.class.path");
-        command.addAll(List.of("-cp", cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path"),
-                Main.class.getName()));
-        command.addAll(List.of(args));
         Path out = Files.createTempFile("twllm-child", ".out");
         Path err = Files.createTempFile("twllm-child", ".err");
         try {
-            Process p = new ProcessBuilder(command).directory(FIXTURES.getParent().toFile())
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process p = childJvm(launcher, jvmFlags, args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             if (!p.waitFor(timeoutS, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
                 throw new IllegalStateException("twllm " + String.join(" ", args) + " did not finish in " + timeoutS
@@ -75,6 +65,24 @@ record CliRun(int code, String out, String err) {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
         }
+    }
+
+    /** Starts {@code twllm ARGS} in a child JVM without waiting; its stdout and stderr go to {@code log}. */
+    static Process startChildJvm(Path log, String... args) throws IOException {
+        return childJvm(List.of(), List.of("-Xmx512m"), args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static ProcessBuilder childJvm(List<String> launcher, List<String> jvmFlags, String... args) {
+        List<String> command = new ArrayList<>(launcher);
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--add-exports",
+                "java.base/jdk.internal.misc=ALL-UNNAMED"));
+        command.addAll(jvmFlags);
+        String cp = System.getProperty("surefire.test.class.path");
+        command.addAll(List.of("-cp", cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path"),
+                Main.class.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).directory(FIXTURES.getParent().toFile());
     }
 
     /** Everything the run printed, for assertion messages. */
