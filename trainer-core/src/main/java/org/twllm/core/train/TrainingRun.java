@@ -129,11 +129,12 @@ public final class TrainingRun {
             case DIRECTORY:
                 return Checkpoint.open(resume.checkpoint());
             case AUTO:
-                Optional<Checkpoint> newest = checkpoints.newest();
+                Optional<Checkpoint> newest = checkpoints.resumable();
                 newest.ifPresent(c -> LOG.info("resuming from {}", c.dir()));
                 return newest.orElse(null);
             default:
-                List<Path> existing = checkpoints.complete();
+                List<Path> existing = new ArrayList<>(checkpoints.complete());
+                existing.addAll(checkpoints.damaged());
                 if (!existing.isEmpty()) {
                     throw new ConfigException("the output directory already holds " + existing.get(existing.size() - 1).getFileName()
                             + " and resume is 'never'; resume it with --resume auto, or set run.output_dir to a new directory");
