@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.io.HfModelDirectory;
 import org.twllm.core.model.LlamaModel;
 import org.twllm.core.model.TokenBatch;
@@ -59,7 +60,7 @@ public final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (input.ids != null) {
-            LlamaModel m = HfModelDirectory.load(model);
+            LlamaModel m = Checkpoint.loadModel(model);
             System.out.println(JSON.writeValueAsString(logProbs(m, parseIds(input.ids))));
             return Main.EXIT_OK;
         }
@@ -68,7 +69,7 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         Tokenizer tokenizer = SentencePieceTokenizer.load(tokenizerFile);
         HfModelDirectory.readConfig(model).requireVocab(tokenizer.vocabSize());
-        LlamaModel m = HfModelDirectory.load(model);
+        LlamaModel m = Checkpoint.loadModel(model);
         if (input.text != null) {
             System.out.println(JSON.writeValueAsString(logProbs(m, withBos(tokenizer, input.text))));
         } else {

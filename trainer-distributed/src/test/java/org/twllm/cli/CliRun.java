@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The twllm CLI run in this JVM with its output captured, and a tiny cPT stage for the runs to train. */
 record CliRun(int code, String out, String err) {
-    private static final Path FIXTURES = Path.of(System.getProperty("twllm.fixtures"));
+    static final Path FIXTURES = Path.of(System.getProperty("twllm.fixtures"));
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Runs {@code twllm ARGS}; stdout and stderr (log lines included) are captured. */

@@ -19,6 +19,7 @@ import org.twllm.core.checkpoint.Checkpoint;
  * retrained, and died saving the damaged step again). Now a damaged checkpoint is set aside as
  * {@code checkpoint-N.damaged} with a warning and the run carries on, its replayed steps equal to the
  * first time; a missing file is damage too; with no usable checkpoint the run stops, keeping its metrics.
+ * §5: a damaged checkpoint used as a model (model.init, score, generate) is refused, not loaded silently.
  */
 class DamagedCheckpointsTest {
     private static Path config(Path dir) throws Exception {
@@ -91,6 +92,28 @@ class DamagedCheckpointsTest {
             assertEquals(6, CliRun.losses(run).length, "metrics.jsonl kept whole");
         }
         assertFalse(Files.exists(run.resolve(Checkpoint.dirName(3))));
+    }
+
+    @Test
+    void aDamagedCheckpointIsRefusedWhereverItIsUsedAsAModel(@TempDir Path dir) throws Exception {
+        Path cfg = config(dir);
+        Path checkpoint = dir.resolve("run").resolve(Checkpoint.dirName(3));
+        assertEquals(Main.EXIT_OK, train(cfg, 3).code());
+        String tokenizer = CliRun.FIXTURES.resolve("tokenizer/zh-tw-bpe-8k.model").toString();
+        assertEquals(Main.EXIT_OK, CliRun.of("score", "--model", checkpoint.toString(), "--ids", "[1, 5, 9]").code());
+        Path weights = checkpoint.resolve("model.safetensors");
+        flipByte(weights, Files.size(weights) - 100);
+
+        Path other = Files.createDirectories(dir.resolve("next"));
+        Path next = CliRun.tinyCpt(other, "");
+        Files.writeString(next, Files.readString(next).replaceFirst("model:\n(  .*\n)+", "model:\n  init: " + checkpoint + "\n"));
+        for (CliRun r : new CliRun[] {
+            CliRun.of("score", "--model", checkpoint.toString(), "--ids", "[1, 5, 9]"),
+            CliRun.of("generate", "--model", checkpoint.toString(), "--tokenizer", tokenizer, "--prompt", "你好"),
+            CliRun.of("train", "--stage", "cpt", "--config", next.toString())}) {
+            assertEquals(Main.EXIT_RUNTIME, r.code(), r.all());
+            assertTrue(r.err().contains("checkpoint " + checkpoint + " is damaged: model.safetensors has CRC32C"), r.all());
+        }
     }
 
     /** The end of the one optimizer range a single-process run saves (its parameter count). */

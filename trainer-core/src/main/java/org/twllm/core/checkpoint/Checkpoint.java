@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import org.twllm.core.io.HfModelDirectory;
+import org.twllm.core.model.LlamaModel;
 import org.twllm.errors.ConfigException;
 
 /**
@@ -48,6 +50,18 @@ public record Checkpoint(Path dir, TrainerState state) {
                     + "); pass a checkpoint-NNNNNNNN directory written by twllm train");
         }
         return verified(dir);
+    }
+
+    /**
+     * The model of an HF model directory, for {@code model.init}, {@code score}, {@code generate} and the like.
+     * A twllm checkpoint directory (one with a trainer state) has every file verified first, so a damaged
+     * checkpoint is refused instead of loaded silently.
+     */
+    public static LlamaModel loadModel(Path modelDir) {
+        if (isCheckpoint(modelDir)) {
+            verified(modelDir);
+        }
+        return HfModelDirectory.load(modelDir);
     }
 
     /** {@code dir} verified against its trainer state; a missing trainer state is damage too. */

@@ -2,6 +2,7 @@ package org.twllm.core.generate;
 
 import java.nio.file.Path;
 
+import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.io.HfModelDirectory;
 import org.twllm.core.model.LlamaModel;
 import org.twllm.data.chat.ChatTemplates;
@@ -23,7 +24,7 @@ public record ModelSession(LlamaModel model, Tokenizer tokenizer, PromptFormat f
         Tokenizer tokenizer = SentencePieceTokenizer.load(tokenizerFile);
         // Check the vocabularies agree before reading gigabytes of weights.
         HfModelDirectory.readConfig(modelDir).requireVocab(tokenizer.vocabSize());
-        LlamaModel model = HfModelDirectory.load(modelDir);
+        LlamaModel model = Checkpoint.loadModel(modelDir);
         PromptFormat format = chatTemplate == null
                 ? new PlainPromptFormat(tokenizer)
                 : new ChatPromptFormat(ChatTemplates.byName(chatTemplate, systemPrompt, null), tokenizer);

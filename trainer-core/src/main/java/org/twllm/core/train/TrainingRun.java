@@ -151,7 +151,7 @@ public final class TrainingRun {
                     a.tieWordEmbeddings());
             return LlamaModel.random(shape, DataType.FLOAT, config.run().seed(), a.initializerRange());
         }
-        return HfModelDirectory.load(config.model().init());
+        return Checkpoint.loadModel(config.model().init());
     }
 
     private static AdamW optimizer(StageConfig config, LlamaModel model, DataParallel dp, Checkpoint from) {
