@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The twllm CLI run in this JVM with its output captured, and a tiny cPT stage for the runs to train. */
-record CliRun(int code, String out, String err) {
+public record CliRun(int code, String out, String err) {
     static final Path FIXTURES = Path.of(System.getProperty("twllm.fixtures"));
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -94,7 +94,7 @@ record CliRun(int code, String out, String err) {
      * A tiny cPT stage config in {@code dir} (a 1-layer random model, 60 poems, seq_len 16, batch 2) writing to
      * {@code dir/run} with its shard cache in {@code dir/cache}; {@code extraYaml} is appended.
      */
-    static Path tinyCpt(Path dir, String extraYaml) throws IOException {
+    public static Path tinyCpt(Path dir, String extraYaml) throws IOException {
         List<String> poems = Files.readAllLines(FIXTURES.resolve("corpus/tang-poems.zh-Hant.jsonl"));
         Path corpus = dir.resolve("poems.jsonl");
         Files.write(corpus, poems.subList(0, 60));
@@ -111,7 +111,7 @@ record CliRun(int code, String out, String err) {
     }
 
     /** The {@code loss} of every line of {@code runDir/metrics.jsonl}. */
-    static double[] losses(Path runDir) throws IOException {
+    public static double[] losses(Path runDir) throws IOException {
         return Files.readAllLines(runDir.resolve("metrics.jsonl")).stream().mapToDouble(line -> {
             try {
                 return JSON.readTree(line).get("loss").asDouble();

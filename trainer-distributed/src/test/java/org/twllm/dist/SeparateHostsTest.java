@@ -7,15 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.twllm.cli.CliRun;
 import org.twllm.cli.Main;
 
 /**
@@ -30,56 +29,28 @@ import org.twllm.cli.Main;
  * case also needs iptables.
  */
 class SeparateHostsTest {
-    private static final Path FIXTURES = Path.of(System.getProperty("twllm.fixtures"));
     private static final int WORLD = 3;
     /** Jumbo frames, as cluster networks use; Aeron frames fit in one Ethernet frame. */
     private static final int LINK_MTU = 9000;
     private static final long LIVENESS_MS = 1000;
 
-    @TempDir
-    static Path shared;
-    static Path corpus;
-
     @BeforeAll
-    static void requireNamespaces() throws IOException {
+    static void requireNamespaces() {
         String why = IsolatedHosts.unavailable();
         Assumptions.assumeTrue(why == null, () -> "skipped: " + why);
-        List<String> poems = Files.readAllLines(FIXTURES.resolve("corpus/tang-poems.zh-Hant.jsonl"));
-        corpus = shared.resolve("poems.jsonl");
-        Files.write(corpus, poems.subList(0, 80));
     }
 
-    private static Path config(Path dir, int maxSteps) throws IOException {
-        Path file = dir.resolve("cpt.yaml");
-        Files.writeString(file, "stage: cpt\n"
-                + "run:\n  name: hosts\n  output_dir: " + dir.resolve("run") + "\n"
-                + "model:\n  init: random\n  hidden_size: 16\n  intermediate_size: 32\n  num_hidden_layers: 1\n"
-                + "  num_attention_heads: 2\n  num_key_value_heads: 2\n  vocab_size: 8000\n  max_position_embeddings: 32\n"
-                + "tokenizer:\n  path: " + FIXTURES.resolve("tokenizer/zh-tw-bpe-8k.model") + "\n"
-                + "data:\n  seq_len: 16\n  cache_dir: " + shared.resolve("cache") + "\n  sources:\n    - path: " + corpus + "\n"
-                + "training:\n  max_steps: " + maxSteps + "\n  learning_rate: 1.0e-2\n  per_device_train_batch_size: 2\n"
-                + "  warmup_steps: 1\n"
-                + "checkpoint:\n  save_steps: 0\n"
+    /** The tiny cPT stage on three ranks over UDP, checkpointing only at the end. */
+    private static Path config(Path dir) throws IOException {
+        return CliRun.tinyCpt(dir, "checkpoint:\n  save_steps: 0\n"
                 + "distributed:\n  world_size: " + WORLD + "\n  transport:\n    channel: udp\n    mtu: 8192\n"
-                + "    liveness_timeout_ms: " + LIVENESS_MS + "\n    collective_timeout_s: 30\n"
-                + "device:\n  peak_flops: 1.0e11\n");
-        return file;
+                + "    liveness_timeout_ms: " + LIVENESS_MS + "\n    collective_timeout_s: 30\n");
     }
 
-    private static WorkerProcesses train(IsolatedHosts hosts, Path cfg, Path logs) throws IOException {
+    private static WorkerProcesses train(IsolatedHosts hosts, Path cfg, int maxSteps, Path logs) throws IOException {
         return WorkerProcesses.start(WORLD, Main.class, logs, "512m", Map.of(), hosts::launcher, hosts.address(0),
-                "train", "--stage", "cpt", "--config", cfg.toString());
-    }
-
-    private static double[] losses(Path runDir) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        return Files.readAllLines(runDir.resolve("metrics.jsonl")).stream().mapToDouble(line -> {
-            try {
-                return json.readTree(line).get("loss").asDouble();
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }).toArray();
+                "train", "--stage", "cpt", "--config", cfg.toString(), "--set", "training.max_steps=" + maxSteps,
+                "--set", "training.learning_rate=1.0e-2");
     }
 
     private static void expectSuccess(WorkerProcesses workers) throws Exception {
@@ -95,16 +66,17 @@ class SeparateHostsTest {
         Assumptions.assumeTrue(why == null, () -> "skipped: " + why);
         try (IsolatedHosts hosts = IsolatedHosts.create(WORLD, LINK_MTU)) {
             Path clean = Files.createDirectories(dir.resolve("clean"));
-            expectSuccess(train(hosts, config(clean, 4), clean.resolve("logs")));
+            expectSuccess(train(hosts, config(clean), 4, clean.resolve("logs")));
             assertTrue(workersLog(clean).contains("UDP 10.77.0."), "the ranks must talk UDP between their own addresses");
 
             hosts.dropUdp(0.02);
             Path lossy = Files.createDirectories(dir.resolve("lossy"));
-            expectSuccess(train(hosts, config(lossy, 4), lossy.resolve("logs")));
+            expectSuccess(train(hosts, config(lossy), 4, lossy.resolve("logs")));
             long dropped = hosts.droppedUdpPackets();
-            System.out.println("2% UDP loss: " + dropped + " packets dropped; losses " + java.util.Arrays.toString(losses(lossy.resolve("run"))));
+            double[] losses = CliRun.losses(lossy.resolve("run"));
+            System.out.println("2% UDP loss: " + dropped + " packets dropped; losses " + java.util.Arrays.toString(losses));
             assertTrue(dropped > 0, "the firewall rules must have dropped packets");
-            assertArrayEquals(losses(clean.resolve("run")), losses(lossy.resolve("run")), "per-step losses, bit for bit");
+            assertArrayEquals(CliRun.losses(clean.resolve("run")), losses, "per-step losses, bit for bit");
         }
     }
 
@@ -115,7 +87,7 @@ class SeparateHostsTest {
     @Test
     void whenOneRanksLinkIsCutTheOthersExitWithinTheLivenessTimeoutNamingIt(@TempDir Path dir) throws Exception {
         try (IsolatedHosts hosts = IsolatedHosts.create(WORLD, LINK_MTU)) {
-            WorkerProcesses workers = train(hosts, config(dir, 1_000_000), dir.resolve("logs"));
+            WorkerProcesses workers = train(hosts, config(dir), 1_000_000, dir.resolve("logs"));
             try {
                 Path metrics = dir.resolve("run/metrics.jsonl");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
