@@ -55,7 +55,8 @@ public final class EvalCommand implements Callable<Integer> {
         List<TaskResult> results = new ArrayList<>();
         for (TaskSpec spec : specs) {
             TaskResult r = evaluator.run(spec);
-            System.err.printf("[eval] %s (%s): %d examples in %.1f s%n", r.name(), r.kind().key(), r.examples(), r.seconds());
+            System.err.printf("[eval] %s (%s): %d examples in %.1f s%s%n", r.name(), r.kind().key(), r.examples(), r.seconds(),
+                    r.skipped() > 0 ? ", " + r.skipped() + " skipped as longer than the context" : "");
             results.add(r);
         }
         EvalReport.writeJson(out, modelOptions.model.toString(), session.format().describe(), results);

@@ -81,6 +81,25 @@ class MisleadingMessagesTest {
     }
 
     @Test
+    void evalSkipsAndCountsAnExampleLongerThanTheContextInsteadOfAborting(@TempDir Path tmp) throws Exception {
+        Path tasks = tmp.resolve("qa.jsonl");
+        String longContext = "阿里山森林鐵路於1912年通車，沿線可以欣賞神木與雲海。".repeat(20);
+        Files.writeString(tasks, "{\"id\": \"short\", \"context\": \"日月潭位於南投縣。\", \"question\": \"日月潭位於哪一個縣？\","
+                + " \"answers\": [\"南投縣\"]}\n{\"id\": \"long\", \"context\": \"" + longContext + "\", \"question\": \"哪一年通車？\","
+                + " \"answers\": [\"1912年\"]}\n");
+        Path out = tmp.resolve("results.json");
+        CliRun r = CliRun.of("eval", "--model", model.toString(), "--tokenizer", TOKENIZER, "--chat-template", "taiwan-llm",
+                "--tasks", "qa=" + tasks, "--out", out.toString(), "--max-new-tokens", "2");
+        assertEquals(Main.EXIT_OK, r.code(), r.all());
+        assertTrue(r.err().contains("task qa, example long: the prompt needs") && r.err().contains("skipped"), r.all());
+        assertTrue(r.err().contains("1 examples in") && r.err().contains("1 skipped as longer than the context"), r.all());
+        var task = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toFile()).path("tasks").path("qa");
+        assertEquals(1, task.path("examples").asInt(), task.toString());
+        assertEquals(1, task.path("skipped").asInt(), task.toString());
+        assertTrue(task.path("metrics").has("exact_match"), task.toString());
+    }
+
+    @Test
     void aFullDiskInDataPrepareSaysNoSpaceLeftOnDevice(@TempDir Path tmp) throws Exception {
         String why = privateMountUnavailable(tmp);
         Assumptions.assumeTrue(why == null, () -> "skipped: " + why);
