@@ -81,6 +81,34 @@ class MisleadingMessagesTest {
     }
 
     @Test
+    void tooFewSamplesNamesEachSourceWithItsFilterCountsAndTheAdviceThatFits(@TempDir Path tmp) throws Exception {
+        // SFT examples longer than seq_len under overlong: drop; the old advice was to lower seq_len.
+        Path cfg = tmp.resolve("sft.yaml");
+        Files.writeString(cfg, "stage: sft\nrun:\n  name: sft\n  output_dir: " + tmp.resolve("run") + "\n"
+                + "model:\n  init: random\n  hidden_size: 16\n  intermediate_size: 32\n  num_hidden_layers: 1\n"
+                + "  num_attention_heads: 2\n  num_key_value_heads: 2\n  vocab_size: 8000\n  max_position_embeddings: 32\n"
+                + "tokenizer:\n  path: " + TOKENIZER + "\n"
+                + "data:\n  seq_len: 16\n  cache_dir: " + tmp.resolve("cache") + "\n  overlong: drop\n  sources:\n"
+                + "    - path: " + FIXTURES.resolve("dialogues/zh-tw-dialogues.jsonl") + "\n      name: dialogues\n      format: chat\n"
+                + "training:\n  max_steps: 1\n  per_device_train_batch_size: 2\n  learning_rate: 1.0e-3\n  warmup_steps: 0\n"
+                + "device:\n  peak_flops: 1.0e11\n");
+        CliRun r = CliRun.of("train", "--stage", "sft", "--config", cfg.toString());
+        assertEquals(Main.EXIT_USAGE, r.code(), r.all());
+        assertTrue(r.err().contains("the training set holds 0 samples") && r.err().contains("source dialogues (")
+                && r.err().contains(" read, ") && r.err().contains("packing dropped")
+                && r.err().contains("as longer than data.seq_len 16 (data.overlong: drop)")
+                && r.err().contains("raise data.seq_len, or set data.overlong: truncate"), r.all());
+        assertFalse(r.err().contains("lower") && r.err().contains("data.seq_len;"), r.all());
+
+        // A cPT source whose documents the length filter drops: the filter is named with its count.
+        Path cpt = CliRun.tinyCpt(Files.createDirectories(tmp.resolve("cpt")), "");
+        CliRun filtered = CliRun.of("train", "--stage", "cpt", "--config", cpt.toString(), "--set", "data.filters.min_chars=100000");
+        assertEquals(Main.EXIT_USAGE, filtered.code(), filtered.all());
+        assertTrue(filtered.err().contains("60 read, 0 kept, 60 dropped (60 too short)")
+                && filtered.err().contains("relax data.filters"), filtered.all());
+    }
+
+    @Test
     void evalSkipsAndCountsAnExampleLongerThanTheContextInsteadOfAborting(@TempDir Path tmp) throws Exception {
         Path tasks = tmp.resolve("qa.jsonl");
         String longContext = "阿里山森林鐵路於1912年通車，沿線可以欣賞神木與雲海。".repeat(20);

@@ -42,6 +42,9 @@ public final class TrainingData {
     public record Datasets(SampleDataset train, SampleDataset validation) {
     }
 
+    /** The roles of the training set's prepared folders: one for a plain stage, two for feedback-sft with replay. */
+    static final List<String> TRAIN_ROLES = List.of("train", "feedback", "sft-replay");
+
     private final StageConfig config;
     private final Tokenizer tokenizer;
 
@@ -112,9 +115,14 @@ public final class TrainingData {
             settings.chatTemplate(chatTemplate());
             settings.feedbackRule(data.feedback().ratingField(), data.feedback().positiveThreshold());
         }
-        Path out = data.cacheDir().resolve(config.stage().yamlName() + "-" + role);
+        Path out = cacheFolder(config, role);
         new CorpusPreparer(tokenizer, settings.build()).prepare(out);
         return out;
+    }
+
+    /** Where the sources of {@code role} ("train", "validation", ...) are prepared: {@code data.cache_dir/<stage>-<role>}. */
+    static Path cacheFolder(StageConfig config, String role) {
+        return config.data().cacheDir().resolve(config.stage().yamlName() + "-" + role);
     }
 
     private ChatTemplate chatTemplate() {

@@ -75,9 +75,7 @@ public final class TrainingRun {
         TrainingConfig training = config.training();
         long globalBatch = config.globalBatchSize();
         if (data.train().size() < globalBatch) {
-            throw new ConfigException("the training set holds " + data.train().size() + " samples of " + config.data().seqLen()
-                    + " tokens, fewer than one global batch of " + globalBatch + "; add data, or lower"
-                    + " per_device_train_batch_size / gradient_accumulation_steps / data.seq_len");
+            throw TooFewSamples.error(config, data.train(), globalBatch);
         }
 
         try (DataParallel dp = dataParallel.apply(model.parameters().numParameters())) {
