@@ -109,6 +109,25 @@ class MisleadingMessagesTest {
     }
 
     @Test
+    void aMalformedRecordInTrainingAdvisesWhatTrainAccepts(@TempDir Path tmp) throws Exception {
+        Path cfg = CliRun.tinyCpt(tmp, "");
+        Path corpus = tmp.resolve("poems.jsonl");
+        Files.writeString(corpus, Files.readString(corpus) + "{not json\n");
+        CliRun r = CliRun.of("train", "--stage", "cpt", "--config", cfg.toString());
+        assertEquals(Main.EXIT_USAGE, r.code(), r.all());
+        assertTrue(r.err().contains(corpus + ":61") && r.err().contains("data prepare --skip-invalid --out DIR")
+                && r.err().contains("'format: shards' source"), r.all());
+        // ...and that advice works: the skipped record is counted, and train accepts the folder.
+        Path shards = tmp.resolve("shards");
+        CliRun prepared = CliRun.of("data", "prepare", "--tokenizer", TOKENIZER, "--source", corpus.toString(), "--skip-invalid",
+                "--out", shards.toString());
+        assertEquals(Main.EXIT_OK, prepared.code(), prepared.all());
+        Files.writeString(cfg, Files.readString(cfg).replaceFirst("    - path: .*\n", "    - path: " + shards + "\n      format: shards\n"));
+        CliRun trained = CliRun.of("train", "--stage", "cpt", "--config", cfg.toString(), "--set", "training.max_steps=1");
+        assertEquals(Main.EXIT_OK, trained.code(), trained.all());
+    }
+
+    @Test
     void evalSkipsAndCountsAnExampleLongerThanTheContextInsteadOfAborting(@TempDir Path tmp) throws Exception {
         Path tasks = tmp.resolve("qa.jsonl");
         String longContext = "阿里山森林鐵路於1912年通車，沿線可以欣賞神木與雲海。".repeat(20);

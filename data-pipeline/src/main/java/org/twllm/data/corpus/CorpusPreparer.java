@@ -311,8 +311,10 @@ public final class CorpusPreparer {
                 stats.recordsRead++;
                 if (o.invalid() != null) {
                     if (!settings.skipInvalid()) {
-                        throw new ConfigException(o.invalid()
-                                + ": fix or remove the record, or pass --skip-invalid to count and skip such records");
+                        // No config key skips records: the advice names what works from data prepare and from train.
+                        throw new ConfigException(o.invalid() + ": fix or remove the record, or prepare the source with"
+                                + " 'twllm data prepare --skip-invalid --out DIR' (which counts and skips such records) and"
+                                + " train on DIR as a 'format: shards' source");
                     }
                     stats.drop(SourceStats.INVALID);
                     continue;
