@@ -6,9 +6,10 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 target="${TWLLM_TARGET:-target}"
-(cd "$root" && mvn -B -q -o -Dstyle.color=never -Dtwllm.target="$target" -pl trainer-core -am compile)
 deps="$(mktemp)"
 trap 'rm -f "$deps"' EXIT
-(cd "$root" && mvn -B -q -o -Dtwllm.target="$target" -pl trainer-core dependency:build-classpath -Dmdep.outputFile="$deps")
-cp="$root/data-pipeline/$target/classes:$root/trainer-core/$target/classes:$(cat "$deps")"
+# Benchmarks are compiled with the tests (src/bench/java); one reactor run builds them and writes the classpath.
+(cd "$root" && mvn -B -q -o -Dstyle.color=never -Dtwllm.target="$target" -pl trainer-core -am test-compile \
+  dependency:build-classpath -Dmdep.outputFile="$deps")
+cp="$root/trainer-core/$target/classes:$root/trainer-core/$target/test-classes:$(cat "$deps")"
 java -Xmx2g -cp "$cp" org.twllm.core.train.AdamWBenchmark "$@"

@@ -10,8 +10,9 @@ floats="${1:-16777216}"; world="${2:-4}"; iters="${3:-5}"
 if [ -n "${TWLLM_BENCH_CP:-}" ]; then
   cp="$TWLLM_BENCH_CP"   # a classpath built elsewhere
 else
-  "$root/scripts/twllm" --version >/dev/null   # builds when sources changed
-  cp="$root/data-pipeline/target/classes:$root/trainer-core/target/classes:$root/trainer-distributed/target/classes:$(cat "$root/trainer-distributed/target/classpath.txt")"
+  "$root/scripts/twllm" --version >/dev/null   # builds (benchmarks included, in test-classes) when sources changed
+  cp="$root/data-pipeline/target/classes:$root/trainer-core/target/classes:$root/trainer-distributed/target/classes"
+  cp="$cp:$root/trainer-distributed/target/test-classes:$(cat "$root/trainer-distributed/target/classpath.txt")"
 fi
 java_cmd=(java -Xmx2g -XX:+UseSerialGC --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -cp "$cp")
 log="$(mktemp -d)"

@@ -13,11 +13,12 @@ threads="${3:-2}"
 read_tokens="${4:-300000000}"
 target="${TWLLM_TARGET:-target}"
 
-(cd "$root" && mvn -B -q -o -Dstyle.color=never -Dtwllm.target="$target" -pl data-pipeline -am compile)
 deps="$(mktemp)"
 trap 'rm -f "$deps"' EXIT
-(cd "$root" && mvn -B -q -o -Dtwllm.target="$target" -pl data-pipeline dependency:build-classpath -Dmdep.outputFile="$deps")
-cp="$root/data-pipeline/$target/classes:$(cat "$deps")"
+# Benchmarks are compiled with the tests (src/bench/java).
+(cd "$root" && mvn -B -q -o -Dstyle.color=never -Dtwllm.target="$target" -pl data-pipeline test-compile \
+  dependency:build-classpath -Dmdep.outputFile="$deps")
+cp="$root/data-pipeline/$target/classes:$root/data-pipeline/$target/test-classes:$(cat "$deps")"
 
 java -cp "$cp" org.twllm.data.corpus.PrepareBenchmark "$model" "$corpus" "$threads" 3
 java -Xmx256m -cp "$cp" org.twllm.data.shard.ShardReadBenchmark "$read_tokens"

@@ -8,8 +8,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 TARGET="${TWLLM_TARGET:-target}"
 cd "$ROOT"
-mvn -B -q -o -Dtwllm.target="$TARGET" -pl trainer-core -am package -DskipTests >/dev/null
-mvn -B -q -o -Dtwllm.target="$TARGET" -pl trainer-core dependency:build-classpath -Dmdep.outputFile="$ROOT/trainer-core/$TARGET/generation-classpath.txt" >/dev/null
+# Benchmarks are compiled with the tests (src/bench/java); one reactor run builds them and writes the classpath.
+mvn -B -q -o -Dtwllm.target="$TARGET" -pl trainer-core -am test-compile \
+  dependency:build-classpath -Dmdep.outputFile="$ROOT/trainer-core/$TARGET/generation-classpath.txt" >/dev/null
 exec java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -Xmx3g \
-  -cp "trainer-core/$TARGET/classes:data-pipeline/$TARGET/classes:$(cat "trainer-core/$TARGET/generation-classpath.txt")" \
+  -cp "trainer-core/$TARGET/classes:trainer-core/$TARGET/test-classes:$(cat "trainer-core/$TARGET/generation-classpath.txt")" \
   org.twllm.core.generate.GenerationBenchmark "$@"

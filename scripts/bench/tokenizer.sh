@@ -26,7 +26,7 @@ with open(sys.argv[1], encoding="utf-8") as f, open(sys.argv[2], "w", encoding="
             out.write(text_line + "\n")
 PY
 
-if ! build_log=$(cd "$root" && mvn -B -q -o -Dstyle.color=never -Dtwllm.target="$target" -pl data-pipeline -am compile 2>&1); then
+if ! build_log=$(cd "$root" && mvn -B -q -o -Dstyle.color=never -Dtwllm.target="$target" -pl data-pipeline test-compile 2>&1); then
   echo "$build_log" >&2
   exit 1
 fi
@@ -45,7 +45,7 @@ spm_mbs=$(python3 -c "print(f'{$bytes/1e6/$best_spm:.2f}')")
 spm_cpu_mbs=$(python3 -c "print(f'{$bytes/1e6/$best_spm_cpu:.2f}')")
 echo "spm_encode: best of $runs runs: wall $best_spm s = $spm_mbs MB/s, cpu $best_spm_cpu s = $spm_cpu_mbs MB/s (process start and file I/O included)"
 
-twllm_line=$(java -cp "$root/data-pipeline/$target/classes" org.twllm.data.tokenizer.EncodeBenchmark \
+twllm_line=$(java -cp "$root/data-pipeline/$target/classes:$root/data-pipeline/$target/test-classes" org.twllm.data.tokenizer.EncodeBenchmark \
   "$model" "$tmp/input.txt" "$tmp/twllm.ids" "${WARMUP_SECONDS:-5}" "${PASSES:-5}")
 echo "$twllm_line"
 twllm_mbs=$(echo "$twllm_line" | sed -E 's/.* wall [0-9.]+ s = ([0-9.]+) MB\/s.*/\1/')

@@ -11,7 +11,7 @@ import org.twllm.core.config.StageConfigLoader;
 import org.twllm.core.train.ResumeRequest;
 import org.twllm.core.train.RunDirectoryLock;
 import org.twllm.core.train.TrainingRun;
-import org.twllm.dist.launch.DistributedTraining;
+import org.twllm.dist.launch.DataParallelFactory;
 import org.twllm.dist.launch.LauncherWatch;
 import org.twllm.dist.launch.LocalLauncher;
 import org.twllm.dist.launch.RankEnvironment;
@@ -60,7 +60,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             LauncherWatch.startIfLaunched(System.getenv());
             ResumeRequest request = ResumeRequest.parse(resume, cfg.checkpoint(), Path.of("").toAbsolutePath());
-            TrainingRun.run(cfg, request, DistributedTraining.dataParallel(cfg, System.getenv()),
+            TrainingRun.run(cfg, request, DataParallelFactory.dataParallel(cfg, System.getenv()),
                     cfg.logging().console() ? System.out::println : null);
             return Main.EXIT_OK;
         }

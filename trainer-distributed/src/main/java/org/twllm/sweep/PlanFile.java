@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.twllm.errors.ConfigException;
+import org.twllm.files.AtomicFiles;
 
 /**
  * {@code plan.json} in the sweep directory: every run with its variant, grid values and stages (the

@@ -6,6 +6,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.twllm.files.AtomicFiles;
+
 /**
  * Writes one Slurm batch script per unfinished stage and a {@code submit.sh} that submits them with
  * {@code --dependency=afterok} between the stages of a chain (a stage shared by several runs is one job).

@@ -4,6 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 
+import org.twllm.files.AtomicFiles;
+
 /**
  * The "done" marker of a sweep stage ({@code SWEEP_DONE} in the stage's output directory), written
  * only after {@code twllm train} returned success and its {@code final} model exists. A stage counts as

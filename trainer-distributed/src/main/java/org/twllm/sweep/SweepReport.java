@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.twllm.core.eval.EvalReport;
+import org.twllm.files.AtomicFiles;
 
 /**
  * The sweep's summary: one row per run with its status, grid values, final training and validation

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.twllm.core.eval.TokenLogProbs;
 import org.twllm.core.io.DType;
 import org.twllm.core.io.HfModelDirectory;
 import org.twllm.core.model.LlamaConfig;
@@ -68,7 +69,7 @@ class ScoreCommandTest {
     }
 
     @Test
-    void textAndPerplexityUseTheTokenizerWithBos() throws Exception {
+    void textScoresBosAndTextAndPerplexityBosTextAndEos() throws Exception {
         SentencePieceTokenizer tokenizer = SentencePieceTokenizer.load(TOKENIZER);
         LlamaModel model = LlamaModel.random(new LlamaConfig(16, 24, 1, 2, 1, tokenizer.vocabSize(), 64, 1e-5, 10000.0, true),
                 DataType.FLOAT, 3, 0.05);
@@ -91,19 +92,24 @@ class ScoreCommandTest {
             assertEquals(direct[i], got.get(i).asDouble(), 1e-6);
         }
 
+        // --perplexity scores [BOS] text [EOS] (docs/evaluation.md): the direct log-probabilities plus EOS's.
         Path jsonl = tmp.resolve("texts.jsonl");
         Files.writeString(jsonl, JSON.writeValueAsString(java.util.Map.of("text", text)) + "\n");
         Result p = run("score", "--model", dir.toString(), "--perplexity", jsonl.toString(), "--tokenizer", TOKENIZER.toString());
         assertEquals(0, p.exitCode(), p.err());
         JsonNode ppl = JSON.readTree(p.out());
+        int[] withEos = java.util.Arrays.copyOf(ids, ids.length + 1);
+        withEos[ids.length] = tokenizer.eosId();
+        float[] all = TokenLogProbs.of(model, withEos);
         double mean = 0;
-        for (float v : direct) {
+        for (float v : all) {
             mean -= v;
         }
-        mean /= direct.length;
+        mean /= all.length;
         assertEquals(mean, ppl.get("mean_loss").asDouble(), 1e-5);
         assertEquals(Math.exp(mean), ppl.get("perplexity").asDouble(), 1e-3);
-        assertEquals(body.length, ppl.get("tokens").asInt());
+        assertEquals(body.length + 1, ppl.get("tokens").asInt());
+        assertEquals(1, ppl.get("documents").asInt());
     }
 
     @Test

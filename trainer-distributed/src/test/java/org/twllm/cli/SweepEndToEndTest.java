@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.twllm.files.FileTrees;
 import org.twllm.sweep.RunMetrics;
 import org.twllm.sweep.StageMarker;
 import org.twllm.sweep.SweepReport;
@@ -100,9 +101,9 @@ class SweepEndToEndTest {
         try (Stream<Path> entries = Files.list(victim)) {
             Path newest = entries.filter(p -> p.getFileName().toString().startsWith("checkpoint-"))
                     .max(Comparator.naturalOrder()).orElseThrow();
-            deleteTree(newest);
+            FileTrees.deleteRecursively(newest);
         }
-        deleteTree(victim.resolve("final"));
+        FileTrees.deleteRecursively(victim.resolve("final"));
         Files.delete(victim.resolve(StageMarker.FILE));
         Files.delete(out.resolve(runs.get(2)).resolve("eval.json"));
         assertTrue(SweepReport.write(out).row(runs.get(2)).get("status").startsWith("partial"));
@@ -125,14 +126,6 @@ class SweepEndToEndTest {
     private static final class SweepReportNumbers {
         static String format(double v) {
             return String.format(java.util.Locale.ROOT, "%.4f", v);
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }

@@ -150,7 +150,9 @@ public final class CollectiveWorker {
         for (int j = 2; j <= world; j++) {
             expected += 0.1 * (j % world + 1);
         }
-        double sum = ring.allReduceSum(0.1 * (rank + 1));
+        double[] one = {0.1 * (rank + 1)};
+        ring.allReduceSum(one);
+        double sum = one[0];
         if (Double.doubleToLongBits(sum) != Double.doubleToLongBits(expected)) {
             throw new AssertionError("scalar all-reduce gave " + sum + ", expected " + expected);
         }

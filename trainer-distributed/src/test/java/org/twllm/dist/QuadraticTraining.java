@@ -18,7 +18,7 @@ import org.twllm.core.train.GradientClipping;
  * {@code i} of a global batch of {@code G}, samples split contiguously over ranks, a "backward" that
  * fills the flat gradient buffer layer by layer from the last layer to the first and reports each layer
  * to the gradient listener, global-norm clipping, AdamW on the owned range and an all-gather. With one
- * rank it runs on {@link org.twllm.core.train.SingleProcess}, with more on the ZeRO-2 data parallelism.
+ * rank it runs on {@link org.twllm.core.train.SingleRank}, with more on the ZeRO-2 data parallelism.
  */
 final class QuadraticTraining {
     static final int PARAMETERS = 10_007;
@@ -77,8 +77,10 @@ final class QuadraticTraining {
                 listener.gradientsReady(start, end - start);
             }
             dp.finishGradientSync(grads);
-            losses.add(dp.allReduceSum(localLoss));
-            double norm = GradientClipping.globalNorm(grads, dp);
+            double[] sums = {localLoss, GradientClipping.ownedSumOfSquares(grads, dp)};
+            dp.allReduceSum(sums);
+            losses.add(sums[0]);
+            double norm = Math.sqrt(sums[1]);
             optimizer.step(params, grads, LR, GradientClipping.clipFactor(norm, MAX_GRAD_NORM));
             dp.allGatherParameters(params);
         }

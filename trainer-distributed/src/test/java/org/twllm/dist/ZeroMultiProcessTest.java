@@ -11,7 +11,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.twllm.core.train.SingleProcess;
+import org.twllm.core.train.SingleRank;
 
 /**
  * ZeRO-2 over a real Aeron ring (loopback UDP, two worker JVMs) trains {@link QuadraticTraining} like one
@@ -29,7 +29,7 @@ class ZeroMultiProcessTest {
 
     @Test
     void twoRanksTrainLikeOneProcess(@TempDir Path dir) throws Exception {
-        QuadraticTraining single = new QuadraticTraining(new SingleProcess(QuadraticTraining.PARAMETERS));
+        QuadraticTraining single = new QuadraticTraining(new SingleRank(QuadraticTraining.PARAMETERS));
         single.train(QuadraticTraining.STEPS);
         Path report = dir.resolve("w2.txt");
         WorkerProcesses two = WorkerProcesses.start(2, ZeroWorker.class, dir.resolve("logs"), "512m", Map.of(), report.toString());

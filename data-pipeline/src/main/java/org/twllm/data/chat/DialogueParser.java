@@ -4,11 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.twllm.errors.ConfigException;
+import org.twllm.files.JsonLines;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,23 +60,9 @@ public final class DialogueParser {
         }
     }
 
-    /** Every dialogue of a JSONL file (blank lines skipped), in file order. */
+    /** Every dialogue of a JSONL file, in file order (read by {@link JsonLines}, whose policy applies). */
     public static List<Dialogue> readJsonl(Path file) {
-        List<Dialogue> dialogues = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int lineNumber = 0;
-            while ((line = reader.readLine()) != null) {
-                lineNumber++;
-                if (!line.isBlank()) {
-                    dialogues.add(parseLine(line, file + " line " + lineNumber));
-                }
-            }
-        } catch (IOException e) {
-            throw new ConfigException("Cannot read dialogues from " + file + ": " + e.getMessage()
-                    + "; check that the file exists and is readable.");
-        }
-        return dialogues;
+        return JsonLines.read(file, line -> parse(line.object(), line.where()));
     }
 
     private static List<Message> readList(JsonNode list, String where, String listName, String roleKey, String contentKey) {

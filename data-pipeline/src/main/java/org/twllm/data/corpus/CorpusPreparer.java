@@ -14,7 +14,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
@@ -34,7 +33,6 @@ import org.twllm.data.chat.ChatTemplate;
 import org.twllm.data.chat.Dialogue;
 import org.twllm.data.chat.Message;
 import org.twllm.data.chat.Role;
-import org.twllm.data.shard.AtomicFiles;
 import org.twllm.data.shard.ShardCorruptionException;
 import org.twllm.data.shard.ShardManifest;
 import org.twllm.data.shard.ShardSet;
@@ -42,6 +40,8 @@ import org.twllm.data.shard.ShardWriter;
 import org.twllm.data.tokenizer.Tokenizer;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
+import org.twllm.files.FileTrees;
 
 /**
  * {@code twllm data prepare}: reads each source, filters its documents, tokenizes them and writes one
@@ -122,7 +122,7 @@ public final class CorpusPreparer {
             throw new TwllmException("cannot write the prepared shards to " + out + ": " + e.getMessage(), e);
         } finally {
             if (!done) {
-                deleteRecursively(temp);
+                FileTrees.deleteRecursively(temp);
             }
         }
     }
@@ -424,10 +424,9 @@ public final class CorpusPreparer {
             old = out.resolveSibling("." + out.getFileName() + ".prepare-old-" + System.nanoTime());
             Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
         }
-        Files.move(temp, out, StandardCopyOption.ATOMIC_MOVE);
-        AtomicFiles.fsyncDirectory(out.getParent());
+        AtomicFiles.commitDirectory(temp, out);
         if (old != null) {
-            deleteRecursively(old);
+            FileTrees.deleteRecursively(old);
         }
     }
 
@@ -435,7 +434,7 @@ public final class CorpusPreparer {
     private static void deleteStaleSiblings(Path out) throws IOException {
         try (DirectoryStream<Path> stale = Files.newDirectoryStream(out.getParent(), "." + out.getFileName() + ".prepare-*")) {
             for (Path p : stale) {
-                deleteRecursively(p);
+                FileTrees.deleteRecursively(p);
             }
         }
     }
@@ -445,19 +444,6 @@ public final class CorpusPreparer {
             return list.findAny().isEmpty();
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new TwllmException("cannot delete " + root + ": " + e.getMessage() + "; delete it by hand", e);
         }
     }
 }

@@ -1,7 +1,5 @@
 package org.twllm.data.loader;
 
-import org.twllm.errors.ConfigException;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,7 +10,8 @@ import java.util.List;
  * rank r of w takes the contiguous share {@code [s*G + r*G/w, s*G + (r+1)*G/w)} and splits it into
  * micro-batches of m samples, in order. Concatenating the ranks' shares gives the one-rank batch, so the
  * samples of a step never depend on the world size; any step is computed directly from its number, so
- * resuming at step s costs no replay. Requires G divisible by w and G/w divisible by m.
+ * resuming at step s costs no replay. Requires G divisible by w and G/w divisible by m, which the stage
+ * config guarantees.
  */
 public final class DataLoader {
     private final SampleDataset dataset;
@@ -20,14 +19,14 @@ public final class DataLoader {
     private final int globalBatch;
     private final int microBatch;
 
+    /**
+     * The batch sizes come from a validated stage config, whose training section is where the rule
+     * global batch = micro-batch x accumulation x world size lives; here they are only preconditions.
+     */
     public DataLoader(SampleDataset dataset, long seed, boolean shuffle, int globalBatch, int microBatch) {
         if (globalBatch < 1 || microBatch < 1) {
-            throw new ConfigException("The global batch (" + globalBatch + ") and micro-batch (" + microBatch
-                    + ") sizes must be at least 1.");
-        }
-        if (globalBatch % microBatch != 0) {
-            throw new ConfigException("The global batch " + globalBatch + " is not a multiple of the micro-batch "
-                    + microBatch + "; choose sizes where global batch = micro-batch x accumulation steps x ranks.");
+            throw new IllegalArgumentException("batch sizes must be at least 1, got global " + globalBatch
+                    + " and micro " + microBatch);
         }
         this.dataset = dataset;
         this.order = new GlobalSampleOrder(dataset.size(), seed, shuffle);
@@ -47,27 +46,18 @@ public final class DataLoader {
         return microBatch;
     }
 
-    /** Throws a {@link ConfigException} unless the batch sizes split evenly over {@code worldSize} ranks. */
-    public void checkWorldSize(int worldSize) {
-        if (worldSize < 1) {
-            throw new ConfigException("The world size must be at least 1, not " + worldSize + ".");
+    /** Samples per rank of a global batch; a precondition that they split into whole micro-batches. */
+    private int perRank(int worldSize) {
+        if (worldSize < 1 || globalBatch % worldSize != 0 || globalBatch / worldSize % microBatch != 0) {
+            throw new IllegalArgumentException("global batch " + globalBatch + " does not split over " + worldSize
+                    + " ranks into micro-batches of " + microBatch);
         }
-        if (globalBatch % worldSize != 0) {
-            throw new ConfigException("The global batch " + globalBatch + " does not divide over " + worldSize
-                    + " ranks; use a global batch that is a multiple of the number of ranks.");
-        }
-        int perRank = globalBatch / worldSize;
-        if (perRank % microBatch != 0) {
-            throw new ConfigException("Each of " + worldSize + " ranks gets " + perRank + " samples of the global batch "
-                    + globalBatch + ", not a multiple of the micro-batch " + microBatch
-                    + "; make global batch = micro-batch x accumulation steps x ranks.");
-        }
+        return globalBatch / worldSize;
     }
 
     /** Number of micro-batches (gradient accumulation steps) each rank runs per step. */
     public int accumulationSteps(int worldSize) {
-        checkWorldSize(worldSize);
-        return globalBatch / worldSize / microBatch;
+        return perRank(worldSize) / microBatch;
     }
 
     /** The epoch that global position {@code step * G} falls in. */
@@ -82,9 +72,8 @@ public final class DataLoader {
 
     /** Dataset indices of rank {@code rank}'s share of step {@code step}, in order. */
     public long[] sampleIndices(long step, int rank, int worldSize) {
-        checkWorldSize(worldSize);
+        int perRank = perRank(worldSize);
         checkStepAndRank(step, rank, worldSize);
-        int perRank = globalBatch / worldSize;
         long first = Math.multiplyExact(step, (long) globalBatch) + (long) rank * perRank;
         long[] indices = new long[perRank];
         for (int i = 0; i < perRank; i++) {

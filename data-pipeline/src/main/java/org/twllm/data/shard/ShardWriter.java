@@ -17,6 +17,7 @@ import java.util.zip.CRC32C;
 
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
 
 /**
  * Appends tokenized documents to shard files in a directory and finishes with {@code manifest.json}.
@@ -89,9 +90,9 @@ public final class ShardWriter implements AutoCloseable {
         return create(dir, kind, tokenizerFingerprint, vocabSize, DEFAULT_MAX_SHARD_BYTES, "");
     }
 
-    /** Deletes temporary siblings ({@code .*.tmp}) left behind by a write that crashed. */
-    public static void deleteStaleTemps(Path dir) throws IOException {
-        try (DirectoryStream<Path> stale = Files.newDirectoryStream(dir, ".*" + AtomicFiles.TEMP_SUFFIX)) {
+    /** Deletes temporary siblings left behind by a write that crashed. */
+    private static void deleteStaleTemps(Path dir) throws IOException {
+        try (DirectoryStream<Path> stale = Files.newDirectoryStream(dir, AtomicFiles::isTemporary)) {
             for (Path p : stale) {
                 Files.deleteIfExists(p);
             }
@@ -209,11 +210,7 @@ public final class ShardWriter implements AutoCloseable {
         closeShard();
         ShardManifest manifest = new ShardManifest(kind, tokenizerFingerprint, vocabSize, tokenBytes, inputsFingerprint,
                 written);
-        try {
-            AtomicFiles.write(dir.resolve(ShardManifest.FILE_NAME), manifest.toJson());
-        } catch (IOException e) {
-            throw new TwllmException("cannot write " + dir.resolve(ShardManifest.FILE_NAME) + ": " + e.getMessage(), e);
-        }
+        AtomicFiles.write(dir.resolve(ShardManifest.FILE_NAME), manifest.toJson());
         finished = true;
         return manifest;
     }
@@ -259,8 +256,7 @@ public final class ShardWriter implements AutoCloseable {
             this.target = dir.resolve(name);
             this.temp = AtomicFiles.tempSibling(target);
             try {
-                channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                        StandardOpenOption.WRITE);
+                channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 channel.position(ShardHeader.BYTES);
             } catch (IOException e) {
                 throw new TwllmException("cannot create shard " + temp + ": " + e.getMessage(), e);
@@ -352,13 +348,18 @@ public final class ShardWriter implements AutoCloseable {
                 }
                 channel.force(true);
                 channel.close();
-                AtomicFiles.commit(temp, target);
             } catch (TwllmException e) {
                 abandon();
                 throw e;
             } catch (IOException e) {
                 abandon();
                 throw new TwllmException("cannot write shard " + target + ": " + e.getMessage(), e);
+            }
+            try {
+                AtomicFiles.commit(temp, target);
+            } catch (TwllmException e) {
+                abandon();
+                throw e;
             }
             return new ShardManifest.Entry(name, source, numTokens, numDocs, header.fileBytes(),
                     ShardSet.formatChecksum(header.bodyCrc()));

@@ -1,5 +1,6 @@
 package org.twllm.data.chat;
 
+import org.twllm.data.tokenizer.CodePointTokenizer;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.data.tokenizer.Tokenizer;
 
@@ -20,9 +21,9 @@ public final class TestTokenizers {
         return zhTw;
     }
 
-    /** A character-level tokenizer (see {@link CharTokenizer}), independent of the SentencePiece code. */
+    /** A character-level tokenizer with SentencePiece's whitespace handling, independent of the SentencePiece code. */
     public static Tokenizer chars() {
-        return new CharTokenizer();
+        return CodePointTokenizer.sentencePieceStyle();
     }
 
     public static Path fixture(String relative) {

@@ -22,11 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.twllm.data.chat.TaiwanLlmTemplate;
 import org.twllm.data.shard.ShardKind;
 import org.twllm.data.shard.ShardSet;
+import org.twllm.data.tokenizer.CodePointTokenizer;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
 
 class CorpusPreparerTest {
-    private static final CodePointTokenizer TOKENIZER = new CodePointTokenizer();
+    private static final CodePointTokenizer TOKENIZER = CodePointTokenizer.allCodePoints();
 
     @TempDir
     Path tmp;

@@ -110,11 +110,12 @@ class DataLoaderTest {
     @Test
     void batchSizesThatDoNotSplitOverRanksAreRefused() {
         DataLoader loader = new DataLoader(new IndexDataset(10, 2, 0), SEED, false, 12, 2);
-        assertTrue(assertThrows(ConfigException.class, () -> loader.microBatches(0, 0, 5)).getMessage()
-                .contains("does not divide over 5 ranks"));
-        assertTrue(assertThrows(ConfigException.class, () -> loader.microBatches(0, 0, 4)).getMessage()
-                .contains("not a multiple of the micro-batch 2"));
-        assertThrows(ConfigException.class, () -> new DataLoader(new IndexDataset(10, 2, 0), SEED, false, 12, 5));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> loader.microBatches(0, 0, 5)).getMessage()
+                .contains("does not split over 5 ranks"));
+        assertThrows(IllegalArgumentException.class, () -> loader.microBatches(0, 0, 4));
+        assertThrows(IllegalArgumentException.class, () -> new DataLoader(new IndexDataset(10, 2, 0), SEED, false, 12, 5)
+                .microBatches(0, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> new DataLoader(new IndexDataset(10, 2, 0), SEED, false, 0, 1));
         assertThrows(ConfigException.class, () -> new DataLoader(new IndexDataset(0, 2, 0), SEED, false, 4, 2));
         assertThrows(IllegalArgumentException.class, () -> loader.microBatches(0, 2, 2));
         assertThrows(IllegalArgumentException.class, () -> loader.microBatches(-1, 0, 1));

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
 
 class ShardSetTest {
     private static final String FINGERPRINT = "a".repeat(64);
@@ -375,8 +376,13 @@ class ShardSetTest {
         ShardWriter crashed = ShardWriter.create(dir, ShardKind.CPT, FINGERPRINT, 100, 4096, "");
         crashed.append(new int[] {1, 2, 3});
         // The process dies here: the open shard exists only as a temporary sibling and there is no manifest.
-        Path temp = dir.resolve(".shard-00000.bin.tmp");
-        assertTrue(Files.exists(temp));
+        List<Path> temps;
+        try (var files = Files.list(dir)) {
+            temps = files.filter(AtomicFiles::isTemporary).toList();
+        }
+        assertEquals(1, temps.size(), "the open shard's temporary sibling");
+        Path temp = temps.get(0);
+        assertTrue(temp.getFileName().toString().startsWith(".shard-00000.bin."), temp.toString());
         assertThrows(ConfigException.class, () -> ShardSet.open(dir));
 
         try (ShardWriter again = ShardWriter.create(dir, ShardKind.CPT, FINGERPRINT, 100, 4096, "")) {

@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.twllm.core.train.AdamW;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
 
 /**
  * Writes one checkpoint atomically. Files go into the temporary sibling {@link #directory()}: the model
@@ -58,8 +58,9 @@ public final class CheckpointWriter {
         return temp;
     }
 
-    public void writeOptimizer(AdamW optimizer) {
-        OptimizerState.write(temp, optimizer);
+    /** Writes this rank's range of the optimizer state. */
+    public void writeOptimizer(OptimizerState state) {
+        state.write(temp);
     }
 
     /** Copies {@code source} into the checkpoint as {@code name}. */
@@ -92,7 +93,7 @@ public final class CheckpointWriter {
             }
             TrainerState complete = state.withFiles(checksums);
             complete.write(temp.resolve(TrainerState.FILE_NAME));
-            AtomicDirectory.commit(temp, target);
+            AtomicFiles.commitDirectory(temp, target);
             return new Checkpoint(target, complete);
         } catch (IOException e) {
             throw new TwllmException("cannot complete checkpoint " + target + ": " + e.getMessage(), e);

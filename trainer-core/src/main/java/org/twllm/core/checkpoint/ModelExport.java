@@ -7,6 +7,7 @@ import java.nio.file.Path;
 
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
 
 /**
  * Writes a HuggingFace Llama directory from a checkpoint: {@code config.json}, the model's safetensors
@@ -53,7 +54,7 @@ public final class ModelExport {
             if (Files.exists(out)) {
                 AtomicDirectory.removeAtomically(out);
             }
-            AtomicDirectory.commit(temp, out);
+            AtomicFiles.commitDirectory(temp, out);
         } catch (IOException e) {
             throw new TwllmException("cannot export " + checkpoint.dir() + " to " + out + ": " + e.getMessage(), e);
         }

@@ -16,8 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.twllm.core.io.DType;
 import org.twllm.core.io.SafetensorsFile;
 import org.twllm.core.io.SafetensorsWriter;
-import org.twllm.core.train.AdamW;
-import org.twllm.core.train.FlatFloats;
+import org.twllm.core.model.FlatFloats;
 import org.twllm.errors.TwllmException;
 
 /**
@@ -32,11 +31,20 @@ public final class OptimizerState {
     private static final String EXP_AVG = "exp_avg";
     private static final String EXP_AVG_SQ = "exp_avg_sq";
 
+    private final long start;
     private final INDArray expAvg;
     private final INDArray expAvgSq;
     private final long updates;
 
-    private OptimizerState(INDArray expAvg, INDArray expAvgSq, long updates) {
+    /**
+     * AdamW's moments of the flat range starting at {@code start} ({@code expAvg.length()} elements, fp32)
+     * and its bias-correction update count.
+     */
+    public OptimizerState(long start, INDArray expAvg, INDArray expAvgSq, long updates) {
+        if (expAvg.length() != expAvgSq.length()) {
+            throw new IllegalArgumentException("moments differ in length: " + expAvg.length() + " and " + expAvgSq.length());
+        }
+        this.start = start;
         this.expAvg = expAvg;
         this.expAvgSq = expAvgSq;
         this.updates = updates;
@@ -59,17 +67,16 @@ public final class OptimizerState {
         return "optimizer-" + start + "-" + end + ".safetensors";
     }
 
-    /** Writes the optimizer's owned range into {@code dir}; returns the file written. */
-    public static Path write(Path dir, AdamW optimizer) {
-        long start = optimizer.start();
-        long end = optimizer.end();
+    /** Writes this range into {@code dir}; returns the file written. */
+    public Path write(Path dir) {
+        long end = start + expAvg.length();
         long[] shape = {end - start};
         Path file = dir.resolve(fileName(start, end));
         SafetensorsWriter.write(file, List.of(
-                        new SafetensorsWriter.Tensor(EXP_AVG, shape, source(optimizer.expAvg())),
-                        new SafetensorsWriter.Tensor(EXP_AVG_SQ, shape, source(optimizer.expAvgSq()))),
+                        new SafetensorsWriter.Tensor(EXP_AVG, shape, source(expAvg)),
+                        new SafetensorsWriter.Tensor(EXP_AVG_SQ, shape, source(expAvgSq))),
                 DType.F32, Map.of("start", Long.toString(start), "end", Long.toString(end),
-                        "updates", Long.toString(optimizer.updates())));
+                        "updates", Long.toString(updates)));
         return file;
     }
 
@@ -114,7 +121,7 @@ public final class OptimizerState {
             throw new TwllmException("cannot read optimizer state in " + dir + ": " + e.getMessage(), e);
         }
         requireCovered(dir, covered, start, end);
-        return new OptimizerState(expAvg, expAvgSq, updates);
+        return new OptimizerState(start, expAvg, expAvgSq, updates);
     }
 
     /** The file's update count, after checking that its metadata and tensors match the range in its name. */

@@ -1,16 +1,29 @@
 package org.twllm.core.config;
 
-/**
- * @param backend   where tensors live
- * @param peakFlops peak FLOP/s used for MFU, or null to measure it at start-up (CPU)
- */
-public record DeviceConfig(Backend backend, Double peakFlops) {
+/** Where tensors live ({@code device:}). */
+public record DeviceConfig(Values values) implements ConfigSection {
+    static final KeyTable<DeviceConfig> KEYS = new KeyTable<>(DeviceConfig::new);
 
-    public enum Backend {
-        CPU, CUDA;
+    public static final Key<Backend> BACKEND = KEYS.key("backend", ValueTypes.oneOf(Backend.class)).byDefault(Backend.CPU)
+            .doc("where tensors live (`cuda` needs a `-Pcuda` build; `twllm train` refuses a backend the build"
+                    + " does not carry)");
+    public static final Key<Double> PEAK_FLOPS = KEYS.key("peak_flops", ValueTypes.positive())
+            .doc("the device's peak FLOP/s, for MFU; null = measured at start-up (CPU)");
 
-        public String yamlName() {
-            return YamlEnum.name(this);
-        }
+    public DeviceConfig {
+        KEYS.requireOwn(values);
+    }
+
+    public Backend backend() {
+        return values.get(BACKEND);
+    }
+
+    /** Null: measure it at start-up. */
+    public Double peakFlops() {
+        return values.get(PEAK_FLOPS);
+    }
+
+    public enum Backend implements YamlEnum {
+        CPU, CUDA
     }
 }

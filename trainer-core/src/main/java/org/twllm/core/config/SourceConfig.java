@@ -1,23 +1,95 @@
 package org.twllm.core.config;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
-/**
- * One data source of the mixture.
- *
- * @param name      label in reports and shard names (default: the file name without extension)
- * @param path      absolute path of the file (or shard directory for {@code shards})
- * @param weight    relative sampling weight in the mixture, &gt; 0
- * @param format    how to read it; {@code AUTO} decides by the stage and the file's content
- * @param textField the JSON field holding the text for {@code jsonl}
- */
-public record SourceConfig(String name, Path path, double weight, Format format, String textField) {
+import org.twllm.core.config.StageConfigLoader.FileChecks;
 
-    public enum Format {
+/** One data source of the mixture (an element of {@code data.sources} or {@code data.validation_sources}). */
+public record SourceConfig(Values values) implements ConfigSection {
+    static final KeyTable<SourceConfig> KEYS = new KeyTable<>(SourceConfig::new, SourceConfig::check);
+
+    /** Absolute after binding. */
+    public static final Key<Path> PATH = KEYS.key("path", ValueTypes.path()).required()
+            .doc("a corpus or dialogue file (`docs/data.md` lists the forms) or, for `shards`, a shard directory");
+    public static final Key<String> NAME = KEYS.key("name", ValueTypes.text()).derived("the file name without its last extension")
+            .doc("label in reports and shard names; unique within the list");
+    public static final Key<Double> WEIGHT = KEYS.key("weight", ValueTypes.positive()).byDefault(1.0)
+            .doc("relative sampling weight in the mixture");
+    public static final Key<Format> FORMAT = KEYS.key("format", ValueTypes.oneOf(Format.class)).byDefault(Format.AUTO)
+            .doc("how to read the file; `auto` decides from the stage and the content. cpt takes `auto`, `jsonl`, `text`,"
+                    + " `shards`; sft takes `auto`, `chat`, `sharegpt`, `shards`; feedback-sft also `feedback`");
+    public static final Key<String> TEXT_FIELD = KEYS.key("text_field", ValueTypes.text()).byDefault("text")
+            .doc("the JSON field holding the document text (`jsonl`)");
+
+    public SourceConfig {
+        KEYS.requireOwn(values);
+    }
+
+    public Path path() {
+        return values.get(PATH);
+    }
+
+    public String name() {
+        return values.get(NAME);
+    }
+
+    public double weight() {
+        return values.get(WEIGHT);
+    }
+
+    public Format format() {
+        return values.get(FORMAT);
+    }
+
+    public String textField() {
+        return values.get(TEXT_FIELD);
+    }
+
+    private static void check(Section s) {
+        Path path = s.value(PATH);
+        if (!s.has(NAME) && path != null) {
+            s.set(NAME, stem(path));
+        }
+        Format format = s.value(FORMAT);
+        Stage stage = s.root().value(StageConfig.STAGE);
+        if (format != null && stage != null && !format.fits(stage)) {
+            s.problem(FORMAT, "format " + format.yamlName() + " does not fit the " + stage.yamlName() + " stage ("
+                    + stage.yamlName() + " reads " + ValueTypes.either(Arrays.stream(Format.values())
+                            .filter(f -> f.fits(stage)).map(Format::yamlName).toList()) + ")");
+        } else if (path != null && format != null && s.binder().checks() != FileChecks.NONE) {
+            checkFile(s, path, format);
+        }
+    }
+
+    private static void checkFile(Section s, Path path, Format format) {
+        if (!Files.exists(path)) {
+            s.problem(PATH, "no such file: " + path);
+        } else if (format == Format.SHARDS && !Files.isDirectory(path)) {
+            s.problem(PATH, path + " is not a directory; format shards reads a shard directory");
+        } else if (format != Format.SHARDS && format != Format.AUTO && Files.isDirectory(path)) {
+            s.problem(PATH, path + " is a directory; format " + format.yamlName() + " reads a file");
+        }
+    }
+
+    private static String stem(Path path) {
+        String name = path.getFileName() == null ? path.toString() : path.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
+    }
+
+    public enum Format implements YamlEnum {
         AUTO, JSONL, TEXT, CHAT, SHAREGPT, FEEDBACK, SHARDS;
 
-        public String yamlName() {
-            return YamlEnum.name(this);
+        /** Whether the {@code stage} reads sources of this format. */
+        boolean fits(Stage stage) {
+            return switch (this) {
+                case AUTO, SHARDS -> true;
+                case JSONL, TEXT -> stage == Stage.CPT;
+                case CHAT, SHAREGPT -> stage != Stage.CPT;
+                case FEEDBACK -> stage == Stage.FEEDBACK_SFT;
+            };
         }
     }
 }

@@ -3,21 +3,21 @@ package org.twllm.core.config;
 import java.util.Locale;
 
 /**
- * Spelling of config enums in YAML: the constant's name in lower case with '-' for '_'
- * ({@code FEEDBACK_SFT} is written {@code feedback-sft}).
+ * A config enum, spelled in YAML as the constant's name in lower case with '-' for '_'
+ * ({@code FEEDBACK_SFT} is written {@code feedback-sft}). Config enums implement it to get
+ * {@link #yamlName()}; a new allowed name is a new constant.
  */
-public final class YamlEnum {
-    private YamlEnum() {
-    }
+public interface YamlEnum {
 
-    public static String name(Enum<?> value) {
-        return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    /** The constant's name as written in YAML. */
+    default String yamlName() {
+        return ((Enum<?>) this).name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** The constant spelled {@code text} in YAML, or null when there is none. */
-    public static <E extends Enum<E>> E parse(Class<E> type, String text) {
+    static <E extends Enum<E> & YamlEnum> E parse(Class<E> type, String text) {
         for (E e : type.getEnumConstants()) {
-            if (name(e).equals(text)) {
+            if (e.yamlName().equals(text)) {
                 return e;
             }
         }

@@ -1,11 +1,7 @@
 package org.twllm.core.eval;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
 
 /**
  * Evaluation results as a JSON file and a console table. The JSON is
@@ -62,7 +59,7 @@ public final class EvalReport {
 
     public static void writeJson(Path file, String model, String promptFormat, List<TaskResult> results) {
         try {
-            writeAtomically(file, JSON.writeValueAsBytes(toJson(model, promptFormat, results)));
+            AtomicFiles.write(file, JSON.writeValueAsBytes(toJson(model, promptFormat, results)));
         } catch (IOException e) {
             throw new TwllmException("cannot write evaluation results to " + file + ": " + e.getMessage(), e);
         }
@@ -84,7 +81,7 @@ public final class EvalReport {
                     out.append(compact.writeValueAsString(line)).append('\n');
                 }
             }
-            writeAtomically(file, out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            AtomicFiles.write(file, out.toString());
         } catch (IOException e) {
             throw new TwllmException("cannot write predictions to " + file + ": " + e.getMessage(), e);
         }
@@ -109,17 +106,5 @@ public final class EvalReport {
             }
         }
         return out.toString();
-    }
-
-    /** Temp sibling, fsync, rename: a reader never sees a half-written file. */
-    static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path absolute = file.toAbsolutePath();
-        Files.createDirectories(absolute.getParent());
-        Path tmp = absolute.resolveSibling(absolute.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            ch.write(java.nio.ByteBuffer.wrap(bytes));
-            ch.force(true);
-        }
-        Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 }

@@ -141,37 +141,18 @@ public final class Evaluator {
         return scores;
     }
 
-    /**
-     * Each text is scored as cPT trains on it ({@code BOS text EOS}), every token after BOS predicted.
-     * Texts longer than the context are cut into windows of the context length that overlap by one token.
-     */
+    /** See {@link Perplexity} for how each text is scored. */
     private Scores perplexity(List<EvalExamples.Text> examples) {
         Scores scores = new Scores();
-        LossAccumulator total = new LossAccumulator();
-        int window = model.contextLength();
-        for (EvalExamples.Text ex : examples) {
-            int[] text = cptSequence(ex.text());
-            LossAccumulator one = new LossAccumulator();
-            for (int start = 0; start < text.length - 1; start += window - 1) {
-                int end = Math.min(text.length, start + window);
-                one.add(model.logProbs(java.util.Arrays.copyOfRange(text, start, end), 1));
-            }
-            total.add(one);
-            scores.predictions.add(new TaskResult.Prediction(ex.id(), "", Map.of("mean_loss", one.meanLoss())));
+        Perplexity.Scores losses = new Perplexity(model, tokenizer).score(examples.stream().map(EvalExamples.Text::text).toList());
+        for (int i = 0; i < examples.size(); i++) {
+            scores.predictions.add(new TaskResult.Prediction(examples.get(i).id(), "",
+                    Map.of("mean_loss", losses.perText().get(i).meanLoss())));
         }
-        scores.taskMetrics.put("mean_loss", total.meanLoss());
-        scores.taskMetrics.put("perplexity", total.perplexity());
-        scores.taskMetrics.put("tokens", (double) total.tokens());
+        scores.taskMetrics.put("mean_loss", losses.total().meanLoss());
+        scores.taskMetrics.put("perplexity", losses.total().perplexity());
+        scores.taskMetrics.put("tokens", (double) losses.total().tokens());
         return scores;
-    }
-
-    private int[] cptSequence(String text) {
-        int[] ids = tokenizer.encode(text);
-        int[] out = new int[ids.length + 2];
-        out[0] = tokenizer.bosId();
-        System.arraycopy(ids, 0, out, 1, ids.length);
-        out[ids.length + 1] = tokenizer.eosId();
-        return out;
     }
 
     private String generate(int[] prompt, int maxNewTokens) {

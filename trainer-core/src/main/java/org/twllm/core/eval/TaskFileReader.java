@@ -1,8 +1,5 @@
 package org.twllm.core.eval;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,18 +8,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.twllm.errors.ConfigException;
+import org.twllm.files.JsonLines;
 
 /**
- * Reads JSONL task files (one JSON object a line, blank lines skipped). Field names follow
+ * Reads JSONL task files (one JSON object a line, read by {@link JsonLines}). Field names follow
  * docs/evaluation.md; TC-Eval's names are accepted as aliases ({@code paragraph} for {@code context},
  * {@code references} for {@code answers}). Every problem names the file, the line and the field.
  */
 public final class TaskFileReader {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
     private TaskFileReader() {
@@ -53,30 +48,7 @@ public final class TaskFileReader {
         if (!Files.isRegularFile(file)) {
             throw new ConfigException("task file " + file + " does not exist: pass a JSONL file (see docs/evaluation.md)");
         }
-        List<T> out = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int lineNo = 0;
-            while ((line = reader.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                String where = file + ":" + lineNo;
-                JsonNode node;
-                try {
-                    node = JSON.readTree(line);
-                } catch (JsonProcessingException e) {
-                    throw new ConfigException(where + ": not valid JSON (" + e.getOriginalMessage() + ")");
-                }
-                if (!node.isObject()) {
-                    throw new ConfigException(where + ": each line must be one JSON object");
-                }
-                out.add(parse.apply(node, where));
-            }
-        } catch (IOException e) {
-            throw new ConfigException("cannot read task file " + file + ": " + e.getMessage());
-        }
+        List<T> out = JsonLines.read(file, line -> parse.apply(line.object(), line.where()));
         if (out.isEmpty()) {
             throw new ConfigException("task file " + file + " holds no records");
         }

@@ -3,6 +3,7 @@ package org.twllm.core.generate;
 import java.util.List;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.twllm.core.model.LlamaConfig;
 import org.twllm.core.model.ParameterStore;
 
 /**
@@ -13,7 +14,7 @@ import org.twllm.core.model.ParameterStore;
  * @param finalNorm   [hidden]
  * @param lmHead      [vocab, hidden]; the same array as {@code embedTokens} when embeddings are tied
  */
-public record DecoderWeights(DecoderShape shape, INDArray embedTokens, List<Layer> layers, INDArray finalNorm, INDArray lmHead) {
+public record DecoderWeights(LlamaConfig shape, INDArray embedTokens, List<Layer> layers, INDArray finalNorm, INDArray lmHead) {
 
     /**
      * One transformer block.
@@ -34,9 +35,9 @@ public record DecoderWeights(DecoderShape shape, INDArray embedTokens, List<Laye
 
     /** Views of a model's parameter store (FLOAT or DOUBLE; the decoder computes in float). */
     public static DecoderWeights of(ParameterStore store) {
-        DecoderShape shape = DecoderShape.of(store.config());
+        LlamaConfig shape = store.config();
         List<Layer> layers = new java.util.ArrayList<>();
-        for (int i = 0; i < shape.layers(); i++) {
+        for (int i = 0; i < shape.numLayers(); i++) {
             String p = ParameterStore.layerPrefix(i);
             layers.add(new Layer(store.param(p + "input_layernorm.weight"), store.param(p + "self_attn.q_proj.weight"),
                     store.param(p + "self_attn.k_proj.weight"), store.param(p + "self_attn.v_proj.weight"),
@@ -50,8 +51,8 @@ public record DecoderWeights(DecoderShape shape, INDArray embedTokens, List<Laye
     }
 
     public DecoderWeights {
-        if (layers.size() != shape.layers()) {
-            throw new IllegalArgumentException("expected " + shape.layers() + " layers, got " + layers.size());
+        if (layers.size() != shape.numLayers()) {
+            throw new IllegalArgumentException("expected " + shape.numLayers() + " layers, got " + layers.size());
         }
         layers = List.copyOf(layers);
     }

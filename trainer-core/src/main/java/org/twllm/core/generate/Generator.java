@@ -18,7 +18,7 @@ public final class Generator {
 
     /** A generator whose sequences (prompt plus generated tokens) hold at most {@code contextLength} tokens. */
     public Generator(DecoderWeights weights, Tokenizer tokenizer, int contextLength) {
-        this.decoder = new KvCacheDecoder(weights, Math.min(contextLength, weights.shape().maxPositions()));
+        this.decoder = new KvCacheDecoder(weights, Math.min(contextLength, weights.shape().maxPositionEmbeddings()));
         this.tokenizer = tokenizer;
     }
 

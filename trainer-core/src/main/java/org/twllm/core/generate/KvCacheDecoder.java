@@ -3,6 +3,7 @@ package org.twllm.core.generate;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.twllm.core.model.LlamaConfig;
 
 /**
  * The Llama forward pass for tokens appended to a sequence whose earlier positions were already run:
@@ -17,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class KvCacheDecoder {
     private final DecoderWeights weights;
-    private final DecoderShape shape;
+    private final LlamaConfig shape;
     private final int capacity;
     /** Per layer, [position][kvHeads * headDim]; grown by doubling up to {@code capacity} positions. */
     private final float[][] keys;
@@ -33,11 +34,11 @@ public final class KvCacheDecoder {
     public KvCacheDecoder(DecoderWeights weights, int capacity) {
         this.weights = weights;
         this.shape = weights.shape();
-        if (capacity <= 0 || capacity > shape.maxPositions()) {
-            throw new IllegalArgumentException("cache capacity " + capacity + " must be in 1.." + shape.maxPositions());
+        if (capacity <= 0 || capacity > shape.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("cache capacity " + capacity + " must be in 1.." + shape.maxPositionEmbeddings());
         }
         this.capacity = capacity;
-        int layers = shape.layers();
+        int layers = shape.numLayers();
         this.keys = new float[layers][0];
         this.values = new float[layers][0];
         this.inputNorms = new float[layers][];
@@ -95,9 +96,9 @@ public final class KvCacheDecoder {
             throw new IllegalStateException("sequence of " + (length + t) + " positions exceeds the cache capacity " + capacity);
         }
         ensureAllocated(length + t);
-        int d = shape.hidden();
+        int d = shape.hiddenSize();
         float[] x = flat(Nd4j.pullRows(weights.embedTokens(), 1, tokens).castTo(DataType.FLOAT));
-        for (int l = 0; l < shape.layers(); l++) {
+        for (int l = 0; l < shape.numLayers(); l++) {
             DecoderWeights.Layer layer = weights.layers().get(l);
             attentionBlock(l, layer, x, t);
             mlpBlock(l, layer, x, t);
@@ -108,7 +109,7 @@ public final class KvCacheDecoder {
         System.arraycopy(x, first * d, last, 0, rows * d);
         float[] normed = rmsNorm(last, rows, finalNorm);
         float[] logits = project(normed, rows, weights.lmHead());
-        int v = shape.vocab();
+        int v = shape.vocabSize();
         float[][] out = new float[rows][];
         for (int r = 0; r < rows; r++) {
             out[r] = java.util.Arrays.copyOfRange(logits, r * v, (r + 1) * v);
@@ -132,10 +133,10 @@ public final class KvCacheDecoder {
 
     /** x += o_proj(attention(rope(q), rope(k), v)) for the new positions, caching k and v. */
     private void attentionBlock(int l, DecoderWeights.Layer layer, float[] x, int t) {
-        int heads = shape.heads();
+        int heads = shape.numHeads();
         int hd = shape.headDim();
         int kvDim = shape.kvDim();
-        int groupSize = heads / shape.kvHeads();
+        int groupSize = heads / shape.numKvHeads();
         float[] normed = rmsNorm(x, t, inputNorms[l]);
         float[] q = project(normed, t, layer.q());
         float[] k = project(normed, t, layer.k());
@@ -145,8 +146,8 @@ public final class KvCacheDecoder {
             for (int h = 0; h < heads; h++) {
                 rotate(q, (i * heads + h) * hd, pos);
             }
-            for (int h = 0; h < shape.kvHeads(); h++) {
-                rotate(k, (i * shape.kvHeads() + h) * hd, pos);
+            for (int h = 0; h < shape.numKvHeads(); h++) {
+                rotate(k, (i * shape.numKvHeads() + h) * hd, pos);
             }
         }
         System.arraycopy(k, 0, keys[l], length * kvDim, t * kvDim);

@@ -13,6 +13,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
 
 /** Writes a safetensors file atomically (temporary sibling, fsync, rename), converting floats to F32, F16 or BF16. */
 public final class SafetensorsWriter {
@@ -72,8 +73,7 @@ public final class SafetensorsWriter {
             head.put((byte) ' ');
         }
         head.flip();
-        try {
-            AtomicFiles.write(file, ch -> {
+        AtomicFiles.write(file, ch -> {
                 writeFully(ch, head);
                 ByteBuffer out = ByteBuffer.allocateDirect(CHUNK * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
                 float[] values = new float[CHUNK];
@@ -95,9 +95,6 @@ public final class SafetensorsWriter {
                     }
                 }
             });
-        } catch (IOException e) {
-            throw new TwllmException("could not write " + file + ": " + e.getMessage(), e);
-        }
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {

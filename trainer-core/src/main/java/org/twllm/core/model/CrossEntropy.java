@@ -5,7 +5,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
-import org.twllm.data.loader.Sample;
 
 /**
  * The LM head fused with softmax cross-entropy, chunked over positions: for each chunk of rows the
@@ -41,7 +40,7 @@ final class CrossEntropy {
                 double[] rowScale = new double[(int) (end - start)];
                 for (int r = 0; r < rowScale.length; r++) {
                     int target = targets[(int) start + r];
-                    if (target != Sample.IGNORE) {
+                    if (target != TokenBatch.IGNORE) {
                         total -= c.logProb(r, target);
                         // d(-log p_target)/dlogits = softmax - onehot(target)
                         dLogits.putScalar(r, target, dLogits.getDouble(r, target) - 1.0);
@@ -66,7 +65,7 @@ final class CrossEntropy {
                 LogSoftmax c = new LogSoftmax(rowRange(hidden, start, end), head);
                 for (int r = 0; r < end - start; r++) {
                     int target = targets[(int) start + r];
-                    if (target != Sample.IGNORE) {
+                    if (target != TokenBatch.IGNORE) {
                         total -= c.logProb(r, target);
                     }
                 }
@@ -85,7 +84,7 @@ final class CrossEntropy {
                 LogSoftmax c = new LogSoftmax(rowRange(hidden, start, end), head);
                 for (int r = 0; r < end - start; r++) {
                     int target = targets[(int) start + r];
-                    out[(int) start + r] = target == Sample.IGNORE ? Float.NaN : (float) c.logProb(r, target);
+                    out[(int) start + r] = target == TokenBatch.IGNORE ? Float.NaN : (float) c.logProb(r, target);
                 }
             }
         }

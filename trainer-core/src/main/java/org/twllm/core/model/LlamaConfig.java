@@ -12,12 +12,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
-import org.twllm.core.io.AtomicFiles;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
 
 /**
- * The shape of a Llama-2 model, with HuggingFace {@code config.json} key names on disk.
+ * The shape of a Llama-2 model, with HuggingFace {@code config.json} key names on disk: the one
+ * description of an architecture, used by the model, the KV-cache decoder and a stage config's
+ * {@code model:} keys (which bind straight to it), with the one parameter count.
  * Grouped-query attention when {@code numKvHeads < numHeads} (Llama-2 70B style).
  */
 public record LlamaConfig(
@@ -41,14 +43,8 @@ public record LlamaConfig(
         positive(problems, "num_key_value_heads", numKvHeads);
         positive(problems, "vocab_size", vocabSize);
         positive(problems, "max_position_embeddings", maxPositionEmbeddings);
-        if (numHeads > 0 && hiddenSize % numHeads != 0) {
-            problems.add("hidden_size " + hiddenSize + " is not divisible by num_attention_heads " + numHeads);
-        } else if (numHeads > 0 && (hiddenSize / numHeads) % 2 != 0) {
-            problems.add("head dimension hidden_size/num_attention_heads = " + hiddenSize / numHeads
-                    + " must be even for rotary embeddings");
-        }
-        if (numKvHeads > 0 && numHeads % numKvHeads != 0) {
-            problems.add("num_key_value_heads " + numKvHeads + " must divide num_attention_heads " + numHeads);
+        if (problems.isEmpty()) {
+            shapeProblems(hiddenSize, numHeads, numKvHeads).forEach(p -> problems.add(p.key() + ": " + p.message()));
         }
         if (!(rmsNormEps > 0)) {
             problems.add("rms_norm_eps must be > 0, got " + rmsNormEps);
@@ -59,6 +55,36 @@ public record LlamaConfig(
         if (!problems.isEmpty()) {
             throw new ConfigException(problems.stream().map(p -> "model config: " + p).toList());
         }
+    }
+
+    /**
+     * A rule of the shape that does not hold.
+     *
+     * @param key     the HF key it is reported at
+     * @param message what is wrong, as a sentence about that key
+     */
+    public record ShapeProblem(String key, String message) {
+    }
+
+    /**
+     * The rules that tie the attention sizes together (positive sizes given): the heads divide the width
+     * into an even head dimension (rotary embeddings), and the key/value heads divide the query heads.
+     * The one place they are written; a stage config reports them at its model keys.
+     */
+    public static List<ShapeProblem> shapeProblems(int hiddenSize, int numHeads, int numKvHeads) {
+        List<ShapeProblem> out = new ArrayList<>();
+        if (hiddenSize % numHeads != 0) {
+            out.add(new ShapeProblem("num_attention_heads", "hidden_size " + hiddenSize
+                    + " is not divisible by num_attention_heads " + numHeads));
+        } else if ((hiddenSize / numHeads) % 2 != 0) {
+            out.add(new ShapeProblem("num_attention_heads", "head dimension hidden_size / num_attention_heads = "
+                    + hiddenSize / numHeads + " must be even for rotary embeddings"));
+        }
+        if (numHeads % numKvHeads != 0) {
+            out.add(new ShapeProblem("num_key_value_heads", "must divide num_attention_heads " + numHeads
+                    + ", got " + numKvHeads));
+        }
+        return out;
     }
 
     private static void positive(List<String> problems, String key, int value) {

@@ -4,7 +4,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.twllm.data.loader.Sample;
 import org.twllm.errors.ConfigException;
 
 /**
@@ -52,7 +51,7 @@ public final class LlamaModel {
     }
 
     /**
-     * Forward, cross-entropy summed over positions whose target is not {@link Sample#IGNORE}, and the
+     * Forward, cross-entropy summed over positions whose target is not {@link TokenBatch#IGNORE}, and the
      * backward of {@code lossScale} times that sum, ADDED into the flat gradient buffer (so gradient
      * accumulation is several calls). {@code listener} hears each range of the gradient buffer as it
      * becomes final: the LM head, the final norm, layers from last to first, the embedding last.
@@ -136,7 +135,7 @@ public final class LlamaModel {
                         + " is outside the model's vocabulary [0, " + vocab + "); check the tokenizer matches the model");
             }
             int target = batch.targets()[i];
-            if (target != Sample.IGNORE && (target < 0 || target >= vocab)) {
+            if (target != TokenBatch.IGNORE && (target < 0 || target >= vocab)) {
                 throw new ConfigException("target id " + target + " at position " + (i % t) + " of row " + (i / t)
                         + " is outside the model's vocabulary [0, " + vocab + ")");
             }

@@ -1,14 +1,15 @@
 package org.twllm.core.model;
 
-import java.util.List;
-
-import org.twllm.data.loader.Sample;
-
 /**
- * A micro-batch of {@code batchSize} samples of {@code seqLen} positions, flattened row-major
- * ({@code [b * seqLen + t]}), as the model consumes it. See {@link Sample} for what each array means.
+ * A micro-batch of {@code batchSize} rows of {@code seqLen} positions, flattened row-major
+ * ({@code [b * seqLen + t]}), as the model consumes it. {@code targets[t]} is the token to predict after
+ * {@code inputs[..t]}, or {@link #IGNORE} where position t carries no loss; {@code positions[t]} is the
+ * rotary position; a token attends only to earlier tokens of its row with the same {@code exampleIds[t]}
+ * (packed SFT examples), so one example id per row is plain causal attention.
  */
 public record TokenBatch(int batchSize, int seqLen, int[] inputs, int[] targets, int[] positions, int[] exampleIds) {
+    /** Target value meaning "no loss at this position" (the HuggingFace convention). */
+    public static final int IGNORE = -100;
 
     public TokenBatch {
         int n = batchSize * seqLen;
@@ -18,27 +19,6 @@ public record TokenBatch(int batchSize, int seqLen, int[] inputs, int[] targets,
         if (inputs.length != n || targets.length != n || positions.length != n || exampleIds.length != n) {
             throw new IllegalArgumentException("batch arrays must all hold " + n + " entries");
         }
-    }
-
-    /** Stacks samples of equal length into one batch. */
-    public static TokenBatch of(List<Sample> samples) {
-        int b = samples.size();
-        int t = samples.get(0).length();
-        int[] inputs = new int[b * t];
-        int[] targets = new int[b * t];
-        int[] positions = new int[b * t];
-        int[] exampleIds = new int[b * t];
-        for (int i = 0; i < b; i++) {
-            Sample s = samples.get(i);
-            if (s.length() != t) {
-                throw new IllegalArgumentException("samples differ in length: " + t + " and " + s.length());
-            }
-            System.arraycopy(s.inputs(), 0, inputs, i * t, t);
-            System.arraycopy(s.targets(), 0, targets, i * t, t);
-            System.arraycopy(s.positions(), 0, positions, i * t, t);
-            System.arraycopy(s.exampleIds(), 0, exampleIds, i * t, t);
-        }
-        return new TokenBatch(b, t, inputs, targets, positions, exampleIds);
     }
 
     /** A plain causal batch (positions 0..T-1, one example per row), e.g. for scoring. */
@@ -63,7 +43,7 @@ public record TokenBatch(int batchSize, int seqLen, int[] inputs, int[] targets,
     public int trainedTokens() {
         int count = 0;
         for (int target : targets) {
-            if (target != Sample.IGNORE) {
+            if (target != IGNORE) {
                 count++;
             }
         }

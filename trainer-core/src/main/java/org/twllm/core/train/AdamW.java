@@ -6,6 +6,7 @@ import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.twllm.core.model.FlatFloats;
 
 /**
  * AdamW (Loshchilov and Hutter; PyTorch's {@code torch.optim.AdamW}) over the range

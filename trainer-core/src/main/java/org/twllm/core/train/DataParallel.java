@@ -7,9 +7,9 @@ import org.twllm.core.model.GradientReadyListener;
  * What the training loop needs from data parallelism, ZeRO-2 style. Every rank holds the full
  * parameters and computes full local gradients; after the last micro-batch's backward the gradients
  * are summed across ranks, but each rank only needs (and keeps) the sum over the range it owns; the
- * optimizer updates that range of the fp32 master weights; then the updated ranges are all-gathered.
+ * optimizer updates that range of the flat fp32 parameters; then the updated ranges are all-gathered.
  *
- * <p>The single-process case is {@link SingleProcess}: it owns the whole buffer and communicates nothing.
+ * <p>The single-process case is {@link SingleRank}: it owns the whole buffer and communicates nothing.
  */
 public interface DataParallel extends AutoCloseable {
     int rank();
@@ -22,8 +22,14 @@ public interface DataParallel extends AutoCloseable {
     /** One past the last element this rank's optimizer updates. */
     long ownedEnd();
 
-    /** Sum of {@code value} over all ranks (the same on every rank, in a fixed summation order). */
-    double allReduceSum(double value);
+    /**
+     * Sums each of {@code values} over all ranks, in place, in one exchange: afterwards every rank holds the
+     * same sums, each added up in a fixed order (so results repeat bit for bit).
+     */
+    void allReduceSum(double[] values);
+
+    /** Returns once every rank has called it (for example around a checkpoint save). */
+    void barrier();
 
     /**
      * Listener for the last micro-batch's backward; it may start reducing gradient buckets as soon as

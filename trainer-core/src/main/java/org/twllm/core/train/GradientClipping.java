@@ -1,6 +1,7 @@
 package org.twllm.core.train;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.twllm.core.model.FlatFloats;
 
 /**
  * Global-norm gradient clipping as {@code torch.nn.utils.clip_grad_norm_} does it: the L2 norm of all
@@ -11,10 +12,12 @@ public final class GradientClipping {
     private GradientClipping() {
     }
 
-    /** The global L2 norm of the gradients: each rank sums squares over its owned range, then all ranks add up. */
-    public static double globalNorm(INDArray flatGradients, DataParallel dp) {
-        double local = FlatFloats.sumOfSquares(flatGradients, dp.ownedStart(), dp.ownedEnd());
-        return Math.sqrt(dp.allReduceSum(local));
+    /**
+     * This rank's share of the squared global L2 norm: the sum of squares over its owned range (after the
+     * gradient reduction that range holds the global sums). The norm is the square root of the shares' sum.
+     */
+    public static double ownedSumOfSquares(INDArray flatGradients, DataParallel dp) {
+        return FlatFloats.sumOfSquares(flatGradients, dp.ownedStart(), dp.ownedEnd());
     }
 
     /** The factor to multiply gradients by; 1 when {@code maxNorm <= 0} (clipping off) or the norm is within it. */

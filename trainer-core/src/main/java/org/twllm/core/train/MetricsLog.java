@@ -6,16 +6,16 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
+import org.twllm.files.JsonLines;
 
 /**
  * {@code metrics.jsonl}: one JSON object per optimizer step, flushed as it is written so a crashed run
@@ -25,6 +25,7 @@ import org.twllm.errors.TwllmException;
 public final class MetricsLog implements AutoCloseable {
     public static final String FILE_NAME = "metrics.jsonl";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsLog.class);
 
     private final BufferedWriter out;
 
@@ -34,32 +35,32 @@ public final class MetricsLog implements AutoCloseable {
 
     /**
      * Opens {@code dir/metrics.jsonl} for appending, keeping only lines with {@code step <= keepThroughStep}
-     * (0 for a fresh run: the file starts empty).
+     * (0 for a fresh run: the file starts empty). The file is read by {@link JsonLines}: a last line cut
+     * short by a crash is dropped; a damaged line further up sets the file aside as
+     * {@code metrics.jsonl.damaged-<time>} and keeps the lines before it, so a resume never fails on it.
      */
     public static MetricsLog open(Path dir, long keepThroughStep) {
         Path file = dir.resolve(FILE_NAME);
-        try {
-            Files.createDirectories(dir);
-            List<String> kept = new ArrayList<>();
-            if (keepThroughStep > 0 && Files.exists(file)) {
-                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                    if (line.isBlank()) {
-                        continue;
+        StringBuilder kept = new StringBuilder();
+        if (keepThroughStep > 0 && Files.exists(file)) {
+            try {
+                JsonLines.forEach(file, line -> {
+                    if (line.object().path("step").asLong(Long.MAX_VALUE) <= keepThroughStep) {
+                        kept.append(line.object()).append('\n');
                     }
-                    JsonNode node;
-                    try {
-                        node = JSON.readTree(line);
-                    } catch (IOException torn) {
-                        break; // a line torn by a crash: everything after it is gone too
-                    }
-                    if (node.path("step").asLong(Long.MAX_VALUE) <= keepThroughStep) {
-                        kept.add(line);
-                    }
+                });
+            } catch (ConfigException damaged) {
+                Path aside = dir.resolve(FILE_NAME + ".damaged-" + System.currentTimeMillis());
+                LOG.warn("{}; set it aside as {} and kept the steps before that line", damaged.getMessage(), aside);
+                try {
+                    Files.move(file, aside);
+                } catch (IOException e) {
+                    throw new TwllmException("cannot set the damaged " + file + " aside: " + e.getMessage(), e);
                 }
             }
-            Path tmp = dir.resolve(FILE_NAME + ".tmp");
-            Files.write(tmp, kept, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        AtomicFiles.write(file, kept.toString());
+        try {
             return new MetricsLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
         } catch (IOException e) {
             throw new TwllmException("cannot write " + file + ": " + e.getMessage(), e);

@@ -28,8 +28,8 @@ final class TooFewSamples {
     static ConfigException error(StageConfig config, SampleDataset train, long globalBatch) {
         DataConfig data = config.data();
         List<String> found = new ArrayList<>();
-        for (String role : TrainingData.TRAIN_ROLES) {
-            Path folder = TrainingData.cacheFolder(config, role);
+        for (String role : TrainingDatasets.TRAIN_ROLES) {
+            Path folder = TrainingDatasets.cacheFolder(config, role);
             if (Files.isRegularFile(folder.resolve(PrepareReport.FILE_NAME))) {
                 for (SourceStats s : PrepareReport.load(folder, true).sources()) {
                     found.add(describe(s));

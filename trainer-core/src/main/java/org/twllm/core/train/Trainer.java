@@ -10,7 +10,6 @@ import org.twllm.core.config.CheckpointConfig;
 import org.twllm.core.config.TrainingConfig;
 import org.twllm.core.model.GradientReadyListener;
 import org.twllm.core.model.LlamaModel;
-import org.twllm.core.model.TokenBatch;
 import org.twllm.data.loader.Sample;
 import org.twllm.errors.TwllmException;
 
@@ -23,7 +22,9 @@ import org.twllm.errors.TwllmException;
  *       the batch is split over micro-batches and ranks;</li>
  *   <li>gradients zeroed, then forward/backward of each micro-batch adding into the flat gradient buffer;
  *       the last backward reports finished gradient ranges to data parallelism, which reduces them;</li>
- *   <li>global gradient norm (before clipping), NaN/Inf check under the configured policy;</li>
+ *   <li>global gradient norm (before clipping), NaN/Inf check under the configured policy; the loss and
+ *       the squared norm are summed across ranks in one exchange, as the token and sample counts are
+ *       before backward, so a step makes two scalar round trips;</li>
  *   <li>AdamW on this rank's owned range with the clip factor folded in, then the all-gather of parameters.</li>
  * </ol>
  * The loop draws no random numbers and every sum has a fixed order, so a run with a fixed seed repeats bit
@@ -46,6 +47,9 @@ public final class Trainer {
     private final double flopsPerToken;
     private final double peakFlops;
     private final TrainingProgress progress;
+    /** Scalars summed across ranks each step: {trained tokens, samples} and {loss, squared gradient norm}. */
+    private final double[] batchCounts = new double[2];
+    private final double[] stepSums = new double[2];
 
     /**
      * @param validation    held-out loss every {@code eval_steps}, or null
@@ -111,8 +115,12 @@ public final class Trainer {
                 localTokens += s.trainedTokens();
             }
         }
-        double globalTokens = dp.allReduceSum(localTokens);
-        double globalSamples = dp.allReduceSum(localSamples);
+        // The one exchange before backward: the loss scale needs the global token count.
+        batchCounts[0] = localTokens;
+        batchCounts[1] = localSamples;
+        dp.allReduceSum(batchCounts);
+        double globalTokens = batchCounts[0];
+        double globalSamples = batchCounts[1];
 
         INDArray params = model.parameters().params();
         INDArray grads = model.parameters().grads();
@@ -121,14 +129,18 @@ public final class Trainer {
         double localLoss = 0;
         for (int i = 0; i < micro.size(); i++) {
             GradientReadyListener listener = i == micro.size() - 1 ? dp.beginGradientSync(grads) : GradientReadyListener.NONE;
-            localLoss += model.forwardBackward(TokenBatch.of(micro.get(i)), lossScale, listener);
+            localLoss += model.forwardBackward(SampleBatches.of(micro.get(i)), lossScale, listener);
         }
         if (micro.isEmpty()) {
             dp.beginGradientSync(grads);
         }
         dp.finishGradientSync(grads);
-        double loss = dp.allReduceSum(localLoss) / globalTokens;
-        double gradNorm = GradientClipping.globalNorm(grads, dp);
+        // The one exchange after backward: the loss and each rank's share of the squared gradient norm.
+        stepSums[0] = localLoss;
+        stepSums[1] = GradientClipping.ownedSumOfSquares(grads, dp);
+        dp.allReduceSum(stepSums);
+        double loss = stepSums[0] / globalTokens;
+        double gradNorm = Math.sqrt(stepSums[1]);
         double lr = schedule.lr(step);
 
         boolean finite = Double.isFinite(loss) && Double.isFinite(gradNorm);

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.checkpoint.CheckpointDirectory;
 import org.twllm.core.checkpoint.CheckpointWriter;
+import org.twllm.core.checkpoint.OptimizerState;
 import org.twllm.core.checkpoint.TrainerState;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.io.DType;
@@ -15,8 +16,8 @@ import org.twllm.core.model.LlamaModel;
 /**
  * Saves the run's checkpoints into its output directory (see {@link Checkpoint} for the layout) and keeps
  * the newest {@code save_total_limit}. Every rank writes the optimizer range it owns; rank 0 writes the
- * model, tokenizer, config and trainer state and commits. The all-reduces double as barriers, so with
- * several ranks the output directory must be on a file system they share.
+ * model, tokenizer, config and trainer state and commits, between barriers; with several ranks the output
+ * directory must be on a file system they share.
  */
 public final class TrainingCheckpoints implements CheckpointSaver {
     private final StageConfig config;
@@ -39,10 +40,10 @@ public final class TrainingCheckpoints implements CheckpointSaver {
     public void save(TrainingProgress progress) {
         Path outputDir = config.run().outputDir();
         CheckpointWriter writer = dp.rank() == 0 ? CheckpointWriter.begin(outputDir, progress.step()) : null;
-        dp.allReduceSum(0); // the temporary directory exists before any rank writes into it
+        dp.barrier(); // the temporary directory exists before any rank writes into it
         CheckpointWriter mine = writer != null ? writer : CheckpointWriter.join(outputDir, progress.step());
-        mine.writeOptimizer(optimizer);
-        dp.allReduceSum(0); // every range is on disk before rank 0 checksums and commits
+        mine.writeOptimizer(new OptimizerState(optimizer.start(), optimizer.expAvg(), optimizer.expAvgSq(), optimizer.updates()));
+        dp.barrier(); // every range is on disk before rank 0 checksums and commits
         if (writer != null) {
             HfModelDirectory.save(model, writer.directory(), DType.F32);
             writer.copyFile(tokenizerFile, Checkpoint.TOKENIZER_FILE);
@@ -52,6 +53,6 @@ public final class TrainingCheckpoints implements CheckpointSaver {
                     dp.worldSize(), TrainerState.currentCodeVersion(), Map.of()));
             directory.keepNewest(config.checkpoint().saveTotalLimit());
         }
-        dp.allReduceSum(0); // no rank runs ahead of a checkpoint that is not committed yet
+        dp.barrier(); // no rank runs ahead of a checkpoint that is not committed yet
     }
 }

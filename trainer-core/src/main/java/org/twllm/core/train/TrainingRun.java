@@ -17,7 +17,6 @@ import org.twllm.core.checkpoint.CheckpointDirectory;
 import org.twllm.core.checkpoint.ModelExport;
 import org.twllm.core.checkpoint.OptimizerState;
 import org.twllm.core.checkpoint.ResumeCompatibility;
-import org.twllm.core.config.ModelArchitecture;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.config.TrainingConfig;
 import org.twllm.core.io.HfModelDirectory;
@@ -28,6 +27,7 @@ import org.twllm.data.loader.DataLoader;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.AtomicFiles;
 
 /**
  * One {@code twllm train} run from its config: checks everything that can be checked before training
@@ -50,12 +50,12 @@ public final class TrainingRun {
     }
 
     /**
-     * @param dataParallel makes the data-parallel group once the parameter count is known ({@code SingleProcess::new} for one process)
+     * @param dataParallel makes the data-parallel group once the parameter count is known ({@code SingleRank::new} for one process)
      * @param console      where progress lines go (rank 0 only), or null for none
      */
     public static Result run(StageConfig config, ResumeRequest resume, LongFunction<DataParallel> dataParallel,
                              Consumer<String> console) {
-        EngineSupport.requireSupported(config);
+        UnsupportedSettings.requireSupported(config);
         Path outputDir = config.run().outputDir();
         CheckpointDirectory checkpoints = new CheckpointDirectory(outputDir);
         SentencePieceTokenizer tokenizer = SentencePieceTokenizer.load(config.tokenizer().path());
@@ -71,7 +71,7 @@ public final class TrainingRun {
             throw new ConfigException("data.seq_len " + config.data().seqLen() + " is longer than the model's"
                     + " max_position_embeddings " + shape.maxPositionEmbeddings() + "; lower data.seq_len");
         }
-        TrainingData.Datasets data = TrainingData.build(config, tokenizer);
+        TrainingDatasets data = TrainingDatasets.build(config, tokenizer);
         TrainingConfig training = config.training();
         long globalBatch = config.globalBatchSize();
         if (data.train().size() < globalBatch) {
@@ -81,7 +81,6 @@ public final class TrainingRun {
         try (DataParallel dp = dataParallel.apply(model.parameters().numParameters())) {
             DataLoader loader = new DataLoader(data.train(), config.run().seed(), config.data().shuffle(),
                     Math.toIntExact(globalBatch), training.perDeviceTrainBatchSize());
-            loader.checkWorldSize(dp.worldSize());
             boolean leader = dp.rank() == 0;
             if (leader) {
                 prepareOutputDir(config, checkpoints);
@@ -117,7 +116,7 @@ public final class TrainingRun {
                     out.accept("final model: " + finalModel);
                 }
             }
-            dp.allReduceSum(0);
+            dp.barrier(); // no rank returns before rank 0 has exported the final model
             return new Result(progress, last, finalModel);
         }
     }
@@ -143,11 +142,8 @@ public final class TrainingRun {
 
     private static LlamaModel initialModel(StageConfig config) {
         if (config.model().isRandomInit()) {
-            ModelArchitecture a = config.model().architecture();
-            LlamaConfig shape = new LlamaConfig(a.hiddenSize(), a.intermediateSize(), a.numHiddenLayers(), a.numAttentionHeads(),
-                    a.numKeyValueHeads(), a.vocabSize(), a.maxPositionEmbeddings(), a.rmsNormEps(), a.ropeTheta(),
-                    a.tieWordEmbeddings());
-            return LlamaModel.random(shape, DataType.FLOAT, config.run().seed(), a.initializerRange());
+            return LlamaModel.random(config.model().architecture(), DataType.FLOAT, config.run().seed(),
+                    config.model().initializerRange());
         }
         return Checkpoint.loadModel(config.model().init());
     }
@@ -175,12 +171,9 @@ public final class TrainingRun {
         try {
             Files.createDirectories(dir);
             checkpoints.sweepStale();
-            Path tmp = dir.resolve(".stage_config.yaml.tmp");
-            Files.writeString(tmp, config.toYaml());
-            Files.move(tmp, dir.resolve(Checkpoint.CONFIG_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new TwllmException("cannot prepare the output directory " + dir + ": " + e.getMessage(), e);
         }
+        AtomicFiles.write(dir.resolve(Checkpoint.CONFIG_FILE), config.toYaml());
     }
 }

@@ -35,12 +35,12 @@ public final class ValidationLoss {
             for (long i = start; i < Math.min(to, start + microBatchSize); i++) {
                 batch.add(dataset.get(i));
             }
-            TokenBatch tokenBatch = TokenBatch.of(batch);
+            TokenBatch tokenBatch = SampleBatches.of(batch);
             lossSum += model.loss(tokenBatch);
             tokens += tokenBatch.trainedTokens();
         }
-        double globalTokens = dp.allReduceSum(tokens);
-        double globalLoss = dp.allReduceSum(lossSum);
-        return globalTokens == 0 ? Double.NaN : globalLoss / globalTokens;
+        double[] sums = {tokens, lossSum};
+        dp.allReduceSum(sums);
+        return sums[0] == 0 ? Double.NaN : sums[1] / sums[0];
     }
 }

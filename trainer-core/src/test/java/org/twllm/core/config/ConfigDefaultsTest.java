@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.twllm.core.model.LlamaConfig;
 
 /** Defaults, the resolved YAML round trip, and the resume fingerprint. */
 class ConfigDefaultsTest {
@@ -24,34 +26,141 @@ class ConfigDefaultsTest {
         files = new ConfigFiles(dir);
     }
 
+    /** Every key of the minimal config as resolved: the given values, then every default, in table order. */
+    private static final String MINIMAL_RESOLVED = """
+            stage: cpt
+            run:
+              name: t
+              output_dir: DIR/out
+              seed: 42
+            tokenizer:
+              path: TOKENIZER
+            model:
+              init: random
+              hidden_size: 64
+              intermediate_size: 128
+              num_hidden_layers: 2
+              num_attention_heads: 4
+              num_key_value_heads: 4
+              vocab_size: 8000
+              max_position_embeddings: 64
+              rms_norm_eps: 1.0E-5
+              rope_theta: 10000.0
+              tie_word_embeddings: false
+              initializer_range: 0.02
+            data:
+              seq_len: 32
+              shuffle: true
+              sources:
+              - path: CORPUS
+                name: tang-poems.zh-Hant
+                weight: 1.0
+                format: auto
+                text_field: text
+              validation_sources: []
+              chat_template: taiwan-llm
+              system_prompt: null
+              overlong: drop
+              filters:
+                script: keep-traditional
+                dedup: true
+                min_chars: 0
+                max_chars: 0
+              feedback:
+                rating_field: rating
+                positive_threshold: 1.0
+                sft_mix_ratio: 0.0
+              cache_dir: DIR/out/data
+            distributed:
+              world_size: 1
+              zero_stage: 2
+              bucket_size_mb: 25
+              transport:
+                media_driver: embedded
+                aeron_dir: null
+                channel: auto
+                port_base: 40123
+                mtu: 65504
+                term_length_mb: 16
+                socket_buffer_kb: 2048
+                liveness_timeout_ms: 2000
+                collective_timeout_s: 30
+            training:
+              max_steps: 10
+              per_device_train_batch_size: 1
+              gradient_accumulation_steps: 1
+              global_batch_size: 1
+              learning_rate: 0.001
+              lr_scheduler_type: cosine
+              warmup_steps: 0
+              warmup_ratio: 0.0
+              min_lr: 0.0
+              max_grad_norm: 1.0
+              adam_beta1: 0.9
+              adam_beta2: 0.999
+              adam_epsilon: 1.0E-8
+              weight_decay: 0.0
+              precision: fp32
+              gradient_checkpointing: false
+              nan_policy: stop
+              eval_steps: 0
+              eval_max_samples: 64
+              logging_steps: 1
+            checkpoint:
+              save_steps: 0
+              save_total_limit: 3
+              resume: auto
+            device:
+              backend: cpu
+              peak_flops: null
+            logging:
+              level: info
+              console: true
+            """;
+
     @Test
     void defaultsAreFilledIn() {
         StageConfig c = files.load(ConfigFiles.MINIMAL);
+        assertEquals(MINIMAL_RESOLVED.replace("DIR", dir.toString()).replace("TOKENIZER", ConfigFiles.TOKENIZER.toString())
+                .replace("CORPUS", ConfigFiles.CORPUS.toString()), c.toYaml());
         assertEquals(Stage.CPT, c.stage());
-        assertEquals(new RunConfig("t", dir.resolve("out"), 42), c.run());
+        assertEquals(42, c.run().seed());
         assertTrue(c.model().isRandomInit());
-        assertEquals(new ModelArchitecture(64, 128, 2, 4, 4, 8000, 64, 1e-5, 10000.0, false, 0.02), c.model().architecture());
-        assertEquals(new TokenizerConfig(ConfigFiles.TOKENIZER), c.tokenizer());
+        assertEquals(new LlamaConfig(64, 128, 2, 4, 4, 8000, 64, 1e-5, 10000.0, false), c.model().architecture());
+        assertEquals(0.02, c.model().initializerRange());
         DataConfig d = c.data();
-        assertTrue(d.shuffle());
-        assertEquals(List.of(new SourceConfig("tang-poems.zh-Hant", ConfigFiles.CORPUS, 1.0, SourceConfig.Format.AUTO, "text")),
-                d.sources());
         assertEquals(List.of(), d.validationSources());
-        assertEquals(DataConfig.ChatTemplate.TAIWAN_LLM, d.chatTemplate());
+        assertEquals("tang-poems.zh-Hant", d.sources().get(0).name());
+        assertEquals(SourceConfig.Format.AUTO, d.sources().get(0).format());
         assertNull(d.systemPrompt());
         assertNull(d.customTemplate());
-        assertEquals(DataConfig.Overlong.DROP, d.overlong());
-        assertEquals(new FilterConfig(FilterConfig.Script.KEEP_TRADITIONAL, true, 0, 0), d.filters());
-        assertEquals(new FeedbackConfig("rating", 1.0, 0.0), d.feedback());
+        assertEquals(FilterConfig.Script.KEEP_TRADITIONAL, d.filters().script());
         assertEquals(dir.resolve("out/data"), d.cacheDir());
-        assertEquals(new TrainingConfig(10, 1, 1, 1e-3, TrainingConfig.LrScheduler.COSINE, 0, 0.0, 0.0, 1.0, 0.9, 0.999,
-                1e-8, 0.0, TrainingConfig.Precision.FP32, false, TrainingConfig.NanPolicy.STOP, 0, 64, 1), c.training());
-        assertEquals(new CheckpointConfig(0, 3, CheckpointConfig.Resume.AUTO), c.checkpoint());
-        assertEquals(new DistributedConfig(1, 2, 25, new TransportConfig(TransportConfig.MediaDriver.EMBEDDED, null,
-                TransportConfig.Channel.AUTO, 40123, 65504, 16, 2048, 2000, 30)), c.distributed());
-        assertEquals(new DeviceConfig(DeviceConfig.Backend.CPU, null), c.device());
-        assertEquals(new LoggingConfig(LoggingConfig.Level.INFO, true), c.logging());
+        assertEquals(TrainingConfig.LrScheduler.COSINE, c.training().lrSchedulerType());
+        assertEquals(1e-8, c.training().adamEpsilon());
+        assertEquals(CheckpointConfig.Resume.AUTO, c.checkpoint().resume());
+        assertNull(c.distributed().transport().aeronDir());
+        assertEquals(2000, c.distributed().transport().livenessTimeoutMs());
+        assertNull(c.device().peakFlops());
+        assertEquals(LoggingConfig.Level.INFO, c.logging().level());
         assertEquals(1, c.globalBatchSize());
+    }
+
+    @Test
+    void sectionsAreBuiltByKeyWithTheSameDefaultsAndChecks() {
+        assertEquals(files.load(ConfigFiles.MINIMAL).distributed().transport(), TransportConfig.defaults());
+        TrainingConfig t = TrainingConfig.builder().set(TrainingConfig.MAX_STEPS, 10).set(TrainingConfig.LEARNING_RATE, 1e-3)
+                .set(TrainingConfig.GLOBAL_BATCH_SIZE, 1L).build();
+        assertEquals(files.load(ConfigFiles.MINIMAL).training(), t);
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> TrainingConfig.builder().set(TrainingConfig.MAX_STEPS, 0).build());
+        assertEquals("(built in code):1:1: max_steps: must be at least 1, got 0; (built in code):1:1: learning_rate:"
+                + " required key is missing", missing.getMessage());
+        IllegalArgumentException rule = assertThrows(IllegalArgumentException.class,
+                () -> TrainingConfig.builder().set(TrainingConfig.MAX_STEPS, 1).set(TrainingConfig.LEARNING_RATE, 1e-3)
+                        .set(TrainingConfig.WARMUP_STEPS, 2).build());
+        assertEquals("(built in code):1:1: warmup_steps: 2 is more than max_steps 1", rule.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TrainingConfig.builder().set(DataConfig.SEQ_LEN, 3));
     }
 
     @Test
@@ -141,10 +250,10 @@ class ConfigDefaultsTest {
     void parameterCountMatchesTheLlamaFormula() {
         // embed 8000x64 + 2 x (q,o 64x64 + k,v 64x64 + mlp 3x64x128 + 2 norms) + final norm + lm_head 8000x64
         long perLayer = 2 * 64 * 64 + 2 * 64 * 64 + 3 * 64 * 128 + 2 * 64;
-        assertEquals(2L * 8000 * 64 + 2 * perLayer + 64, files.load(ConfigFiles.MINIMAL).model().architecture().parameterCount());
-        ModelArchitecture gqa = files.load(ConfigFiles.MINIMAL, "model.num_key_value_heads=2",
+        assertEquals(2L * 8000 * 64 + 2 * perLayer + 64, files.load(ConfigFiles.MINIMAL).model().architecture().numParameters());
+        LlamaConfig gqa = files.load(ConfigFiles.MINIMAL, "model.num_key_value_heads=2",
                 "model.tie_word_embeddings=true").model().architecture();
         long gqaLayer = 2 * 64 * 64 + 2 * 64 * 32 + 3 * 64 * 128 + 2 * 64;
-        assertEquals(8000L * 64 + 2 * gqaLayer + 64, gqa.parameterCount());
+        assertEquals(8000L * 64 + 2 * gqaLayer + 64, gqa.numParameters());
     }
 }

@@ -228,6 +228,34 @@ class ConfigValidationTest {
     }
 
     @Test
+    void transportSettingsFollowTheRulesALaunchNeeds() {
+        String transport = ConfigFiles.MINIMAL + "distributed:\n  world_size: 2\n  transport:\n";
+        assertEquals(List.of("x.yaml:24:5: distributed.transport.mtu: must be at least 4096, got 1024"),
+                files.problems(transport + "    mtu: 1024\n"));
+        assertEquals(List.of("x.yaml:24:5: distributed.transport.mtu: must be a multiple of 32 (Aeron's frame alignment),"
+                        + " got 4100"),
+                files.problems(transport + "    mtu: 4100\n"));
+        assertEquals(List.of("x.yaml:24:5: distributed.transport.term_length_mb: must be a power of two (Aeron's term"
+                        + " buffers), got 3"),
+                files.problems(transport + "    term_length_mb: 3\n"));
+        assertEquals(List.of("x.yaml:24:5: distributed.transport.liveness_timeout_ms: must be at least 500, got 100"),
+                files.problems(transport + "    liveness_timeout_ms: 100\n"));
+        assertEquals(List.of("x.yaml:25:5: distributed.transport.collective_timeout_s: 2 s is not longer than"
+                        + " liveness_timeout_ms 2000; a collective must outlast the time a dead peer takes to be noticed"),
+                files.problems(transport + "    liveness_timeout_ms: 2000\n    collective_timeout_s: 2\n"));
+        assertEquals(List.of("x.yaml:24:5: distributed.transport.port_base: ports 65535..65536 for world_size 2 go past 65535"),
+                files.problems(transport + "    port_base: 65535\n"));
+        assertEquals(List.of(), files.problems(transport + "    mtu: 4096\n    liveness_timeout_ms: 500\n    collective_timeout_s: 1\n"));
+    }
+
+    @Test
+    void zeroStageIsOneOfTheImplementedStages() {
+        assertEquals(List.of("x.yaml:22:3: distributed.zero_stage: expected 0 (plain data parallel) or 2 (sharded optimizer"
+                        + " state and gradients), got 1"),
+                files.problems(ConfigFiles.MINIMAL + "distributed:\n  zero_stage: 1\n"));
+    }
+
+    @Test
     void warmupStepsAndRatioAreExclusive() {
         assertEquals(List.of("x.yaml:22:3: training.warmup_ratio: set warmup_steps or warmup_ratio, not both"),
                 files.problems(ConfigFiles.MINIMAL + "  warmup_steps: 2\n  warmup_ratio: 0.1\n"));
@@ -260,7 +288,8 @@ class ConfigValidationTest {
         assertEquals(List.of(), files.problems(withTemplate.replace("ASSISTANT:", "ASSISTANT: {content}")));
         StageConfig noSystem = files.load(withTemplate.replace("ASSISTANT:", "ASSISTANT: {content}")
                 .replace("    system_format: \"<<SYS>>{content}<</SYS>>\"\n", ""));
-        assertEquals(new CustomTemplateConfig(null, "USER: {content}", "ASSISTANT: {content}"), noSystem.data().customTemplate());
+        assertEquals(CustomTemplateConfig.KEYS.builder().set(CustomTemplateConfig.USER_FORMAT, "USER: {content}")
+                .set(CustomTemplateConfig.ASSISTANT_FORMAT, "ASSISTANT: {content}").build(), noSystem.data().customTemplate());
         assertEquals(noSystem, files.load(noSystem.toYaml()));
         assertEquals(List.of("x.yaml:19:3: data.custom_template: only used when data.chat_template is custom (it is taiwan-llm)"),
                 files.problems(withTemplate.replace("chat_template: custom", "chat_template: taiwan-llm")));

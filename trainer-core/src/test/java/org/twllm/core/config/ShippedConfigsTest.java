@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.twllm.core.config.StageConfigLoader.FileChecks;
+import org.twllm.core.model.LlamaConfig;
 
 /**
  * Every stage config under configs/ validates, from the repository root. Skipped: sweeps/ (sweep
@@ -59,8 +60,8 @@ class ShippedConfigsTest {
         StageConfig feedback = validate(REPO.resolve("configs/tiny/feedback-sft.yaml")).config();
         assertEquals(cpt.run().outputDir().resolve("final"), sft.model().init());
         assertEquals(sft.run().outputDir().resolve("final"), feedback.model().init());
-        ModelArchitecture tiny = cpt.model().architecture();
-        long params = tiny.parameterCount();
+        LlamaConfig tiny = cpt.model().architecture();
+        long params = tiny.numParameters();
         assertFalse(params < 3_000_000 || params > 5_000_000, "tiny model has " + params + " parameters");
         assertEquals(8000, tiny.vocabSize());
         assertEquals(DeviceConfig.Backend.CPU, cpt.device().backend());

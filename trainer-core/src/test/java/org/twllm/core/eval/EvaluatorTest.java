@@ -17,11 +17,12 @@ import org.twllm.core.generate.GenerationResult;
 import org.twllm.core.generate.LanguageModel;
 import org.twllm.core.generate.SamplingSettings;
 import org.twllm.data.chat.ChatTemplates;
+import org.twllm.data.tokenizer.CodePointTokenizer;
 
 /** The evaluator's plumbing and metrics with a scripted model whose answers and scores are known. */
 class EvaluatorTest {
     private static final Path FIXTURES = TaskFileReaderTest.FIXTURES;
-    private final CharTokenizer tokenizer = new CharTokenizer();
+    private final CodePointTokenizer tokenizer = CodePointTokenizer.allCodePoints();
 
     /** Answers from a script; every scored token has log-probability -1, or -0.1 where the text holds "C". */
     private static final class ScriptedModel implements LanguageModel {
@@ -46,7 +47,7 @@ class EvaluatorTest {
             assertTrue(tokens.length <= context, "sequence longer than the context");
             boolean hasC = false;
             for (int i = from; i < tokens.length; i++) {
-                hasC |= tokens[i] == 'C' + CharTokenizer.OFFSET;
+                hasC |= tokens[i] == CodePointTokenizer.id('C');
             }
             double[] out = new double[tokens.length - from];
             java.util.Arrays.fill(out, hasC ? -0.1 : -1.0);

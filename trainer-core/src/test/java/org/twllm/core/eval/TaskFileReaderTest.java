@@ -50,7 +50,7 @@ class TaskFileReaderTest {
 
         Files.writeString(file, "not json\n");
         e = assertThrows(ConfigException.class, () -> TaskFileReader.readText(file));
-        assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
+        assertTrue(e.getMessage().contains("bad.jsonl:1: not a JSON object"), e.getMessage());
 
         e = assertThrows(ConfigException.class, () -> TaskFileReader.readText(dir.resolve("missing.jsonl")));
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());

@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.twllm.core.model.LlamaConfig;
 import org.twllm.core.model.LlamaModel;
 import org.twllm.core.model.TokenBatch;
-import org.twllm.data.loader.Sample;
+import org.twllm.data.tokenizer.CodePointTokenizer;
 
 /**
  * The KV-cache decoder against the model itself: every step's logits must equal those of
@@ -28,7 +28,7 @@ class KvCacheDecoderTest {
     /** Logits of the last position of {@code seq}, by a full forward of the model over the whole sequence. */
     private static float[] fullLastLogits(int[] seq) {
         int[] targets = new int[seq.length];
-        Arrays.fill(targets, Sample.IGNORE);
+        Arrays.fill(targets, TokenBatch.IGNORE);
         INDArray logits = MODEL.logits(TokenBatch.causal(new int[][] {seq}, new int[][] {targets}));
         return logits.getRow(seq.length - 1).toFloatVector();
     }
@@ -46,7 +46,7 @@ class KvCacheDecoderTest {
         KvCacheDecoder decoder = new KvCacheDecoder(DecoderWeights.of(MODEL.parameters()), 32);
         float[][] cached = decoder.forward(PROMPT, true);
         int[] targets = new int[PROMPT.length];
-        Arrays.fill(targets, Sample.IGNORE);
+        Arrays.fill(targets, TokenBatch.IGNORE);
         INDArray full = MODEL.logits(TokenBatch.causal(new int[][] {PROMPT}, new int[][] {targets}));
         for (int t = 0; t < PROMPT.length; t++) {
             assertTrue(maxAbsDiff(cached[t], full.getRow(t).toFloatVector()) < 1e-4f, "position " + t);
@@ -80,7 +80,7 @@ class KvCacheDecoderTest {
     @Test
     void generatorReusesTheCachedPrefixOfTheNextPrompt() {
         DecoderWeights weights = DecoderWeights.of(MODEL.parameters());
-        CharTokenizerStub tokenizer = new CharTokenizerStub(CONFIG.vocabSize());
+        CodePointTokenizer tokenizer = CodePointTokenizer.withVocab(CONFIG.vocabSize());
         Generator chat = new Generator(weights, tokenizer, 64);
         GenerationResult first = chat.generate(PROMPT, SamplingSettings.greedy(5));
         int[] followUp = concat(PROMPT, first.tokens(), new int[] {3, 4});
@@ -94,11 +94,11 @@ class KvCacheDecoderTest {
 
     @Test
     void stopsAtMaxTokensAndWhenTheContextIsFull() {
-        Generator g = new Generator(DecoderWeights.of(MODEL.parameters()), new CharTokenizerStub(CONFIG.vocabSize()), 10);
+        Generator g = new Generator(DecoderWeights.of(MODEL.parameters()), CodePointTokenizer.withVocab(CONFIG.vocabSize()), 10);
         GenerationResult r = g.generate(PROMPT, SamplingSettings.greedy(50));
         assertEquals(GenerationResult.StopReason.CONTEXT_FULL, r.stopReason());
         assertEquals(10 - PROMPT.length + 1, r.tokens().length);
-        GenerationResult two = new Generator(DecoderWeights.of(MODEL.parameters()), new CharTokenizerStub(CONFIG.vocabSize()), 64)
+        GenerationResult two = new Generator(DecoderWeights.of(MODEL.parameters()), CodePointTokenizer.withVocab(CONFIG.vocabSize()), 64)
                 .generate(PROMPT, SamplingSettings.greedy(2));
         assertEquals(GenerationResult.StopReason.MAX_NEW_TOKENS, two.stopReason());
         assertEquals(2, two.tokens().length);

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.twllm.data.loader.Sample;
 
 /** Every layer's backward against central finite differences in double precision. */
 class LayerGradientTest {
@@ -91,7 +90,7 @@ class LayerGradientTest {
         INDArray h = GradientCheck.random(1, 6, 5);
         INDArray head = GradientCheck.random(2, 9, 5);
         INDArray headGrad = Nd4j.zeros(DataType.DOUBLE, 9, 5);
-        int[] targets = {3, Sample.IGNORE, 0, 8, Sample.IGNORE, 3};
+        int[] targets = {3, TokenBatch.IGNORE, 0, 8, TokenBatch.IGNORE, 3};
         double scale = 0.37;
         CrossEntropy ce = new CrossEntropy(head, headGrad);
         INDArray dh = Nd4j.zeros(DataType.DOUBLE, 6, 5);

@@ -54,7 +54,7 @@ class LlamaConfigTest {
         Files.writeString(file, "{\"hidden_size\": 64, \"intermediate_size\": 128, \"num_hidden_layers\": 2,"
                 + " \"num_attention_heads\": 4, \"num_key_value_heads\": 3, \"vocab_size\": 100}");
         ConfigException e = assertThrows(ConfigException.class, () -> LlamaConfig.fromHfConfigJson(file));
-        assertTrue(e.getMessage().contains("num_key_value_heads 3 must divide num_attention_heads 4"), e.getMessage());
+        assertTrue(e.getMessage().contains("num_key_value_heads: must divide num_attention_heads 4, got 3"), e.getMessage());
         Files.writeString(file, "{\"hidden_size\": 64}");
         e = assertThrows(ConfigException.class, () -> LlamaConfig.fromHfConfigJson(file));
         assertTrue(e.getMessage().contains("missing key 'vocab_size'"), e.getMessage());

@@ -11,7 +11,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.twllm.data.loader.Sample;
 
 /** The whole model's gradient against finite differences, and packing equivalence (DESIGN.md). */
 class ModelGradientTest {
@@ -33,7 +32,7 @@ class ModelGradientTest {
 
     /** Row 0: two packed SFT examples with ignored prompt targets; row 1: one example. */
     static TokenBatch packedBatch() {
-        int i = Sample.IGNORE;
+        int i = TokenBatch.IGNORE;
         return new TokenBatch(2, 6,
                 new int[] {1, 5, 7, 1, 9, 4, 1, 3, 3, 8, 12, 0},
                 new int[] {i, 7, 2, i, 4, 2, 3, 3, 8, 12, i, 2},
@@ -88,7 +87,7 @@ class ModelGradientTest {
         double packedLoss = packed.forwardBackward(batch, 1.0, GradientReadyListener.NONE);
         float[] packedLogProbs = packed.targetLogProbs(batch);
 
-        int i = Sample.IGNORE;
+        int i = TokenBatch.IGNORE;
         TokenBatch[] alone = {
             new TokenBatch(1, 3, new int[] {1, 5, 7}, new int[] {i, 7, 2}, new int[] {0, 1, 2}, new int[3]),
             new TokenBatch(1, 3, new int[] {1, 9, 4}, new int[] {i, 4, 2}, new int[] {0, 1, 2}, new int[3]),

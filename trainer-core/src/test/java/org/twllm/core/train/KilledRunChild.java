@@ -13,6 +13,6 @@ public final class KilledRunChild {
     public static void main(String[] args) {
         Path config = Path.of(args[0]);
         TrainingRun.run(StageConfigLoader.load(config, List.of(), config.getParent()), ResumeRequest.auto(),
-                SingleProcess::new, System.out::println);
+                SingleRank::new, System.out::println);
     }
 }

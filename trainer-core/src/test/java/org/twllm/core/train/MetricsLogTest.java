@@ -40,6 +40,33 @@ class MetricsLogTest {
     }
 
     @Test
+    void aDamagedLineIsSetAsideNotAResumeThatFailsForever(@TempDir Path dir) throws IOException {
+        try (MetricsLog log = MetricsLog.open(dir, 0)) {
+            for (int s = 1; s <= 2; s++) {
+                log.append(step(s, Double.NaN));
+            }
+        }
+        Path file = dir.resolve("metrics.jsonl");
+        Files.writeString(file, "{\"step\":3, garbage\n" + step4Line(), java.nio.file.StandardOpenOption.APPEND);
+        String damaged = Files.readString(file);
+        try (MetricsLog log = MetricsLog.open(dir, 4)) {
+            log.append(step(5, Double.NaN));
+        }
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(3, lines.size(), "steps 1 and 2 (before the damaged line) and the new step 5");
+        assertTrue(lines.get(1).startsWith("{\"step\":2,") && lines.get(2).startsWith("{\"step\":5,"), lines.toString());
+        try (var aside = Files.list(dir)) {
+            List<Path> set = aside.filter(p -> p.getFileName().toString().startsWith("metrics.jsonl.damaged-")).toList();
+            assertEquals(1, set.size());
+            assertEquals(damaged, Files.readString(set.get(0)), "the damaged file is kept as it was");
+        }
+    }
+
+    private static String step4Line() {
+        return "{\"step\":4,\"loss\":4.6}\n";
+    }
+
+    @Test
     void progressLineShowsTheFiguresCompactly() {
         String line = ProgressLine.format(new StepMetrics(12, 6.1234, 3e-4, 1.234, 1000, 5100, 0.123, 3, 0, Double.NaN), 300, 80);
         assertEquals("step 12/300 | loss 6.1234 | lr 3.0e-04 | gnorm 1.23 | 5.1k tok/s | mfu 12.3% | eta 1m20s", line);

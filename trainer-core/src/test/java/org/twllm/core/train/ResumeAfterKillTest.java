@@ -24,7 +24,7 @@ class ResumeAfterKillTest {
         Path cache = dir.resolve("cache");
         Path whole = dir.resolve("whole");
         TrainingRun.run(TinyStages.load(dir, "whole", TinyStages.cpt(whole, cache, corpus, 8, 2)), ResumeRequest.never(),
-                SingleProcess::new, null);
+                SingleRank::new, null);
         List<Double> expected = TinyStages.losses(whole);
 
         Path killed = dir.resolve("killed");
@@ -46,7 +46,7 @@ class ResumeAfterKillTest {
         List<Path> left = new CheckpointDirectory(killed).complete();
         assertFalse(left.isEmpty());
 
-        TrainingRun.run(StageConfigLoader.load(config, List.of(), dir), ResumeRequest.auto(), SingleProcess::new, null);
+        TrainingRun.run(StageConfigLoader.load(config, List.of(), dir), ResumeRequest.auto(), SingleRank::new, null);
         assertEquals(expected, TinyStages.losses(killed), "per-step losses after resuming from " + left.get(left.size() - 1).getFileName());
     }
 

@@ -22,11 +22,22 @@ class TrainerTest {
     static final int SEQ = 8;
 
     static TrainingConfig training(int maxSteps, double maxGradNorm, TrainingConfig.NanPolicy nanPolicy) {
-        return new TrainingConfig(maxSteps, 1, 1, 1e-2, TrainingConfig.LrScheduler.COSINE, 2, 0.0, 1e-3, maxGradNorm,
-                0.9, 0.95, 1e-8, 0.1, TrainingConfig.Precision.FP32, false, nanPolicy, 0, 0, 1);
+        return TrainingConfig.builder()
+                .set(TrainingConfig.MAX_STEPS, maxSteps)
+                .set(TrainingConfig.LEARNING_RATE, 1e-2)
+                .set(TrainingConfig.WARMUP_STEPS, Math.min(2, maxSteps))
+                .set(TrainingConfig.MIN_LR, 1e-3)
+                .set(TrainingConfig.MAX_GRAD_NORM, maxGradNorm)
+                .set(TrainingConfig.ADAM_BETA2, 0.95)
+                .set(TrainingConfig.WEIGHT_DECAY, 0.1)
+                .set(TrainingConfig.NAN_POLICY, nanPolicy)
+                .build();
     }
 
-    static final CheckpointConfig NO_SAVES = new CheckpointConfig(0, 0, CheckpointConfig.Resume.NEVER);
+    static final CheckpointConfig NO_SAVES = CheckpointConfig.builder()
+            .set(CheckpointConfig.SAVE_TOTAL_LIMIT, 0)
+            .set(CheckpointConfig.RESUME, CheckpointConfig.Resume.NEVER)
+            .build();
 
     /** A sample of seed-determined tokens; {@code trained} of its SEQ targets carry a loss (SFT-like masking). */
     static Sample sample(int seed, int trained) {
@@ -45,7 +56,7 @@ class TrainerTest {
     static Trainer trainer(LlamaModel model, TrainingConfig cfg, StepBatches batches) {
         AdamW adam = new AdamW(new AdamW.Settings(cfg.adamBeta1(), cfg.adamBeta2(), cfg.adamEpsilon(), cfg.weightDecay()),
                 0, model.parameters().numParameters(), DecayMask.all(model.parameters().numParameters()));
-        return new Trainer(cfg, NO_SAVES, model, adam, new SingleProcess(model.parameters().numParameters()), batches,
+        return new Trainer(cfg, NO_SAVES, model, adam, new SingleRank(model.parameters().numParameters()), batches,
                 null, progress -> { }, null, null, TINY.flopsPerToken(SEQ), 1e9, new TrainingProgress());
     }
 
@@ -77,7 +88,7 @@ class TrainerTest {
         double perTokenMean = 0;
         LlamaModel fresh = LlamaModel.random(TINY, DataType.FLOAT, 7, 0.2);
         for (Sample s : all) {
-            perTokenMean += fresh.loss(org.twllm.core.model.TokenBatch.of(List.of(s)));
+            perTokenMean += fresh.loss(SampleBatches.of(List.of(s)));
         }
         assertEquals(perTokenMean / 17, one.loss(), 1e-6 * one.loss());
     }
@@ -106,7 +117,7 @@ class TrainerTest {
         long n = model.parameters().numParameters();
         double maxNorm = 1e-3;
         AdamW adam = new AdamW(new AdamW.Settings(0.9, 0.95, 1e-8, 0.0), 0, n, DecayMask.none());
-        Trainer t = new Trainer(training(1, maxNorm, TrainingConfig.NanPolicy.STOP), NO_SAVES, model, adam, new SingleProcess(n),
+        Trainer t = new Trainer(training(1, maxNorm, TrainingConfig.NanPolicy.STOP), NO_SAVES, model, adam, new SingleRank(n),
                 i -> List.of(List.of(sample(1, 8))), null, progress -> { }, null, null, 1.0, 1.0, new TrainingProgress());
         StepMetrics m = t.step();
         float[] g = model.parameters().grads().toFloatVector();
@@ -139,6 +150,83 @@ class TrainerTest {
         assertEquals(2, second.skippedSteps());
         assertEquals(2, second.step());
         assertTrue(before.equalsWithEps(model.parameters().params(), 0.0) || hasSameNaNs(before, model.parameters().params()));
+    }
+
+    /** One rank that records what the trainer asks of data parallelism. */
+    private static final class RecordingDataParallel implements DataParallel {
+        final List<String> calls = new ArrayList<>();
+        final List<double[]> sums = new ArrayList<>();
+        private final SingleRank rank;
+
+        RecordingDataParallel(long numParameters) {
+            rank = new SingleRank(numParameters);
+        }
+
+        @Override
+        public int rank() {
+            return 0;
+        }
+
+        @Override
+        public int worldSize() {
+            return 1;
+        }
+
+        @Override
+        public long ownedStart() {
+            return rank.ownedStart();
+        }
+
+        @Override
+        public long ownedEnd() {
+            return rank.ownedEnd();
+        }
+
+        @Override
+        public void allReduceSum(double[] values) {
+            calls.add("sum of " + values.length);
+            sums.add(values.clone());
+        }
+
+        @Override
+        public void barrier() {
+            calls.add("barrier");
+        }
+
+        @Override
+        public org.twllm.core.model.GradientReadyListener beginGradientSync(INDArray flatGradients) {
+            calls.add("begin");
+            return rank.beginGradientSync(flatGradients);
+        }
+
+        @Override
+        public void finishGradientSync(INDArray flatGradients) {
+            calls.add("finish");
+        }
+
+        @Override
+        public void allGatherParameters(INDArray flatParameters) {
+            calls.add("gather");
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void aStepExchangesItsScalarsInTwoBatchedAllReduces() {
+        LlamaModel model = LlamaModel.random(TINY, DataType.FLOAT, 5, 0.02);
+        long n = model.parameters().numParameters();
+        RecordingDataParallel dp = new RecordingDataParallel(n);
+        AdamW adam = new AdamW(new AdamW.Settings(0.9, 0.95, 1e-8, 0.0), 0, n, DecayMask.none());
+        Trainer t = new Trainer(training(1, 1.0, TrainingConfig.NanPolicy.STOP), NO_SAVES, model, adam, dp,
+                i -> List.of(List.of(sample(1, 8), sample(2, 3)), List.of(sample(3, 5))), null, progress -> { }, null, null,
+                1.0, 1.0, new TrainingProgress());
+        t.step();
+        // Tokens and samples before any backward (the loss scale needs them); loss and squared norm after.
+        assertEquals(List.of("sum of 2", "begin", "finish", "sum of 2", "gather"), dp.calls);
+        assertEquals(List.of(16.0, 3.0), List.of(dp.sums.get(0)[0], dp.sums.get(0)[1]));
     }
 
     private static boolean hasSameNaNs(INDArray a, INDArray b) {

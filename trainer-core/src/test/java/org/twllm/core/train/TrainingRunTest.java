@@ -42,7 +42,7 @@ class TrainingRunTest {
     void theLossFallsAndAResumedRunRepeatsTheUninterruptedLossesExactly(@TempDir Path dir) throws Exception {
         Path whole = dir.resolve("whole");
         StageConfig wholeConfig = TinyStages.load(dir, "whole", TinyStages.cpt(whole, cache, corpus, 8, 3));
-        TrainingRun.Result result = TrainingRun.run(wholeConfig, ResumeRequest.never(), SingleProcess::new, null);
+        TrainingRun.Result result = TrainingRun.run(wholeConfig, ResumeRequest.never(), SingleRank::new, null);
         List<Double> expected = TinyStages.losses(whole);
         assertEquals(8, expected.size());
         assertEquals(Math.log(8000), expected.get(0), 0.3, "a random model starts near ln(vocab)");
@@ -56,14 +56,14 @@ class TrainingRunTest {
         Path crashed = dir.resolve("crashed");
         StageConfig crashedConfig = TinyStages.load(dir, "crashed", TinyStages.cpt(crashed, cache, corpus, 8, 3));
         RuntimeException crash = assertThrows(RuntimeException.class, () -> TrainingRun.run(crashedConfig,
-                ResumeRequest.auto(), SingleProcess::new, line -> {
+                ResumeRequest.auto(), SingleRank::new, line -> {
                     if (line.startsWith("step 5/")) {
                         throw new IllegalStateException("simulated crash");
                     }
                 }));
         assertEquals("simulated crash", crash.getMessage());
         assertEquals(5, TinyStages.losses(crashed).size());
-        TrainingRun.run(crashedConfig, ResumeRequest.auto(), SingleProcess::new, null);
+        TrainingRun.run(crashedConfig, ResumeRequest.auto(), SingleRank::new, null);
         assertEquals(expected, TinyStages.losses(crashed), "per-step losses of the resumed run");
         assertArrayEquals(Files.readAllBytes(whole.resolve("final/model.safetensors")),
                 Files.readAllBytes(crashed.resolve("final/model.safetensors")), "final weights");
@@ -71,10 +71,10 @@ class TrainingRunTest {
         // A changed learning rate is refused with the key named; more steps are fine.
         ConfigException refused = assertThrows(ConfigException.class, () -> TrainingRun.run(
                 TinyStages.load(dir, "changed", TinyStages.cpt(crashed, cache, corpus, 8, 3), "training.learning_rate=1.0e-3"),
-                ResumeRequest.auto(), SingleProcess::new, null));
+                ResumeRequest.auto(), SingleRank::new, null));
         assertTrue(refused.getMessage().contains("training.learning_rate: 0.02 -> 0.001"), refused.getMessage());
         ConfigException never = assertThrows(ConfigException.class,
-                () -> TrainingRun.run(crashedConfig, ResumeRequest.never(), SingleProcess::new, null));
+                () -> TrainingRun.run(crashedConfig, ResumeRequest.never(), SingleRank::new, null));
         assertTrue(never.getMessage().contains("checkpoint-00000008"), never.getMessage());
     }
 
@@ -82,7 +82,7 @@ class TrainingRunTest {
     void stagesChainAndTheExportLoadsWithIdenticalLogits(@TempDir Path dir) throws Exception {
         Path cptOut = dir.resolve("cpt");
         TrainingRun.Result cpt = TrainingRun.run(TinyStages.load(dir, "cpt", TinyStages.cpt(cptOut, cache, corpus, 2, 0)),
-                ResumeRequest.auto(), SingleProcess::new, null);
+                ResumeRequest.auto(), SingleRank::new, null);
 
         // export round trip: the exported directory and the checkpoint give the same logits
         Path exported = dir.resolve("exported");
@@ -106,11 +106,11 @@ class TrainingRunTest {
                 + "checkpoint:\n  save_steps: 0\n"
                 + "device:\n  backend: cpu\n  peak_flops: 1.0e11\n";
         StageConfig sftConfig = TinyStages.load(dir, "sft", sftYaml);
-        TrainingRun.Result sft = TrainingRun.run(sftConfig, ResumeRequest.auto(), SingleProcess::new, null);
+        TrainingRun.Result sft = TrainingRun.run(sftConfig, ResumeRequest.auto(), SingleRank::new, null);
         SentencePieceTokenizer tokenizer = SentencePieceTokenizer.load(TinyStages.TOKENIZER);
-        DataLoader loader = new DataLoader(TrainingData.build(sftConfig, tokenizer).train(), 5, true, 2, 2);
+        DataLoader loader = new DataLoader(TrainingDatasets.build(sftConfig, tokenizer).train(), 5, true, 2, 2);
         List<Sample> first = loader.microBatches(0, 0, 1).get(0);
-        TokenBatch firstBatch = TokenBatch.of(first);
+        TokenBatch firstBatch = SampleBatches.of(first);
         double cptLoss = fromCheckpoint.loss(firstBatch) / firstBatch.trainedTokens();
         assertEquals(cptLoss, TinyStages.losses(sftOut).get(0), 1e-9 * cptLoss);
 
@@ -126,7 +126,7 @@ class TrainingRunTest {
                 + TinyStages.training(2, 2, 1, "1.0e-3", 1)
                 + "checkpoint:\n  save_steps: 0\n"
                 + "device:\n  backend: cpu\n  peak_flops: 1.0e11\n";
-        TrainingRun.Result fb = TrainingRun.run(TinyStages.load(dir, "fb", fbYaml), ResumeRequest.auto(), SingleProcess::new, null);
+        TrainingRun.Result fb = TrainingRun.run(TinyStages.load(dir, "fb", fbYaml), ResumeRequest.auto(), SingleRank::new, null);
         List<Double> fbLosses = TinyStages.losses(fbOut);
         assertEquals(2, fbLosses.size());
         assertTrue(fbLosses.stream().allMatch(Double::isFinite), fbLosses.toString());
@@ -138,7 +138,7 @@ class TrainingRunTest {
     void aTokenizerThatDoesNotFitTheModelIsRefusedBeforeTraining(@TempDir Path dir) throws Exception {
         String yaml = TinyStages.cpt(dir.resolve("out"), cache, corpus, 2, 0).replace("vocab_size: 8000", "vocab_size: 7000");
         ConfigException e = assertThrows(ConfigException.class,
-                () -> TrainingRun.run(TinyStages.load(dir, "vocab", yaml), ResumeRequest.auto(), SingleProcess::new, null));
+                () -> TrainingRun.run(TinyStages.load(dir, "vocab", yaml), ResumeRequest.auto(), SingleRank::new, null));
         assertTrue(e.getMessage().contains("8000") && e.getMessage().contains("7000"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("out/metrics.jsonl")));
     }
@@ -148,7 +148,7 @@ class TrainingRunTest {
         String yaml = TinyStages.cpt(dir.resolve("out"), cache, corpus, 2, 0);
         ConfigException e = assertThrows(ConfigException.class, () -> TrainingRun.run(TinyStages.load(dir, "bf16", yaml,
                         "training.precision=bf16", "training.gradient_checkpointing=true", "device.backend=cuda"),
-                ResumeRequest.auto(), SingleProcess::new, null));
+                ResumeRequest.auto(), SingleRank::new, null));
         assertEquals(List.of(
                 "training.precision: bf16 is not implemented yet; twllm trains in fp32 (ND4J's CPU backend computes"
                         + " BF16/FP16 matrix products incorrectly); set training.precision: fp32",

@@ -3,8 +3,6 @@ package org.twllm.cli.config;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
-import org.twllm.cli.Main;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,6 +24,6 @@ public final class ConfigShowCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.print(yaml);
         out.flush();
-        return Main.EXIT_OK;
+        return 0;
     }
 }

@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import org.twllm.cli.Main;
 import org.twllm.core.config.StageConfig;
 
 import picocli.CommandLine.Command;
@@ -27,11 +26,11 @@ public final class ConfigValidateCommand implements Callable<Integer> {
     public Integer call() {
         StageConfig config = options.validate(spec.commandLine().getErr()).config();
         String model = config.model().isRandomInit()
-                ? String.format(Locale.ROOT, "%,d parameters", config.model().architecture().parameterCount())
+                ? String.format(Locale.ROOT, "%,d parameters", config.model().architecture().numParameters())
                 : "model from " + config.model().init();
         PrintWriter out = spec.commandLine().getOut();
         out.println("ok: " + options.file + " (stage " + config.stage().yamlName() + ", " + model + ")");
         out.flush();
-        return Main.EXIT_OK;
+        return 0;
     }
 }

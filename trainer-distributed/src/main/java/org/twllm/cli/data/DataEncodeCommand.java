@@ -12,7 +12,6 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.twllm.cli.Main;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
@@ -78,7 +77,7 @@ public final class DataEncodeCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new TwllmException("data encode: reading stdin or writing stdout failed: " + e.getMessage(), e);
         }
-        return Main.EXIT_OK;
+        return 0;
     }
 
     private static JsonNode parse(String input, long lineNumber) {

@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 import org.twllm.core.config.ConfigValidation;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.config.StageConfigLoader;
-import org.twllm.core.train.TrainingData;
+import org.twllm.core.train.TrainingDatasets;
 import org.twllm.data.chat.ChatTemplates;
 import org.twllm.data.corpus.CorpusPreparer;
 import org.twllm.data.corpus.PrepareReport;
@@ -140,7 +140,7 @@ public final class DataPrepareCommand implements Callable<Integer> {
         }
         StageConfig stage = validation.config();
         Map<Path, FileTime> before = preparedFolders(stage);
-        TrainingData.build(stage, SentencePieceTokenizer.load(stage.tokenizer().path()));
+        TrainingDatasets.build(stage, SentencePieceTokenizer.load(stage.tokenizer().path()));
         PrintWriter printed = spec.commandLine().getOut();
         for (Map.Entry<Path, FileTime> folder : preparedFolders(stage).entrySet()) {
             boolean reused = folder.getValue().equals(before.get(folder.getKey()));

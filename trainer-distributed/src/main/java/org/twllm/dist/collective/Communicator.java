@@ -6,7 +6,7 @@ import java.nio.FloatBuffer;
 
 import org.agrona.BufferUtil;
 import org.agrona.UnsafeApi;
-import org.twllm.dist.transport.Idle;
+import org.twllm.dist.transport.IdleBackoff;
 import org.twllm.dist.transport.RingLink;
 import org.twllm.errors.TwllmException;
 
@@ -37,7 +37,7 @@ public final class Communicator implements AutoCloseable {
         this.link = link;
         this.rank = rank;
         this.world = world;
-        this.pass = new RingPass(link, rank, world, Idle.strategy());
+        this.pass = new RingPass(link, rank, world, IdleBackoff.newStrategy());
         this.scalarScratch = ByteBuffer.allocateDirect(Double.BYTES * 64).order(ByteOrder.nativeOrder());
         this.scalarBounds = new long[world + 1];
     }
@@ -92,14 +92,10 @@ public final class Communicator implements AutoCloseable {
         allReduceDoubles(1, "barrier");
     }
 
-    /** Sum of {@code value} over ranks: {@code ((v[1] + v[2]) + ...) + v[0]}, the same on every rank. */
-    public double allReduceSum(double value) {
-        scalarScratch.putDouble(0, value);
-        allReduceDoubles(1, "all-reduce of a scalar");
-        return scalarScratch.getDouble(0);
-    }
-
-    /** Sums up to 64 doubles over ranks, in place, each in the order of {@link #allReduceSum(double)}. */
+    /**
+     * Sums up to 64 doubles over ranks, in place, in one ring pass: each is summed as
+     * {@code ((v[1] + v[2]) + ...) + v[0]}, the same on every rank.
+     */
     public void allReduceSum(double[] values) {
         if (values.length > 64) {
             throw new IllegalArgumentException("at most 64 scalars per all-reduce, got " + values.length);

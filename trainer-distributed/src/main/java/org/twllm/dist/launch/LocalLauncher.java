@@ -85,7 +85,7 @@ public final class LocalLauncher {
         builder.environment().put("LOCAL_WORLD_SIZE", String.valueOf(nproc));
         builder.environment().put("MASTER_ADDR", "127.0.0.1");
         builder.environment().put("MASTER_PORT", String.valueOf(masterPort));
-        builder.environment().put(DistributedTraining.AERON_DIR_VARIABLE, driverDir.toString());
+        builder.environment().put(DataParallelFactory.AERON_DIR_VARIABLE, driverDir.toString());
         builder.environment().put(LauncherWatch.VARIABLE, String.valueOf(ProcessHandle.current().pid()));
         try {
             return builder.start();

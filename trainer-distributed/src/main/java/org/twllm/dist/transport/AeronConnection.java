@@ -24,7 +24,7 @@ public final class AeronConnection implements AutoCloseable {
         this.embedded = embedded;
         Aeron.Context ctx = new Aeron.Context()
                 .aeronDirectoryName(dir.toString())
-                .idleStrategy(Idle.strategy())
+                .idleStrategy(IdleBackoff.newStrategy())
                 .keepAliveIntervalNs(settings.livenessTimeoutNs() / 4)
                 .driverTimeoutMs(TimeUnit.NANOSECONDS.toMillis(10 * settings.livenessTimeoutNs()))
                 .errorHandler(e -> asyncError.compareAndSet(null, e));

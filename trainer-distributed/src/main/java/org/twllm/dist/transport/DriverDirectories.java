@@ -1,13 +1,14 @@
 package org.twllm.dist.transport;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Comparator;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
+
+import org.twllm.errors.TwllmException;
+import org.twllm.files.FileTrees;
 
 /**
  * Unique directories for embedded media drivers. Aeron's {@code dirDeleteOnStart} wipes whatever
@@ -47,8 +48,9 @@ public final class DriverDirectories {
             for (Path dir : (Iterable<Path>) entries::iterator) {
                 Long pid = ownerPid(dir.getFileName().toString());
                 if (pid != null && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) == false) {
-                    deleteRecursively(dir);
-                    swept++;
+                    if (deleteQuietly(dir)) {
+                        swept++;
+                    }
                 }
             }
         } catch (IOException e) {
@@ -73,20 +75,16 @@ public final class DriverDirectories {
         }
     }
 
-    public static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            // Left behind; the next start's sweep removes it once this process is gone.
+    /**
+     * Deletes a driver directory, best effort: one that cannot be deleted now is left for the next start's
+     * sweep (once its process is gone). Returns whether it is gone.
+     */
+    public static boolean deleteQuietly(Path dir) {
+        try {
+            FileTrees.deleteRecursively(dir);
+            return true;
+        } catch (TwllmException e) {
+            return false;
         }
     }
 }

@@ -31,7 +31,7 @@ public final class EmbeddedDriver implements AutoCloseable {
                 .dirDeleteOnStart(true)
                 .dirDeleteOnShutdown(true)
                 .threadingMode(ThreadingMode.SHARED)
-                .sharedIdleStrategy(Idle.strategy())
+                .sharedIdleStrategy(IdleBackoff.newStrategy())
                 .mtuLength(settings.mtu())
                 .ipcMtuLength(settings.mtu())
                 .publicationTermBufferLength(settings.termLength())
@@ -59,6 +59,6 @@ public final class EmbeddedDriver implements AutoCloseable {
     @Override
     public void close() {
         driver.close();
-        DriverDirectories.deleteRecursively(dir);
+        DriverDirectories.deleteQuietly(dir);
     }
 }

@@ -97,8 +97,11 @@ public final class AeronDataParallel implements DataParallel {
     }
 
     @Override
-    public double allReduceSum(double value) {
-        return onCommThread(() -> communicator.allReduceSum(value));
+    public void allReduceSum(double[] values) {
+        onCommThread(() -> {
+            communicator.allReduceSum(values);
+            return null;
+        });
     }
 
     @Override
@@ -159,7 +162,7 @@ public final class AeronDataParallel implements DataParallel {
         gatherNanos += System.nanoTime() - started;
     }
 
-    /** Waits for every rank (for example around a checkpoint save). */
+    @Override
     public void barrier() {
         onCommThread(() -> {
             communicator.barrier();

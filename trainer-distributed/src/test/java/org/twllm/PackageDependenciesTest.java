@@ -1,0 +1,89 @@
+package org.twllm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The product's package structure, read from the compiled classes of all three modules (src/main only:
+ * tests and benchmarks are not in them): no package cycles, and the layering rules of docs/architecture.md.
+ */
+class PackageDependenciesTest {
+    private static PackageGraph product;
+
+    @BeforeAll
+    static void readTheProduct() throws IOException {
+        product = PackageGraph.ofModulesOf(org.twllm.errors.TwllmException.class, org.twllm.core.train.Trainer.class,
+                org.twllm.cli.Main.class);
+    }
+
+    @Test
+    void theReaderSeesKnownReferences() {
+        assertTrue(product.edges.size() > 20, "packages read: " + product.edges.keySet());
+        assertTrue(product.dependenciesOf("org.twllm.core.train").contains("org.twllm.core.model"));
+        assertTrue(product.dependenciesOf("org.twllm.dist.zero").contains("org.agrona") || product.dependenciesOf("org.twllm.dist.collective").contains("org.agrona"));
+        assertTrue(product.dependenciesOf("org.twllm.core.model").contains("org.nd4j.linalg.api.ndarray"));
+    }
+
+    @Test
+    void noPackageCycles() {
+        List<String> cycles = new ArrayList<>();
+        for (Set<String> cycle : product.cycles()) {
+            StringBuilder why = new StringBuilder(String.join(" <-> ", cycle));
+            for (String from : cycle) {
+                product.edges.get(from).forEach((to, example) -> {
+                    if (cycle.contains(to)) {
+                        why.append("\n    ").append(example);
+                    }
+                });
+            }
+            cycles.add(why.toString());
+        }
+        assertEquals(List.of(), cycles, "package cycles");
+    }
+
+    @Test
+    void layersDependOnlyDownwards() {
+        List<String> broken = new ArrayList<>();
+        forbid(broken, "org.twllm.core.model", "org.twllm.data.");
+        forbid(broken, "org.twllm.core.model", "org.twllm.core.train");
+        forbid(broken, "org.twllm.core.checkpoint", "org.twllm.core.train");
+        for (String pkg : product.edges.keySet()) {
+            if (pkg.startsWith("org.twllm.data") || pkg.equals("org.twllm.errors") || pkg.equals("org.twllm.files")) {
+                forbid(broken, pkg, "org.nd4j");
+                forbid(broken, pkg, "org.twllm.core");
+            }
+            if (pkg.startsWith("org.twllm.core")) {
+                forbid(broken, pkg, "io.aeron");
+                forbid(broken, pkg, "org.agrona");
+                forbid(broken, pkg, "org.twllm.dist");
+                forbid(broken, pkg, "org.twllm.cli");
+                forbid(broken, pkg, "picocli");
+            }
+        }
+        assertEquals(List.of(), broken, "references against the layering");
+    }
+
+    @Test
+    void aCycleIsFound() {
+        Map<String, Set<String>> graph = Map.of("a", Set.of("b"), "b", Set.of("c"), "c", Set.of("a", "d"), "d", Set.of());
+        assertEquals(List.of(Set.of("a", "b", "c")), PackageGraph.stronglyConnected(graph));
+        assertEquals(List.of(), PackageGraph.stronglyConnected(Map.of("a", Set.of("b"), "b", Set.of())));
+    }
+
+    private static void forbid(List<String> broken, String from, String prefix) {
+        product.edges.getOrDefault(from, Map.of()).forEach((to, example) -> {
+            if (to.startsWith(prefix)) {
+                broken.add(example);
+            }
+        });
+    }
+}
