@@ -2,6 +2,7 @@ package org.twllm.core.train;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.checkpoint.CheckpointDirectory;
@@ -16,10 +17,14 @@ import org.twllm.core.model.LlamaModel;
 /**
  * Saves the run's checkpoints into its output directory (see {@link Checkpoint} for the layout) and keeps
  * the newest {@code save_total_limit}. Every rank writes the optimizer range it owns; rank 0 writes the
- * model, tokenizer, config and trainer state and commits, between barriers; with several ranks the output
- * directory must be on a file system they share.
+ * model, tokenizer, config and trainer state and commits, between barriers that wait as long as the save
+ * may take ({@link #saveTimeoutNs}), not the collective timeout; with several ranks the output directory
+ * must be on a file system they share.
  */
 public final class TrainingCheckpoints implements CheckpointSaver {
+    /** The slowest storage a save's timeout allows for: a busy shared network file system. */
+    static final long SLOWEST_DISK_BYTES_PER_S = 100L << 20;
+
     private final StageConfig config;
     private final LlamaModel model;
     private final AdamW optimizer;
@@ -36,14 +41,31 @@ public final class TrainingCheckpoints implements CheckpointSaver {
         this.directory = new CheckpointDirectory(config.run().outputDir());
     }
 
+    /**
+     * How long the other ranks wait in a save's barriers for the slowest (rank 0, which writes the model and
+     * checksums every file): the collective timeout plus a minute for file-system stalls (fsync, renames on
+     * a network file system), plus the time to write and read back the checkpoint's bytes at
+     * {@link #SLOWEST_DISK_BYTES_PER_S}. For Llama-2-7B on 8 ranks about 20 minutes; for the tiny model 91 s
+     * (30 s collective timeout + 60 s + 1 s).
+     */
+    static long saveTimeoutNs(long numParameters, int worldSize, long collectiveTimeoutNs) {
+        long model = 4 * numParameters;
+        long optimizer = 8 * numParameters;
+        long moved = model + optimizer / worldSize + model + optimizer; // written by rank 0, then all read to checksum
+        return collectiveTimeoutNs + TimeUnit.SECONDS.toNanos(60) + TimeUnit.SECONDS.toNanos(moved / SLOWEST_DISK_BYTES_PER_S);
+    }
+
     @Override
     public void save(TrainingProgress progress) {
         Path outputDir = config.run().outputDir();
+        long timeout = saveTimeoutNs(model.parameters().numParameters(), dp.worldSize(),
+                TimeUnit.SECONDS.toNanos(config.distributed().transport().collectiveTimeoutS()));
+        String what = "the barrier of checkpoint " + Checkpoint.dirName(progress.step());
         CheckpointWriter writer = dp.rank() == 0 ? CheckpointWriter.begin(outputDir, progress.step()) : null;
-        dp.barrier(); // the temporary directory exists before any rank writes into it
+        dp.barrier(timeout, what); // the temporary directory exists before any rank writes into it
         CheckpointWriter mine = writer != null ? writer : CheckpointWriter.join(outputDir, progress.step());
         mine.writeOptimizer(new OptimizerState(optimizer.start(), optimizer.expAvg(), optimizer.expAvgSq(), optimizer.updates()));
-        dp.barrier(); // every range is on disk before rank 0 checksums and commits
+        dp.barrier(timeout, what); // every range is on disk before rank 0 checksums and commits
         if (writer != null) {
             HfModelDirectory.save(model, writer.directory(), DType.F32);
             writer.copyFile(tokenizerFile, Checkpoint.TOKENIZER_FILE);
@@ -53,6 +75,6 @@ public final class TrainingCheckpoints implements CheckpointSaver {
                     dp.worldSize(), TrainerState.currentCodeVersion(), Map.of()));
             directory.keepNewest(config.checkpoint().saveTotalLimit());
         }
-        dp.barrier(); // no rank runs ahead of a checkpoint that is not committed yet
+        dp.barrier(timeout, what); // no rank runs ahead of a checkpoint that is not committed yet
     }
 }

@@ -170,6 +170,14 @@ public final class AeronDataParallel implements DataParallel {
         });
     }
 
+    @Override
+    public void barrier(long timeoutNs, String what) {
+        onCommThread(() -> {
+            communicator.barrier(timeoutNs, what);
+            return null;
+        });
+    }
+
     public CommunicationStats stats() {
         return new CommunicationStats(steps, bucketCount, commNanos, blockedNanos, gatherNanos);
     }
