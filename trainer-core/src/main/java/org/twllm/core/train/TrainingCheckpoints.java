@@ -55,11 +55,15 @@ public final class TrainingCheckpoints implements CheckpointSaver {
         return collectiveTimeoutNs + TimeUnit.SECONDS.toNanos(60) + TimeUnit.SECONDS.toNanos(moved / SLOWEST_DISK_BYTES_PER_S);
     }
 
+    /** {@link #saveTimeoutNs(long, int, long)} with the collective timeout of {@code config}. */
+    static long saveTimeoutNs(StageConfig config, long numParameters, int worldSize) {
+        return saveTimeoutNs(numParameters, worldSize, TimeUnit.SECONDS.toNanos(config.distributed().transport().collectiveTimeoutS()));
+    }
+
     @Override
     public void save(TrainingProgress progress) {
         Path outputDir = config.run().outputDir();
-        long timeout = saveTimeoutNs(model.parameters().numParameters(), dp.worldSize(),
-                TimeUnit.SECONDS.toNanos(config.distributed().transport().collectiveTimeoutS()));
+        long timeout = saveTimeoutNs(config, model.parameters().numParameters(), dp.worldSize());
         String what = "the barrier of checkpoint " + Checkpoint.dirName(progress.step());
         CheckpointWriter writer = dp.rank() == 0 ? CheckpointWriter.begin(outputDir, progress.step()) : null;
         dp.barrier(timeout, what); // the temporary directory exists before any rank writes into it

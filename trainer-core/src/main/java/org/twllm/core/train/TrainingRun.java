@@ -116,7 +116,9 @@ public final class TrainingRun {
                     out.accept("final model: " + finalModel);
                 }
             }
-            dp.barrier(); // no rank returns before rank 0 has exported the final model
+            // No rank returns before rank 0 has exported the final model, which takes as long as a save.
+            dp.barrier(TrainingCheckpoints.saveTimeoutNs(config, model.parameters().numParameters(), dp.worldSize()),
+                    "the barrier after exporting the final model");
             return new Result(progress, last, finalModel);
         }
     }
