@@ -41,7 +41,7 @@ public final class ModelExport {
                 }
             }
             Files.createDirectories(out.getParent());
-            Path temp = AtomicDirectory.begin(out);
+            Path temp = AtomicDirectory.begin(out, AtomicDirectory.processToken());
             try (DirectoryStream<Path> files = Files.newDirectoryStream(checkpoint.dir())) {
                 for (Path f : files) {
                     String name = f.getFileName().toString();

@@ -31,6 +31,8 @@ public final class TrainingCheckpoints implements CheckpointSaver {
     private final DataParallel dp;
     private final Path tokenizerFile;
     private final CheckpointDirectory directory;
+    /** Names this job's temporary checkpoint directories (rank 0's process token); 0 until the first save. */
+    private long token;
 
     public TrainingCheckpoints(StageConfig config, LlamaModel model, AdamW optimizer, DataParallel dp, Path tokenizerFile) {
         this.config = config;
@@ -65,9 +67,15 @@ public final class TrainingCheckpoints implements CheckpointSaver {
         Path outputDir = config.run().outputDir();
         long timeout = saveTimeoutNs(config, model.parameters().numParameters(), dp.worldSize());
         String what = "the barrier of checkpoint " + Checkpoint.dirName(progress.step());
-        CheckpointWriter writer = dp.rank() == 0 ? CheckpointWriter.begin(outputDir, progress.step()) : null;
+        if (token == 0) {
+            // Rank 0's token names the job's temporary checkpoint directories; it travels as a sum with zeros.
+            double[] agreed = {dp.rank() == 0 ? CheckpointWriter.newToken() : 0};
+            dp.allReduceSum(agreed);
+            token = (long) agreed[0];
+        }
+        CheckpointWriter writer = dp.rank() == 0 ? CheckpointWriter.begin(outputDir, progress.step(), token) : null;
         dp.barrier(timeout, what); // the temporary directory exists before any rank writes into it
-        CheckpointWriter mine = writer != null ? writer : CheckpointWriter.join(outputDir, progress.step());
+        CheckpointWriter mine = writer != null ? writer : CheckpointWriter.join(outputDir, progress.step(), token);
         mine.writeOptimizer(new OptimizerState(optimizer.start(), optimizer.expAvg(), optimizer.expAvgSq(), optimizer.updates()));
         dp.barrier(timeout, what); // every range is on disk before rank 0 checksums and commits
         if (writer != null) {

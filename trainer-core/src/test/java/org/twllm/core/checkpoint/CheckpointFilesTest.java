@@ -2,6 +2,7 @@ package org.twllm.core.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,12 +49,12 @@ class CheckpointFilesTest {
 
     @Test
     void aCommittedCheckpointVerifiesAndADamagedFileIsNamed(@TempDir Path out) throws IOException {
-        CheckpointWriter w = CheckpointWriter.begin(out, 3);
+        CheckpointWriter w = CheckpointWriter.begin(out, 3, CheckpointWriter.newToken());
         w.writeOptimizer(optimizerWithMoments(0, 8, 3));
         w.writeString("config.json", "{}");
         Checkpoint c = w.commit(state(3));
         assertEquals(out.resolve("checkpoint-00000003"), c.dir());
-        assertFalse(Files.exists(out.resolve(".tmp-checkpoint-00000003")));
+        assertFalse(Files.exists(w.directory()));
         Checkpoint reopened = Checkpoint.open(c.dir());
         assertEquals(12, reopened.state().consumedSamples());
         assertEquals(Map.of("config.json", reopened.state().files().get("config.json"),
@@ -68,12 +69,26 @@ class CheckpointFilesTest {
     }
 
     @Test
+    void twoProcessesSavingOneStepNeverShareATemporaryDirectory(@TempDir Path out) {
+        // Issue 12 §3: two runs on one directory used to write the same .tmp-checkpoint-N and mix their files.
+        CheckpointWriter one = CheckpointWriter.begin(out, 5, CheckpointWriter.newToken());
+        CheckpointWriter other = CheckpointWriter.begin(out, 5, CheckpointWriter.newToken());
+        assertNotEquals(one.directory(), other.directory());
+        one.writeOptimizer(optimizerWithMoments(0, 4, 1));
+        other.writeOptimizer(optimizerWithMoments(0, 4, 2));
+        assertEquals(1, one.commit(state(5)).optimizerState(0, 4).updates(), "the first save holds only its own files");
+        TwllmException late = assertThrows(TwllmException.class, () -> other.commit(state(5)));
+        assertTrue(late.getMessage().contains("checkpoint-00000005"), late.getMessage());
+        assertEquals(1, Checkpoint.open(out.resolve("checkpoint-00000005")).optimizerState(0, 4).updates());
+    }
+
+    @Test
     void aSaveThatDiesBeforeCommitLeavesThePreviousCheckpointNewestAndIsSweptAway(@TempDir Path out) {
-        CheckpointWriter first = CheckpointWriter.begin(out, 10);
+        CheckpointWriter first = CheckpointWriter.begin(out, 10, CheckpointWriter.newToken());
         first.writeOptimizer(optimizerWithMoments(0, 4, 10));
         first.commit(state(10));
 
-        CheckpointWriter crashed = CheckpointWriter.begin(out, 20);
+        CheckpointWriter crashed = CheckpointWriter.begin(out, 20, CheckpointWriter.newToken());
         crashed.writeOptimizer(optimizerWithMoments(0, 4, 20)); // ... and the process dies here
         CheckpointDirectory checkpoints = new CheckpointDirectory(out);
         assertEquals(10, checkpoints.newest().orElseThrow().step());
@@ -87,7 +102,7 @@ class CheckpointFilesTest {
     @Test
     void aDamagedNewestCheckpointIsPassedOverForTheOneBefore(@TempDir Path out) throws IOException {
         for (long step : new long[] {1, 2}) {
-            CheckpointWriter w = CheckpointWriter.begin(out, step);
+            CheckpointWriter w = CheckpointWriter.begin(out, step, CheckpointWriter.newToken());
             w.writeString("config.json", "{\"step\": " + step + "}");
             w.commit(state(step));
         }
@@ -98,7 +113,7 @@ class CheckpointFilesTest {
     @Test
     void keepsOnlyTheNewestK(@TempDir Path out) {
         for (long step = 1; step <= 4; step++) {
-            CheckpointWriter.begin(out, step).commit(state(step));
+            CheckpointWriter.begin(out, step, CheckpointWriter.newToken()).commit(state(step));
         }
         CheckpointDirectory checkpoints = new CheckpointDirectory(out);
         checkpoints.keepNewest(2);
