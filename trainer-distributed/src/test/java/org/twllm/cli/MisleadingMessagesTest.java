@@ -128,6 +128,33 @@ class MisleadingMessagesTest {
     }
 
     @Test
+    void invalidUtf8IsReportedOnItsOwnLine(@TempDir Path tmp) throws Exception {
+        // Line 1 used to be reported as "line 0", and any line as the start of the decoder's 8 KiB block.
+        byte[] first = "\u6625\u7720 \u4e0d\u89ba\u66c9".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[][] cases = {
+            concat(new byte[] {'a', (byte) 0xff, '\n'}, "{\"text\":\"ok\"}\n".getBytes()),
+            concat(("{\"text\":\"" + "\u8a69".repeat(5000) + "\"}\n").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    concat("{\"text\":\"".getBytes(), concat(first, new byte[] {(byte) 0xe8, '"', '}', '\n'})))};
+        int[] lines = {1, 2};
+        int[] bytes = {2, 9 + first.length + 1};
+        for (int i = 0; i < cases.length; i++) {
+            Path source = tmp.resolve("bad" + i + ".jsonl");
+            Files.write(source, cases[i]);
+            CliRun r = CliRun.of("data", "prepare", "--tokenizer", TOKENIZER, "--source", source.toString(),
+                    "--out", tmp.resolve("out" + i).toString());
+            assertEquals(Main.EXIT_USAGE, r.code(), r.all());
+            assertTrue(r.err().contains(source + " line " + lines[i] + " is not valid UTF-8 (its byte " + bytes[i] + ")")
+                    && r.err().contains("iconv"), r.all());
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void evalSkipsAndCountsAnExampleLongerThanTheContextInsteadOfAborting(@TempDir Path tmp) throws Exception {
         Path tasks = tmp.resolve("qa.jsonl");
         String longContext = "阿里山森林鐵路於1912年通車，沿線可以欣賞神木與雲海。".repeat(20);

@@ -1,14 +1,9 @@
 package org.twllm.data.corpus;
 
-import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.LineBytes;
 
 /**
  * Streams the records of one source, file after file, holding one record in memory at a time. JSON Lines
@@ -35,7 +31,8 @@ public final class SourceReader implements Closeable {
     private final SourceFormat format;
     private final Iterator<Path> files;
     private Path file;
-    private BufferedReader reader;
+    private InputStream input;
+    private LineBytes lines;
     private long lineNumber;
 
     public SourceReader(SourceSpec spec) {
@@ -80,7 +77,7 @@ public final class SourceReader implements Closeable {
     public SourceRecord nextRaw() {
         try {
             while (true) {
-                if (reader == null) {
+                if (lines == null) {
                     if (!files.hasNext()) {
                         return null;
                     }
@@ -90,11 +87,11 @@ public final class SourceReader implements Closeable {
                 if (r != null) {
                     return r;
                 }
-                reader.close();
-                reader = null;
+                close();
             }
-        } catch (CharacterCodingException e) {
-            throw new ConfigException("source file " + file + " near line " + lineNumber + " is not valid UTF-8: convert it to UTF-8");
+        } catch (LineBytes.NotUtf8Exception e) {
+            throw new ConfigException("source file " + file + " line " + lineNumber + " is not valid UTF-8 (its byte "
+                    + e.byteInLine() + "): convert the file to UTF-8 (a Big5 file: iconv -f BIG5 -t UTF-8)");
         } catch (IOException e) {
             throw new TwllmException("cannot read source file " + file + " near line " + lineNumber + ": " + e.getMessage(), e);
         }
@@ -125,14 +122,22 @@ public final class SourceReader implements Closeable {
         if (next.getFileName().toString().endsWith(".gz")) {
             in = new GZIPInputStream(in, 1 << 16);
         }
-        reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)), 1 << 16);
+        input = in;
+        lines = new LineBytes(in);
+    }
+
+    /** The next line of the current file, decoded one line at a time so invalid UTF-8 is named on its line; null at its end. */
+    private String readLine() throws IOException {
+        if (!lines.next()) {
+            return null;
+        }
+        lineNumber++;
+        return lines.text();
     }
 
     private SourceRecord nextLine() throws IOException {
         String line;
-        while ((line = reader.readLine()) != null) {
-            lineNumber++;
+        while ((line = readLine()) != null) {
             if (!line.isBlank()) {
                 return new SourceRecord(file.toString(), lineNumber, null, line);
             }
@@ -144,8 +149,7 @@ public final class SourceReader implements Closeable {
         StringBuilder block = new StringBuilder();
         long start = -1;
         String line;
-        while ((line = reader.readLine()) != null) {
-            lineNumber++;
+        while ((line = readLine()) != null) {
             if (line.isBlank()) {
                 if (start >= 0) {
                     break;
@@ -164,13 +168,14 @@ public final class SourceReader implements Closeable {
 
     @Override
     public void close() {
-        if (reader != null) {
+        if (input != null) {
             try {
-                reader.close();
+                input.close();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            reader = null;
+            input = null;
+            lines = null;
         }
     }
 }
