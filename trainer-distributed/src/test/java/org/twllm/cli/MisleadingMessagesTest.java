@@ -42,6 +42,20 @@ class MisleadingMessagesTest {
     }
 
     @Test
+    void aTabInYamlIsNamedOnItsOwnLine(@TempDir Path tmp) throws Exception {
+        // SnakeYAML's context mark pointed at the line before; the message spoke of "scanning for the next token".
+        String[] files = {"stage: cpt\nrun:\n  name: x\n\toutput_dir: runs/x\n", "stage: cpt\nrun:\n  name: x\n  output_dir:\truns/x\n"};
+        String[] where = {":4:1: ", ":4:14: "};
+        for (int i = 0; i < files.length; i++) {
+            Path file = tmp.resolve("tab" + i + ".yaml");
+            Files.writeString(file, files[i]);
+            CliRun r = CliRun.of("config", "validate", file.toString());
+            assertEquals(Main.EXIT_USAGE, r.code(), r.all());
+            assertTrue(r.err().contains(file + where[i] + "a tab character"), r.all());
+        }
+    }
+
+    @Test
     void anEmptyChatPromptIsAUsageErrorWithoutAClassName() {
         CliRun r = CliRun.of("generate", "--model", model.toString(), "--tokenizer", TOKENIZER, "--chat", "--prompt", "");
         assertEquals(Main.EXIT_USAGE, r.code(), r.all());
