@@ -13,6 +13,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.twllm.core.io.DType;
+import org.twllm.core.io.HfModelDirectory;
+import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.model.LlamaModel;
 
 /** The twllm CLI run in this JVM with its output captured, and a tiny cPT stage for the runs to train. */
 public record CliRun(int code, String out, String err) {
@@ -108,6 +113,13 @@ public record CliRun(int code, String out, String err) {
                 + "training:\n  max_steps: 2\n  per_device_train_batch_size: 2\n  learning_rate: 1.0e-3\n  warmup_steps: 0\n"
                 + "device:\n  peak_flops: 1.0e11\n" + extraYaml);
         return file;
+    }
+
+    /** A tiny random GQA Llama (1 layer, hidden 32, the fixture tokenizer's 8,000 pieces) saved in {@code dir}. */
+    public static Path tinyModel(Path dir, int maxPositions) {
+        LlamaConfig config = new LlamaConfig(32, 64, 1, 4, 2, 8000, maxPositions, 1e-5, 10000.0, false);
+        HfModelDirectory.save(LlamaModel.random(config, DataType.FLOAT, 3, 0.2), dir, DType.F32);
+        return dir;
     }
 
     /** The {@code loss} of every line of {@code runDir/metrics.jsonl}. */

@@ -13,11 +13,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.twllm.core.io.DType;
-import org.twllm.core.io.HfModelDirectory;
-import org.twllm.core.model.LlamaConfig;
-import org.twllm.core.model.LlamaModel;
 
 /** Issue 12 §8: the messages that misled, each reproduced and shown fixed. */
 class MisleadingMessagesTest {
@@ -32,9 +27,7 @@ class MisleadingMessagesTest {
 
     @BeforeAll
     static void tinyModel() {
-        model = dir.resolve("model");
-        LlamaConfig config = new LlamaConfig(32, 64, 1, 4, 2, 8000, CONTEXT, 1e-5, 10000.0, false);
-        HfModelDirectory.save(LlamaModel.random(config, DataType.FLOAT, 3, 0.2), model, DType.F32);
+        model = CliRun.tinyModel(dir.resolve("model"), CONTEXT);
     }
 
     private static void assertNoClassNameOrTrace(CliRun r) {
