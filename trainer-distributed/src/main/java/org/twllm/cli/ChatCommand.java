@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.generate.GenerationResult;
 import org.twllm.core.generate.Generator;
 import org.twllm.core.generate.ModelSession;
@@ -41,7 +42,8 @@ public final class ChatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         SamplingSettings settings = sampling.settings();
-        ModelSession session = ModelSession.open(modelOptions.model, modelOptions.tokenizer, chatTemplate, modelOptions.systemPrompt);
+        ModelSession session = ModelSession.open(modelOptions.model, Checkpoint::loadModel, modelOptions.tokenizer, chatTemplate,
+                modelOptions.systemPrompt);
         Generator generator = session.generator(session.checkedContextLength(modelOptions.contextLength));
         boolean interactive = System.console() != null;
         List<Message> history = new ArrayList<>();

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.eval.EvalReport;
 import org.twllm.core.eval.Evaluator;
 import org.twllm.core.eval.TaskResult;
@@ -46,7 +47,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<TaskSpec> specs = TaskSpec.parseList(tasks);
-        ModelSession session = ModelSession.open(modelOptions.model, modelOptions.tokenizer, chatTemplate, modelOptions.systemPrompt);
+        ModelSession session = ModelSession.open(modelOptions.model, Checkpoint::loadModel, modelOptions.tokenizer, chatTemplate,
+                modelOptions.systemPrompt);
         Evaluator.Limits d = Evaluator.Limits.DEFAULT;
         Evaluator.Limits limits = maxNewTokens > 0
                 ? new Evaluator.Limits(maxNewTokens, maxNewTokens, maxNewTokens, maxExamples)

@@ -75,6 +75,7 @@ final class FailureMessage {
             case "train", "sweep" -> "lower training.per_device_train_batch_size (raise gradient_accumulation_steps to keep"
                     + " the global batch) or data.seq_len, or use a smaller model";
             case "generate", "chat", "eval", "score" -> "lower --context-length or use a smaller model";
+            case "serve" -> "lower --max-concurrent or --context-length, or use a smaller model";
             case "prepare", "data" -> "lower --threads";
             default -> "use a smaller model or batch";
         };

@@ -64,7 +64,7 @@ public final class ScoreCommand implements Callable<Integer> {
         if (tokenizerFile == null) {
             throw new ConfigException((input.text != null ? "--text" : "--perplexity") + " needs --tokenizer FILE (the model's SentencePiece .model)");
         }
-        ModelSession session = ModelSession.open(model, tokenizerFile, null, null);
+        ModelSession session = ModelSession.open(model, Checkpoint::loadModel, tokenizerFile, null, null);
         if (input.text != null) {
             print(TokenLogProbs.ofText(session.model(), session.tokenizer(), input.text));
             return Main.EXIT_OK;

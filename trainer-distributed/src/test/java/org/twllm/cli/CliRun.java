@@ -100,6 +100,11 @@ public record CliRun(int code, String out, String err) {
      * {@code dir/run} with its shard cache in {@code dir/cache}; {@code extraYaml} is appended.
      */
     public static Path tinyCpt(Path dir, String extraYaml) throws IOException {
+        return tinyCpt(dir, 8000, extraYaml);
+    }
+
+    /** {@link #tinyCpt(Path, String)} with a model of {@code vocabSize} embedding rows (the tokenizer has 8,000 pieces). */
+    public static Path tinyCpt(Path dir, int vocabSize, String extraYaml) throws IOException {
         List<String> poems = Files.readAllLines(FIXTURES.resolve("corpus/tang-poems.zh-Hant.jsonl"));
         Path corpus = dir.resolve("poems.jsonl");
         Files.write(corpus, poems.subList(0, 60));
@@ -107,7 +112,7 @@ public record CliRun(int code, String out, String err) {
         Files.writeString(file, "stage: cpt\n"
                 + "run:\n  name: tiny\n  output_dir: " + dir.resolve("run") + "\n"
                 + "model:\n  init: random\n  hidden_size: 16\n  intermediate_size: 32\n  num_hidden_layers: 1\n"
-                + "  num_attention_heads: 2\n  num_key_value_heads: 2\n  vocab_size: 8000\n  max_position_embeddings: 32\n"
+                + "  num_attention_heads: 2\n  num_key_value_heads: 2\n  vocab_size: " + vocabSize + "\n  max_position_embeddings: 32\n"
                 + "tokenizer:\n  path: " + FIXTURES.resolve("tokenizer/zh-tw-bpe-8k.model") + "\n"
                 + "data:\n  seq_len: 16\n  cache_dir: " + dir.resolve("cache") + "\n  sources:\n    - path: " + corpus + "\n"
                 + "training:\n  max_steps: 2\n  per_device_train_batch_size: 2\n  learning_rate: 1.0e-3\n  warmup_steps: 0\n"

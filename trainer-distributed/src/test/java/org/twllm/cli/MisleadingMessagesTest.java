@@ -69,6 +69,13 @@ class MisleadingMessagesTest {
                 assertTrue(r.err().contains("--context-length " + bad) && r.err().contains("from 2 to " + CONTEXT), r.all());
             }
         }
+        // serve takes 0 for the model's maximum; the rest is refused before it listens
+        for (String bad : List.of("1", "100000", String.valueOf(CONTEXT + 1))) {
+            CliRun r = CliRun.of("serve", "--model", model.toString(), "--tokenizer", TOKENIZER, "--port", "0",
+                    "--feedback-log", dir.resolve("feedback.jsonl").toString(), "--context-length", bad);
+            assertEquals(Main.EXIT_USAGE, r.code(), "serve --context-length " + bad + ": " + r.all());
+            assertTrue(r.err().contains("--context-length " + bad) && r.err().contains("from 2 to " + CONTEXT), r.all());
+        }
         CliRun ok = CliRun.of("generate", "--model", model.toString(), "--tokenizer", TOKENIZER, "--prompt", "你好",
                 "--context-length", String.valueOf(CONTEXT), "--max-new-tokens", "2");
         assertEquals(Main.EXIT_OK, ok.code(), ok.all());

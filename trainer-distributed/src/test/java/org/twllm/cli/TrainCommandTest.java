@@ -48,7 +48,8 @@ class TrainCommandTest {
         Path out = dir.resolve("hf");
         assertEquals(Main.EXIT_OK, run("export", "--checkpoint", dir.resolve("run/checkpoint-00000004").toString(),
                 "--out", out.toString())[0]);
-        for (String f : List.of("config.json", "model.safetensors", "tokenizer.model", "tokenizer_config.json")) {
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.model", "tokenizer_config.json",
+                "generation_config.json")) {
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         }
         Object[] missing = run("export", "--checkpoint", dir.resolve("nope").toString(), "--out", out.toString());

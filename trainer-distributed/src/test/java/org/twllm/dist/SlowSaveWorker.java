@@ -6,6 +6,7 @@ import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.twllm.core.checkpoint.Checkpoint;
+import org.twllm.core.checkpoint.HfInferenceFiles;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.config.StageConfigLoader;
 import org.twllm.core.model.GradientReadyListener;
@@ -15,8 +16,10 @@ import org.twllm.core.train.DataParallel;
 import org.twllm.core.train.DecayMask;
 import org.twllm.core.train.TrainingCheckpoints;
 import org.twllm.core.train.TrainingProgress;
+import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.dist.collective.CollectiveFailure;
 import org.twllm.dist.launch.DataParallelFactory;
+import org.twllm.progress.ProgressOutput;
 
 /**
  * One rank of {@link SlowSaveTest}: the real checkpoint save of the trainer over a real Aeron ring, with
@@ -37,7 +40,10 @@ public final class SlowSaveWorker {
         try (DataParallel dp = DataParallelFactory.dataParallel(config, System.getenv()).apply(n)) {
             AdamW optimizer = new AdamW(new AdamW.Settings(0.9, 0.95, 1e-8, 0), dp.ownedStart(), dp.ownedEnd(),
                     DecayMask.of(List.of()));
-            new TrainingCheckpoints(config, model, optimizer, new SlowRankZero(dp), config.tokenizer().path())
+            HfInferenceFiles hfFiles = HfInferenceFiles.of(SentencePieceTokenizer.load(config.tokenizer().path()), null,
+                    model.config().maxPositionEmbeddings());
+            new TrainingCheckpoints(config, model, optimizer, new SlowRankZero(dp), config.tokenizer().path(), hfFiles,
+                    ProgressOutput.none())
                     .save(new TrainingProgress(1, 0, 0, 0, 0));
             if (dp.rank() == 0) {
                 Checkpoint.open(config.run().outputDir().resolve(Checkpoint.dirName(1)));

@@ -1,37 +1,46 @@
 package org.twllm.core.checkpoint;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 
+import org.twllm.core.io.HfModelDirectory;
+import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
 import org.twllm.files.AtomicFiles;
+import org.twllm.progress.Progress;
+import org.twllm.progress.ProgressOutput;
 
 /**
  * Writes a HuggingFace Llama directory from a checkpoint: {@code config.json}, the model's safetensors
- * (and index when sharded), {@code tokenizer.model} and a {@code tokenizer_config.json} naming
- * {@code LlamaTokenizer}, so {@code transformers}' {@code AutoModelForCausalLM} / {@code AutoTokenizer} and
- * {@code twllm score} load it. The checkpoint already holds the model in HF layout, so its verified files
- * are copied byte for byte (the weights stay exactly what was trained). The output appears atomically.
+ * (and index when sharded), {@code tokenizer.model}, {@code tokenizer_config.json} (with the SFT stage's
+ * chat template) and {@code generation_config.json} (see {@link HfInferenceFiles}), so {@code transformers}'
+ * {@code AutoModelForCausalLM} / {@code AutoTokenizer} and {@code twllm score} load it. The checkpoint already
+ * holds all of these, so its verified files are copied byte for byte (the weights stay exactly what was
+ * trained). A checkpoint from a twllm that did not write the last two gets them written from its tokenizer,
+ * without a chat template. The output appears atomically.
  */
 public final class ModelExport {
-    static final String TOKENIZER_CONFIG = "{\n"
-            + "  \"tokenizer_class\": \"LlamaTokenizer\",\n"
-            + "  \"bos_token\": \"<s>\",\n"
-            + "  \"eos_token\": \"</s>\",\n"
-            + "  \"unk_token\": \"<unk>\",\n"
-            + "  \"add_bos_token\": true,\n"
-            + "  \"add_eos_token\": false,\n"
-            + "  \"legacy\": true\n"
-            + "}\n";
+
+    /** Bytes copied between progress updates. */
+    private static final long COPY_CHUNK = 64L << 20;
 
     private ModelExport() {
     }
 
     /** Exports {@code checkpoint} into {@code out}, replacing an earlier export there (never any other directory). */
     public static void export(Checkpoint checkpoint, Path out) {
+        export(checkpoint, out, ProgressOutput.none());
+    }
+
+    /** As {@link #export(Checkpoint, Path)}; a long copy shows the bytes copied on {@code progress}. */
+    public static void export(Checkpoint checkpoint, Path out, ProgressOutput progress) {
         out = out.toAbsolutePath().normalize();
         try {
             if (Files.exists(out)) {
@@ -42,21 +51,46 @@ public final class ModelExport {
             }
             Files.createDirectories(out.getParent());
             Path temp = AtomicDirectory.begin(out, AtomicDirectory.processToken());
+            List<Path> copied = new ArrayList<>();
+            long bytes = 0;
             try (DirectoryStream<Path> files = Files.newDirectoryStream(checkpoint.dir())) {
                 for (Path f : files) {
                     String name = f.getFileName().toString();
-                    if (isModelFile(name) || name.equals(Checkpoint.TOKENIZER_FILE)) {
-                        Files.copy(f, temp.resolve(name));
+                    if (isModelFile(name) || name.equals(Checkpoint.TOKENIZER_FILE) || name.equals(HfInferenceFiles.TOKENIZER_CONFIG)
+                            || name.equals(HfInferenceFiles.GENERATION_CONFIG)) {
+                        copied.add(f);
+                        bytes += Files.size(f);
                     }
                 }
             }
-            Files.writeString(temp.resolve("tokenizer_config.json"), TOKENIZER_CONFIG);
+            try (Progress shown = progress.start("export " + out.getFileName(), null, bytes)) {
+                for (Path f : copied) {
+                    copy(f, temp.resolve(f.getFileName().toString()), shown);
+                }
+            }
+            if (!Files.exists(temp.resolve(HfInferenceFiles.TOKENIZER_CONFIG))) {
+                HfInferenceFiles.of(SentencePieceTokenizer.load(checkpoint.tokenizerFile()), null,
+                        HfModelDirectory.readConfig(checkpoint.dir()).maxPositionEmbeddings()).writeTo(temp);
+            }
             if (Files.exists(out)) {
                 AtomicDirectory.removeAtomically(out);
             }
             AtomicFiles.commitDirectory(temp, out);
         } catch (IOException e) {
             throw new TwllmException("cannot export " + checkpoint.dir() + " to " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Copies {@code from} to the new file {@code to} in chunks, adding each chunk to {@code shown}. */
+    private static void copy(Path from, Path to, Progress shown) throws IOException {
+        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
+             FileChannel outFile = FileChannel.open(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long size = in.size();
+            for (long done = 0; done < size; ) {
+                long n = in.transferTo(done, Math.min(COPY_CHUNK, size - done), outFile);
+                done += n;
+                shown.advance(0, n);
+            }
         }
     }
 
@@ -75,6 +109,7 @@ public final class ModelExport {
                 return true;
             }
         }
-        return Files.isRegularFile(dir.resolve("config.json")) && Files.isRegularFile(dir.resolve("tokenizer_config.json"));
+        return Files.isRegularFile(dir.resolve(HfModelDirectory.CONFIG))
+                && Files.isRegularFile(dir.resolve(HfInferenceFiles.TOKENIZER_CONFIG));
     }
 }

@@ -1,8 +1,8 @@
 package org.twllm.core.generate;
 
 import java.nio.file.Path;
+import java.util.function.Function;
 
-import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.io.HfModelDirectory;
 import org.twllm.core.model.LlamaModel;
 import org.twllm.data.chat.ChatTemplates;
@@ -17,14 +17,17 @@ import org.twllm.errors.ConfigException;
 public record ModelSession(LlamaModel model, Tokenizer tokenizer, PromptFormat format, DecoderWeights weights) {
 
     /**
+     * @param loadModel    reads the weights of {@code modelDir}: {@code Checkpoint::loadModel}, which verifies a twllm
+     *                     checkpoint first (passed in because checkpoints sit above this package)
      * @param chatTemplate a template name ({@code taiwan-llm}, {@code llama-2-chat}) or null for plain-text prompts
      * @param systemPrompt the system prompt for the template (null: the template's default)
      */
-    public static ModelSession open(Path modelDir, Path tokenizerFile, String chatTemplate, String systemPrompt) {
+    public static ModelSession open(Path modelDir, Function<Path, LlamaModel> loadModel, Path tokenizerFile, String chatTemplate,
+                                    String systemPrompt) {
         Tokenizer tokenizer = SentencePieceTokenizer.load(tokenizerFile);
         // Check the vocabularies agree before reading gigabytes of weights.
         HfModelDirectory.readConfig(modelDir).requireVocab(tokenizer.vocabSize());
-        LlamaModel model = Checkpoint.loadModel(modelDir);
+        LlamaModel model = loadModel.apply(modelDir);
         PromptFormat format = chatTemplate == null
                 ? new PlainPromptFormat(tokenizer)
                 : new ChatPromptFormat(ChatTemplates.byName(chatTemplate, systemPrompt, null), tokenizer);

@@ -131,11 +131,16 @@ public record LlamaConfig(
         return 6.0 * matmulParams + 12.0 * numLayers * hiddenSize * (double) seqLen;
     }
 
-    /** Fails with a message naming both sizes when a tokenizer does not fit this model. */
+    /**
+     * Fails with a message naming both sizes when a tokenizer does not fit this model: the model needs an
+     * embedding row for every piece. More rows are fine, as in HF models whose vocabulary is padded (to a
+     * multiple of 64, say); the extra rows are never an input and train only as unused logits.
+     */
     public void requireVocab(int tokenizerVocab) {
-        if (tokenizerVocab != vocabSize) {
-            throw new ConfigException("the tokenizer has " + tokenizerVocab + " tokens but the model's vocab_size is "
-                    + vocabSize + "; use the tokenizer the model was trained with (or resize the model's embeddings)");
+        if (vocabSize < tokenizerVocab) {
+            throw new ConfigException("the model's vocab_size is " + vocabSize + ", smaller than the tokenizer's "
+                    + tokenizerVocab + " pieces; use the tokenizer the model was trained with, or a model whose"
+                    + " vocab_size is at least " + tokenizerVocab);
         }
     }
 
@@ -203,8 +208,8 @@ public record LlamaConfig(
         return n.doubleValue();
     }
 
-    /** The HF {@code config.json} of this model (a LlamaForCausalLM). */
-    public Map<String, Object> toHfConfig() {
+    /** The HF {@code config.json} of this model (a LlamaForCausalLM) with weights stored as {@code torchDtype} ("float32", "bfloat16", ...). */
+    public Map<String, Object> toHfConfig(String torchDtype) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("architectures", List.of("LlamaForCausalLM"));
         m.put("model_type", "llama");
@@ -222,14 +227,19 @@ public record LlamaConfig(
         m.put("bos_token_id", 1);
         m.put("eos_token_id", 2);
         m.put("initializer_range", 0.02);
-        m.put("torch_dtype", "float32");
+        m.put("torch_dtype", torchDtype);
         return m;
     }
 
-    /** Writes {@code config.json} atomically. */
+    /** Writes {@code config.json} atomically, for fp32 weights. */
     public void writeHfConfigJson(Path file) {
+        writeHfConfigJson(file, "float32");
+    }
+
+    /** Writes {@code config.json} atomically, for weights stored as {@code torchDtype}. */
+    public void writeHfConfigJson(Path file, String torchDtype) {
         try {
-            AtomicFiles.write(file, JSON.writeValueAsBytes(toHfConfig()));
+            AtomicFiles.write(file, JSON.writeValueAsBytes(toHfConfig(torchDtype)));
         } catch (IOException e) {
             throw new TwllmException("could not write " + file + ": " + e.getMessage(), e);
         }

@@ -26,6 +26,7 @@ import org.twllm.data.shard.ShardKind;
 import org.twllm.data.shard.ShardSet;
 import org.twllm.data.tokenizer.Tokenizer;
 import org.twllm.errors.ConfigException;
+import org.twllm.progress.ProgressOutput;
 
 /**
  * The datasets of a stage, from its config: the sources are tokenized into shards under
@@ -39,7 +40,6 @@ import org.twllm.errors.ConfigException;
  */
 public record TrainingDatasets(SampleDataset train, SampleDataset validation) {
 
-    /** The training set and the held-out set (null when no validation sources are configured). */
     /** The roles of the training set's prepared folders: one for a plain stage, two for feedback-sft with replay. */
     static final List<String> TRAIN_ROLES = List.of("train", "feedback", "sft-replay");
 
@@ -48,20 +48,41 @@ public record TrainingDatasets(SampleDataset train, SampleDataset validation) {
         return config.data().cacheDir().resolve(config.stage().yamlName() + "-" + role);
     }
 
+    /** The training set and the held-out set (null when no validation sources are configured). */
     public static TrainingDatasets build(StageConfig config, Tokenizer tokenizer) {
-        Builder b = new Builder(config, tokenizer);
+        return build(config, tokenizer, ProgressOutput.none());
+    }
+
+    /** As {@link #build(StageConfig, Tokenizer)}; preparing the data (when it is not reused) shows on {@code progress}. */
+    public static TrainingDatasets build(StageConfig config, Tokenizer tokenizer, ProgressOutput progress) {
+        Builder b = new Builder(config, tokenizer, progress);
         return new TrainingDatasets(b.trainSet(), config.data().validationSources().isEmpty() ? null
                 : b.dataset(config.data().validationSources(), "validation"));
+    }
+
+    /** The chat template of an SFT or feedback-SFT stage, or null for cPT (which renders no dialogues). */
+    static ChatTemplate chatTemplate(StageConfig config) {
+        if (config.stage() == Stage.CPT) {
+            return null;
+        }
+        DataConfig data = config.data();
+        Map<String, String> formats = data.customTemplate() == null ? null : Map.of(
+                "system_format", data.customTemplate().systemFormat(),
+                "user_format", data.customTemplate().userFormat(),
+                "assistant_format", data.customTemplate().assistantFormat());
+        return ChatTemplates.byName(data.chatTemplate().yamlName(), data.systemPrompt(), formats);
     }
 
     /** Prepares and opens the datasets of one stage config. */
     private static final class Builder {
         private final StageConfig config;
         private final Tokenizer tokenizer;
+        private final ProgressOutput progress;
 
-        Builder(StageConfig config, Tokenizer tokenizer) {
+        Builder(StageConfig config, Tokenizer tokenizer, ProgressOutput progress) {
             this.config = config;
             this.tokenizer = tokenizer;
+            this.progress = progress;
         }
 
         private SampleDataset trainSet() {
@@ -114,35 +135,31 @@ public record TrainingDatasets(SampleDataset train, SampleDataset validation) {
                     .minChars(data.filters().minChars())
                     .maxChars(data.filters().maxChars());
             for (SourceConfig s : sources) {
-                settings.source(new SourceSpec(s.path(), s.name(), format(s), s.textField(), s.weight()));
+                settings.source(new SourceSpec(s.path(), s.name(), format(s), s.textField(), s.messagesField(), s.weight()));
             }
             if (kind == ShardKind.SFT) {
-                settings.chatTemplate(chatTemplate());
+                settings.chatTemplate(chatTemplate(config));
                 settings.feedbackRule(data.feedback().ratingField(), data.feedback().positiveThreshold());
             }
             Path out = cacheFolder(config, role);
-            new CorpusPreparer(tokenizer, settings.build()).prepare(out);
+            new CorpusPreparer(tokenizer, settings.build(), progress).prepare(out);
             return out;
         }
 
-        private ChatTemplate chatTemplate() {
-            DataConfig data = config.data();
-            Map<String, String> formats = data.customTemplate() == null ? null : Map.of(
-                    "system_format", data.customTemplate().systemFormat(),
-                    "user_format", data.customTemplate().userFormat(),
-                    "assistant_format", data.customTemplate().assistantFormat());
-            return ChatTemplates.byName(data.chatTemplate().yamlName(), data.systemPrompt(), formats);
-        }
-
-        /** The reader format of a source; {@code auto} follows the stage (and .txt files for cpt). */
+        /**
+         * The reader format of a source; {@code auto} follows the stage (and .txt files for cpt), and so does
+         * {@code parquet} (Parquet files are read by their name whatever the format).
+         */
         private SourceFormat format(SourceConfig s) {
-            if (s.format() != SourceConfig.Format.AUTO) {
+            if (s.format() != SourceConfig.Format.AUTO && s.format() != SourceConfig.Format.PARQUET) {
                 return SourceFormat.parse(s.format().yamlName());
             }
             switch (config.stage()) {
                 case CPT:
                     String name = s.path().getFileName().toString().toLowerCase(Locale.ROOT);
-                    return name.endsWith(".txt") || name.endsWith(".txt.gz") ? SourceFormat.TEXT : SourceFormat.JSONL;
+                    boolean text = s.format() == SourceConfig.Format.AUTO
+                            && (name.endsWith(".txt") || name.endsWith(".txt.gz") || name.endsWith(".txt.zst"));
+                    return text ? SourceFormat.TEXT : SourceFormat.JSONL;
                 case SFT:
                     return SourceFormat.CHAT;
                 default:

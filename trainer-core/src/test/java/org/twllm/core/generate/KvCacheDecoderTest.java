@@ -33,7 +33,7 @@ class KvCacheDecoderTest {
         return logits.getRow(seq.length - 1).toFloatVector();
     }
 
-    private static float maxAbsDiff(float[] a, float[] b) {
+    static float maxAbsDiff(float[] a, float[] b) {
         float max = 0;
         for (int i = 0; i < a.length; i++) {
             max = Math.max(max, Math.abs(a[i] - b[i]));
@@ -90,6 +90,19 @@ class KvCacheDecoderTest {
         GenerationResult fresh = new Generator(weights, tokenizer, 64).generate(followUp, SamplingSettings.greedy(5));
         assertArrayEquals(fresh.tokens(), second.tokens());
         assertEquals(0, fresh.reusedTokens());
+    }
+
+    @Test
+    void aPaddedVocabularysExtraRowsAreNeverGenerated() {
+        DecoderWeights weights = DecoderWeights.of(MODEL.parameters());
+        int pieces = 40; // the model has 61 rows: 21 of padding
+        int[] unmasked = new Generator(weights, CodePointTokenizer.withVocab(CONFIG.vocabSize()), 64)
+                .generate(PROMPT, SamplingSettings.greedy(30)).tokens();
+        assertTrue(Arrays.stream(unmasked).anyMatch(t -> t >= pieces), "the padded rows win somewhere unmasked");
+        for (SamplingSettings s : List.of(SamplingSettings.greedy(30), new SamplingSettings(30, 1.5, 0, 1.0, 3, List.of()))) {
+            int[] masked = new Generator(weights, CodePointTokenizer.withVocab(pieces), 64).generate(PROMPT, s).tokens();
+            assertTrue(Arrays.stream(masked).allMatch(t -> t < pieces), Arrays.toString(masked));
+        }
     }
 
     @Test
