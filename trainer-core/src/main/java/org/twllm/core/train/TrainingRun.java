@@ -78,9 +78,7 @@ public final class TrainingRun {
         TrainingConfig training = config.training();
         long globalBatch = config.globalBatchSize();
         if (data.train().size() < globalBatch) {
-            throw new ConfigException("the training set holds " + data.train().size() + " samples of " + config.data().seqLen()
-                    + " tokens, fewer than one global batch of " + globalBatch + "; add data, or lower"
-                    + " per_device_train_batch_size / gradient_accumulation_steps / data.seq_len");
+            throw TooFewSamples.error(config, data.train(), globalBatch);
         }
 
         try (DataParallel dp = dataParallel.apply(model.parameters().numParameters())) {
@@ -128,7 +126,9 @@ public final class TrainingRun {
                     out.accept("final model: " + finalModel);
                 }
             }
-            dp.barrier(); // no rank returns before rank 0 has exported the final model
+            // No rank returns before rank 0 has exported the final model, which takes as long as a save.
+            dp.barrier(TrainingCheckpoints.saveTimeoutNs(config, model.parameters().numParameters(), dp.worldSize()),
+                    "the barrier after exporting the final model");
             return new Result(progress, last, finalModel);
         }
     }
@@ -138,11 +138,12 @@ public final class TrainingRun {
             case DIRECTORY:
                 return Checkpoint.open(resume.checkpoint());
             case AUTO:
-                Optional<Checkpoint> newest = checkpoints.newest();
+                Optional<Checkpoint> newest = checkpoints.resumable();
                 newest.ifPresent(c -> LOG.info("resuming from {}", c.dir()));
                 return newest.orElse(null);
             default:
-                List<Path> existing = checkpoints.complete();
+                List<Path> existing = new ArrayList<>(checkpoints.complete());
+                existing.addAll(checkpoints.damaged());
                 if (!existing.isEmpty()) {
                     throw new ConfigException("the output directory already holds " + existing.get(existing.size() - 1).getFileName()
                             + " and resume is 'never'; resume it with --resume auto, or set run.output_dir to a new directory");
@@ -156,7 +157,7 @@ public final class TrainingRun {
             return LlamaModel.random(config.model().architecture(), DataType.FLOAT, config.run().seed(),
                     config.model().initializerRange());
         }
-        return HfModelDirectory.load(config.model().init());
+        return Checkpoint.loadModel(config.model().init());
     }
 
     private static AdamW optimizer(StageConfig config, LlamaModel model, DataParallel dp, Checkpoint from) {
