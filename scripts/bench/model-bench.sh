@@ -8,8 +8,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 TARGET="${TWLLM_TARGET:-target}"
 cd "$ROOT"
-mvn -B -q -o -Dtwllm.target="$TARGET" -pl trainer-core -am package -DskipTests >/dev/null
-mvn -B -q -o -Dtwllm.target="$TARGET" -pl trainer-core dependency:build-classpath -Dmdep.outputFile="$ROOT/trainer-core/$TARGET/bench-classpath.txt" >/dev/null
+# One reactor call: data-pipeline resolves from its build folder (nothing is installed into ~/.m2); every
+# module writes the classpath file in turn and trainer-core, built last, leaves its own.
+mvn -B -q -o -Dtwllm.target="$TARGET" -pl trainer-core -am package -DskipTests dependency:build-classpath \
+  -Dmdep.outputFile="$ROOT/trainer-core/$TARGET/bench-classpath.txt" >/dev/null
 exec java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED ${JAVA_OPTS:--Xmx2g} \
   -cp "trainer-core/$TARGET/classes:data-pipeline/$TARGET/classes:$(cat "trainer-core/$TARGET/bench-classpath.txt")" \
   org.twllm.core.model.ModelBenchmark "$@"
