@@ -17,10 +17,14 @@ import org.nd4j.linalg.factory.Nd4j;
 final class Workspaces {
     /** Activations saved for backward and the residual gradient: live for one forward(+backward) call. */
     static final String STEP = "twllm-model-step";
-    /** Temporaries of one block's backward. */
+    /** One block's forward when its activations are not kept, and one block's backward (with its recomputed forward). */
     static final String BLOCK = "twllm-model-block";
     /** One chunk of the vocabulary-sized logits. */
     static final String CHUNK = "twllm-model-loss-chunk";
+    /** The softmax denominators of one query tile of attention's forward. */
+    static final String ATTENTION_ROW = "twllm-model-attention-row";
+    /** Temporaries of one (query tile, key tile) pair of attention: bounded by the tile size, not by T. */
+    static final String ATTENTION_TILE = "twllm-model-attention-tile";
 
     private static final WorkspaceConfiguration CONFIG = WorkspaceConfiguration.builder()
             .initialSize(0)
