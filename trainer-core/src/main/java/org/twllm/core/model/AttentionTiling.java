@@ -19,8 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * [1, queries, 1, keys], broadcast over the heads and the query-head group.
  *
  * <p>When every row is one example (cPT) all rows share one plan ({@link #sharedByAllRows()}), so the tiled
- * products run over every row at once; otherwise each row has its own plan. Equal masks are stored once, so a
- * plan holds O(T * tileSize) mask values at most, never a [T, T] mask.
+ * products run over every row at once; otherwise each row has its own plan. Equal masks are stored once (a
+ * causal plan holds one, a packed row a few per example boundary), never a [T, T] mask.
  */
 final class AttentionTiling {
     /** Positions per tile, for queries and keys alike. */
@@ -76,10 +76,6 @@ final class AttentionTiling {
         return new AttentionTiling(tileSize, t, shared, byQuery, byKey);
     }
 
-    int tileSize() {
-        return tileSize;
-    }
-
     int tileCount() {
         return byQueryTile[0].length;
     }
@@ -112,7 +108,7 @@ final class AttentionTiling {
         return byKeyTile[plan][keyTile];
     }
 
-    /** Pairs computed per plan, out of tileCount^2 (for tests and the docs' cost figures). */
+    /** Pairs computed for one plan, out of tileCount^2: the attention's cost in tile products. */
     int pairCount(int plan) {
         int n = 0;
         for (Pair[] pairs : byQueryTile[plan]) {
