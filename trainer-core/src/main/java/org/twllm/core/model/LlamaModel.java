@@ -85,7 +85,7 @@ public final class LlamaModel {
         try (MemoryWorkspace ws = Workspaces.open(Workspaces.STEP)) {
             AttentionContext ctx = context(batch);
             INDArray[] blockInputs = gradientCheckpointing ? new INDArray[blocks.length] : null;
-            INDArray hidden = forwardHidden(batch, ctx, blockInputs);
+            INDArray hidden = forwardHidden(batch, ctx, blockInputs, Workspaces.STEP);
             INDArray dHidden = Nd4j.createUninitialized(hidden.dataType(), hidden.shape());
             double loss = head.forwardBackward(hidden, batch.targets(), lossScale, dHidden);
             if (!config.tieWordEmbeddings()) {
@@ -111,7 +111,7 @@ public final class LlamaModel {
     /** Forward only: the cross-entropy summed over trained positions. */
     public double loss(TokenBatch batch) {
         validate(batch);
-        try (MemoryWorkspace ws = Workspaces.open(Workspaces.STEP)) {
+        try (MemoryWorkspace ws = Workspaces.open(Workspaces.FORWARD)) {
             return head.loss(forwardOnly(batch), batch.targets());
         }
     }
@@ -119,7 +119,7 @@ public final class LlamaModel {
     /** log p(target | earlier tokens) per position (flattened [b * T + t]), NaN where the target is ignored. */
     public float[] targetLogProbs(TokenBatch batch) {
         validate(batch);
-        try (MemoryWorkspace ws = Workspaces.open(Workspaces.STEP)) {
+        try (MemoryWorkspace ws = Workspaces.open(Workspaces.FORWARD)) {
             return head.targetLogProbs(forwardOnly(batch), batch.targets());
         }
     }
@@ -131,7 +131,7 @@ public final class LlamaModel {
         try (MemoryWorkspace outside = Workspaces.outside()) {
             out = Nd4j.create(store.dataType(), (long) batch.batchSize() * batch.seqLen(), config.vocabSize());
         }
-        try (MemoryWorkspace ws = Workspaces.open(Workspaces.STEP)) {
+        try (MemoryWorkspace ws = Workspaces.open(Workspaces.FORWARD)) {
             head.logits(forwardOnly(batch), out);
         }
         return out;
@@ -141,25 +141,26 @@ public final class LlamaModel {
         return AttentionContext.of(batch, rotary, store.dataType(), attentionTileSize);
     }
 
-    /** The hidden states of a pass without backward: no block keeps its activations. */
+    /** The hidden states of a pass without backward (in the FORWARD workspace): no block keeps its activations. */
     private INDArray forwardOnly(TokenBatch batch) {
-        return forwardHidden(batch, context(batch), new INDArray[blocks.length]);
+        return forwardHidden(batch, context(batch), new INDArray[blocks.length], Workspaces.FORWARD);
     }
 
     /**
      * Embedding, blocks, final norm: the hidden states [B*T, hidden] the head reads. With {@code blockInputs}
      * null every block keeps its activations for backward; otherwise each block's input is stored there and
-     * the block runs in a workspace that is reset right after it, so of each block only its input stays.
+     * the block runs in a workspace that is reset right after it, so of each block only its output is copied
+     * to the enclosing workspace {@code outer} (the next block's input).
      */
-    private INDArray forwardHidden(TokenBatch batch, AttentionContext ctx, INDArray[] blockInputs) {
+    private INDArray forwardHidden(TokenBatch batch, AttentionContext ctx, INDArray[] blockInputs, String outer) {
         INDArray x = embedding.forward(batch.inputs());
         for (int i = 0; i < blocks.length; i++) {
             if (blockInputs == null) {
                 x = blocks[i].forward(x, ctx);
             } else {
                 blockInputs[i] = x;
-                try (MemoryWorkspace blockWs = Workspaces.open(Workspaces.BLOCK)) {
-                    x = blocks[i].forward(x, ctx).leverageTo(Workspaces.STEP);
+                try (MemoryWorkspace blockWs = Workspaces.open(Workspaces.BLOCK_FORWARD)) {
+                    x = blocks[i].forward(x, ctx).leverageTo(outer);
                 }
             }
         }
