@@ -67,6 +67,7 @@ public final class TrainingRun {
         }
 
         LlamaModel model = from != null ? HfModelDirectory.load(from.modelDir()) : initialModel(config);
+        model.setGradientCheckpointing(config.training().gradientCheckpointing());
         LlamaConfig shape = model.config();
         shape.requireVocab(tokenizer.vocabSize());
         if (config.data().seqLen() > shape.maxPositionEmbeddings()) {
