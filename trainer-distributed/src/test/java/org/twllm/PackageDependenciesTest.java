@@ -28,9 +28,9 @@ class PackageDependenciesTest {
     @Test
     void theReaderSeesKnownReferences() {
         assertTrue(product.edges.size() > 20, "packages read: " + product.edges.keySet());
-        assertTrue(product.dependenciesOf("org.twllm.core.train").contains("org.twllm.core.model"));
+        assertTrue(product.dependenciesOf("org.twllm.core.train").contains("org.twllm.core.engine.cpu"));
         assertTrue(product.dependenciesOf("org.twllm.dist.zero").contains("org.agrona") || product.dependenciesOf("org.twllm.dist.collective").contains("org.agrona"));
-        assertTrue(product.dependenciesOf("org.twllm.core.model").contains("org.nd4j.linalg.api.ndarray"));
+        assertTrue(product.dependenciesOf("org.twllm.core.engine.cpu").contains("org.nd4j.linalg.api.ndarray"));
     }
 
     @Test
@@ -53,8 +53,8 @@ class PackageDependenciesTest {
     @Test
     void layersDependOnlyDownwards() {
         List<String> broken = new ArrayList<>();
-        forbid(broken, "org.twllm.core.model", "org.twllm.data.");
-        forbid(broken, "org.twllm.core.model", "org.twllm.core.train");
+        forbid(broken, "org.twllm.core.engine.cpu", "org.twllm.data.");
+        forbid(broken, "org.twllm.core.engine.cpu", "org.twllm.core.train");
         forbid(broken, "org.twllm.core.checkpoint", "org.twllm.core.train");
         // The CUDA engine runs from the device bundle, which carries no ND4J (docs/gpu.md).
         forbid(broken, "org.twllm.core.engine.cuda", "org.nd4j");

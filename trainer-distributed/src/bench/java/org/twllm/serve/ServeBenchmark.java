@@ -26,8 +26,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.io.DType;
 import org.twllm.core.io.HfModelDirectory;
-import org.twllm.core.model.LlamaConfig;
-import org.twllm.core.model.LlamaModel;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.cpu.LlamaModel;
 
 /**
  * Serving speed as a client sees it: a random model of the given shape behind a real {@link ChatServer}

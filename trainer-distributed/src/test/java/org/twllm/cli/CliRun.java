@@ -16,8 +16,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.twllm.core.io.DType;
 import org.twllm.core.io.HfModelDirectory;
-import org.twllm.core.model.LlamaConfig;
-import org.twllm.core.model.LlamaModel;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.cpu.LlamaModel;
 
 /** The twllm CLI run in this JVM with its output captured, and a tiny cPT stage for the runs to train. */
 public record CliRun(int code, String out, String err) {

@@ -18,9 +18,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.twllm.core.eval.TokenLogProbs;
 import org.twllm.core.io.DType;
 import org.twllm.core.io.HfModelDirectory;
-import org.twllm.core.model.LlamaConfig;
-import org.twllm.core.model.LlamaModel;
-import org.twllm.core.model.TokenBatch;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.cpu.LlamaModel;
+import org.twllm.core.engine.TokenBatch;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 
 /** {@code twllm score} through {@link Main#run}. */

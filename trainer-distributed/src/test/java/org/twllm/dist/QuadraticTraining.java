@@ -6,10 +6,10 @@ import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.twllm.core.model.GradientReadyListener;
-import org.twllm.core.train.AdamW;
+import org.twllm.core.engine.cpu.GradientReadyListener;
+import org.twllm.core.engine.cpu.CpuAdamW;
 import org.twllm.core.train.DataParallel;
-import org.twllm.core.train.DecayMask;
+import org.twllm.core.engine.DecayMask;
 import org.twllm.core.train.GradientClipping;
 
 /**

@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.Locale;
 
 import org.nd4j.linalg.api.buffer.DataType;
-import org.twllm.core.model.LlamaConfig;
-import org.twllm.core.model.LlamaModel;
-import org.twllm.core.model.TokenBatch;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.cpu.LlamaModel;
+import org.twllm.core.engine.TokenBatch;
 
 /**
  * Greedy generation speed with the KV cache against re-running {@link LlamaModel#logits} on the whole

@@ -1,4 +1,4 @@
-package org.twllm.core.model;
+package org.twllm.core.engine.cpu;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -7,13 +7,13 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.twllm.core.generate.DecoderWeights;
+import org.twllm.core.engine.cpu.DecoderWeights;
 import org.twllm.core.generate.GenerationResult;
 import org.twllm.core.generate.KvCacheLanguageModel;
 import org.twllm.core.generate.LanguageModel;
 import org.twllm.core.generate.SamplingSettings;
-import org.twllm.core.model.LlamaConfig;
-import org.twllm.core.model.LlamaModel;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.cpu.LlamaModel;
 import org.twllm.data.tokenizer.CodePointTokenizer;
 import org.twllm.errors.ConfigException;
 

@@ -1,5 +1,6 @@
 package org.twllm.core.io;
 
+import org.twllm.core.engine.Bf16;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,10 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.twllm.core.model.LlamaConfig;
-import org.twllm.core.model.LlamaModel;
-import org.twllm.core.model.ParameterSpec;
-import org.twllm.core.model.ParameterStore;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.cpu.LlamaModel;
+import org.twllm.core.engine.ParameterSpec;
+import org.twllm.core.engine.cpu.ParameterStore;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
 
@@ -74,11 +75,11 @@ class HfModelDirectoryTest {
         assertEquals(0x1p-24f, DType.f16ToFloat(DType.floatToF16(0x1p-24f)), "smallest subnormal");
         assertEquals((short) 0x3C00, DType.floatToF16(1.0f + 0x1p-11f), "a tie rounds to the even neighbour");
         assertEquals((short) 0x3C02, DType.floatToF16(1.0f + 3 * 0x1p-11f));
-        assertEquals((short) 0x3F80, DType.floatToBf16(1.0f));
-        assertEquals((short) 0x3F80, DType.floatToBf16(Float.intBitsToFloat(0x3F808000)), "tie to even");
-        assertEquals((short) 0x3F82, DType.floatToBf16(Float.intBitsToFloat(0x3F818000)), "tie to even, upwards");
-        assertTrue(Float.isNaN(DType.bf16ToFloat(DType.floatToBf16(Float.NaN))));
-        assertEquals(-2.5f, DType.bf16ToFloat(DType.floatToBf16(-2.5f)));
+        assertEquals((short) 0x3F80, Bf16.fromFloat(1.0f));
+        assertEquals((short) 0x3F80, Bf16.fromFloat(Float.intBitsToFloat(0x3F808000)), "tie to even");
+        assertEquals((short) 0x3F82, Bf16.fromFloat(Float.intBitsToFloat(0x3F818000)), "tie to even, upwards");
+        assertTrue(Float.isNaN(Bf16.toFloat(Bf16.fromFloat(Float.NaN))));
+        assertEquals(-2.5f, Bf16.toFloat(Bf16.fromFloat(-2.5f)));
     }
 
     @Test

@@ -12,8 +12,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.twllm.core.config.CheckpointConfig;
 import org.twllm.core.config.TrainingConfig;
-import org.twllm.core.model.LlamaConfig;
-import org.twllm.core.model.LlamaModel;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.cpu.LlamaModel;
 import org.twllm.data.loader.Sample;
 import org.twllm.errors.TwllmException;
 
@@ -199,7 +199,7 @@ class TrainerTest {
         }
 
         @Override
-        public org.twllm.core.model.GradientReadyListener beginGradientSync(INDArray flatGradients) {
+        public org.twllm.core.engine.cpu.GradientReadyListener beginGradientSync(INDArray flatGradients) {
             calls.add("begin");
             return rank.beginGradientSync(flatGradients);
         }

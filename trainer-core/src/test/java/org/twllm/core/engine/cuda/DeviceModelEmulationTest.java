@@ -7,9 +7,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.twllm.core.model.LlamaConfig;
-import org.twllm.core.model.LlamaModel;
-import org.twllm.core.model.TokenBatch;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.cpu.LlamaModel;
+import org.twllm.core.engine.TokenBatch;
 
 /**
  * The device model (every layer's GEMMs, kernels and tiled attention, in the order the GPU runs them) on

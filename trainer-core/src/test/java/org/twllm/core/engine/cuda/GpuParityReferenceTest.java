@@ -20,11 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.twllm.core.io.DType;
 import org.twllm.core.io.HfModelDirectory;
-import org.twllm.core.model.LlamaConfig;
-import org.twllm.core.model.LlamaModel;
-import org.twllm.core.model.TokenBatch;
-import org.twllm.core.train.AdamW;
-import org.twllm.core.train.DecayMask;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.cpu.LlamaModel;
+import org.twllm.core.engine.TokenBatch;
+import org.twllm.core.engine.cpu.CpuAdamW;
+import org.twllm.core.engine.DecayMask;
 
 /**
  * The generator and guard of the device check's model-parity fixture (src-test-fixtures/reference/gpu-parity):
