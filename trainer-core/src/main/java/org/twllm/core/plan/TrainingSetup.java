@@ -1,0 +1,75 @@
+package org.twllm.core.plan;
+
+import org.twllm.core.config.Stage;
+import org.twllm.core.config.StageConfig;
+import org.twllm.core.config.TrainingConfig.Precision;
+import org.twllm.core.model.LlamaConfig;
+import org.twllm.errors.ConfigException;
+
+/**
+ * What the memory and step-time models need from a stage config: the model shape, the batch geometry on each
+ * rank, precision, checkpointing and the data-parallel layout. Nothing here reads weights, a tokenizer or data.
+ *
+ * @param microBatch   samples per micro-batch on one rank ({@code per_device_train_batch_size})
+ * @param accumulation micro-batches per optimizer step on one rank
+ * @param packedRows   rows may hold several examples (SFT stages): the attention mask is per row
+ * @param bucketBytes  {@code distributed.bucket_size_mb} in bytes
+ */
+public record TrainingSetup(LlamaConfig shape, int microBatch, int seqLen, int accumulation, Precision precision,
+                            boolean checkpointing, int zeroStage, int worldSize, boolean packedRows, long bucketBytes) {
+
+    public TrainingSetup {
+        if (microBatch < 0 || seqLen < 1 || accumulation < 1 || worldSize < 1 || bucketBytes < 1) {
+            throw new IllegalArgumentException("bad training setup: micro-batch " + microBatch + ", seq_len " + seqLen
+                    + ", accumulation " + accumulation + ", world " + worldSize + ", bucket " + bucketBytes);
+        }
+    }
+
+    /**
+     * The config's setup on {@code worldSize} ranks. The global batch stays the config's, so the accumulation is
+     * re-derived for that world size, as {@code twllm train} would on that many ranks.
+     */
+    public static TrainingSetup of(StageConfig config, LlamaConfig shape, int worldSize) {
+        int micro = config.training().perDeviceTrainBatchSize();
+        long global = config.globalBatchSize();
+        long perStep = (long) micro * worldSize;
+        if (global % perStep != 0) {
+            throw new ConfigException("the global batch of " + global + " samples (training.global_batch_size) is not"
+                    + " divisible by per_device_train_batch_size " + micro + " x " + worldSize + " ranks; choose a world"
+                    + " size or micro-batch that divides it");
+        }
+        return new TrainingSetup(shape, micro, config.data().seqLen(), Math.toIntExact(global / perStep),
+                config.training().precision(), config.training().gradientCheckpointing(), config.distributed().zeroStage(),
+                worldSize, config.stage() != Stage.CPT, (long) config.distributed().bucketSizeMb() << 20);
+    }
+
+    public TrainingSetup withMicroBatch(int samples) {
+        return new TrainingSetup(shape, samples, seqLen, accumulation, precision, checkpointing, zeroStage, worldSize,
+                packedRows, bucketBytes);
+    }
+
+    public TrainingSetup withCheckpointing(boolean on) {
+        return new TrainingSetup(shape, microBatch, seqLen, accumulation, precision, on, zeroStage, worldSize,
+                packedRows, bucketBytes);
+    }
+
+    /** Tokens of one micro-batch on one rank. */
+    public long microBatchTokens() {
+        return (long) microBatch * seqLen;
+    }
+
+    /** Samples per optimizer step over all ranks. */
+    public long globalBatch() {
+        return (long) microBatch * accumulation * worldSize;
+    }
+
+    /**
+     * The largest share of the flat buffers one rank owns: {@code ceil(P / world)} rounded up to 16 floats (a
+     * cache line), as {@code RingPartition.split} assigns them (a test checks the two agree).
+     */
+    public long ownedParameters() {
+        long p = shape.numParameters();
+        long share = (p + worldSize - 1) / worldSize;
+        return Math.min(p, (share + 15) / 16 * 16);
+    }
+}
