@@ -37,7 +37,7 @@ public record MemoryLimits(long machineBytes, long maxPhysicalBytes) {
                 + (processesOnHost > 1 ? " shared by " + processesOnHost + " processes" : "");
     }
 
-    static String gib(long bytes) {
+    public static String gib(long bytes) {
         return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
     }
 }

@@ -2,6 +2,7 @@ package org.twllm.core.plan;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.DoubleSupplier;
 
@@ -28,7 +29,10 @@ public final class Planner {
      */
     public static TrainingPlan plan(Path file, List<String> setOverrides, Path workDir, PlanRequest request,
                                     DoubleSupplier cpuPeakProbe) {
-        ConfigValidation validation = StageConfigLoader.validate(file, setOverrides, workDir, StageConfigLoader.FileChecks.NONE);
+        // on the planned cluster, as train would resolve the batch there (--nproc sets the world size the same way)
+        List<String> sets = new ArrayList<>(setOverrides);
+        sets.add("distributed.world_size=" + request.worldSize());
+        ConfigValidation validation = StageConfigLoader.validate(file, sets, workDir, StageConfigLoader.FileChecks.NONE);
         if (!validation.ok()) {
             throw new ConfigException(validation.problems());
         }
@@ -61,11 +65,15 @@ public final class Planner {
         return plan(config, shapeOf(config), resolved, peak, peakSource, capacity, capacitySource);
     }
 
-    /** The plan of a loaded config whose shape, peak and capacity are known. */
+    /** The plan of a loaded config (whose world size is the request's) with known shape, peak and capacity. */
     public static TrainingPlan plan(StageConfig config, LlamaConfig shape, PlanRequest request, double peakFlops,
                                     String peakSource, long capacityBytes, String capacitySource) {
         DeviceKind device = request.device();
-        TrainingSetup setup = TrainingSetup.of(config, shape, request.worldSize());
+        TrainingSetup setup = TrainingSetup.of(config, shape);
+        if (setup.worldSize() != request.worldSize()) {
+            throw new IllegalArgumentException("the config's world size " + setup.worldSize() + " is not the request's "
+                    + request.worldSize());
+        }
         MemoryModel memory = new MemoryModel(device, CpuReserve.MEASURED);
         MemoryBreakdown breakdown = memory.estimate(setup);
         long checkpointed = memory.estimate(setup.withCheckpointing(true)).activations();

@@ -4,7 +4,6 @@ import org.twllm.core.config.Stage;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.config.TrainingConfig.Precision;
 import org.twllm.core.model.LlamaConfig;
-import org.twllm.errors.ConfigException;
 
 /**
  * What the memory and step-time models need from a stage config: the model shape, the batch geometry on each
@@ -25,22 +24,12 @@ public record TrainingSetup(LlamaConfig shape, int microBatch, int seqLen, int a
         }
     }
 
-    /**
-     * The config's setup on {@code worldSize} ranks. The global batch stays the config's, so the accumulation is
-     * re-derived for that world size, as {@code twllm train} would on that many ranks.
-     */
-    public static TrainingSetup of(StageConfig config, LlamaConfig shape, int worldSize) {
-        int micro = config.training().perDeviceTrainBatchSize();
-        long global = config.globalBatchSize();
-        long perStep = (long) micro * worldSize;
-        if (global % perStep != 0) {
-            throw new ConfigException("the global batch of " + global + " samples (training.global_batch_size) is not"
-                    + " divisible by per_device_train_batch_size " + micro + " x " + worldSize + " ranks; choose a world"
-                    + " size or micro-batch that divides it");
-        }
-        return new TrainingSetup(shape, micro, config.data().seqLen(), Math.toIntExact(global / perStep),
-                config.training().precision(), config.training().gradientCheckpointing(), config.distributed().zeroStage(),
-                worldSize, config.stage() != Stage.CPT, (long) config.distributed().bucketSizeMb() << 20);
+    /** The config's setup: its world size, micro-batch and accumulation as its batch rules resolved them. */
+    public static TrainingSetup of(StageConfig config, LlamaConfig shape) {
+        return new TrainingSetup(shape, config.training().perDeviceTrainBatchSize(), config.data().seqLen(),
+                config.training().gradientAccumulationSteps(), config.training().precision(),
+                config.training().gradientCheckpointing(), config.distributed().zeroStage(), config.distributed().worldSize(),
+                config.stage() != Stage.CPT, (long) config.distributed().bucketSizeMb() << 20);
     }
 
     public TrainingSetup withMicroBatch(int samples) {

@@ -23,6 +23,8 @@ import org.twllm.core.io.HfModelDirectory;
 import org.twllm.core.model.LlamaConfig;
 import org.twllm.core.model.LlamaModel;
 import org.twllm.core.model.ParameterSpec;
+import org.twllm.core.plan.MemoryLimits;
+import org.twllm.core.plan.Planner;
 import org.twllm.data.loader.DataLoader;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
@@ -63,6 +65,9 @@ public final class TrainingRun {
         if (from != null) {
             ResumeCompatibility.check(from, config);
         }
+        LlamaConfig plannedShape = from != null ? LlamaConfig.fromHfConfigJson(from.modelDir().resolve("config.json"))
+                : Planner.shapeOf(config);
+        MemoryCheck.requireFits(config, plannedShape, MemoryLimits.ofThisProcess(), System.getenv());
 
         LlamaModel model = from != null ? HfModelDirectory.load(from.modelDir()) : initialModel(config);
         LlamaConfig shape = model.config();
