@@ -39,16 +39,16 @@ public final class GenerateCommand implements Callable<Integer> {
 
     /** Sampling flags shared by generate and chat. */
     static final class SamplingOptions {
-        @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "256", description = "Stop after N new tokens (default ${DEFAULT-VALUE}).")
+        @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "" + SamplingSettings.DEFAULT_MAX_NEW_TOKENS, description = "Stop after N new tokens (default ${DEFAULT-VALUE}).")
         int maxNewTokens;
 
-        @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "0 (default) is greedy; otherwise sample from softmax(logits / T).")
+        @Option(names = "--temperature", paramLabel = "T", defaultValue = "" + SamplingSettings.DEFAULT_TEMPERATURE, description = "0 (default) is greedy; otherwise sample from softmax(logits / T).")
         double temperature;
 
-        @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Sample among the K most likely tokens (0: all).")
+        @Option(names = "--top-k", paramLabel = "K", defaultValue = "" + SamplingSettings.DEFAULT_TOP_K, description = "Sample among the K most likely tokens (0: all).")
         int topK;
 
-        @Option(names = "--top-p", paramLabel = "P", defaultValue = "1", description = "Sample among the most likely tokens whose probability reaches P (1: all).")
+        @Option(names = "--top-p", paramLabel = "P", defaultValue = "" + SamplingSettings.DEFAULT_TOP_P, description = "Sample among the most likely tokens whose probability reaches P (1: all).")
         double topP;
 
         @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the sampling (same seed, same text).")

@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
             EvalCommand.class,
             GenerateCommand.class,
             ChatCommand.class,
+            ServeCommand.class,
             SweepCommand.class,
             PlanCommand.class,
         })

@@ -34,7 +34,7 @@ class TrainCommandTest {
     }
 
     /** Runs the CLI, returning its exit code and what it printed to stderr. */
-    private static Object[] run(String... args) {
+    static Object[] run(String... args) {
         PrintStream err = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
@@ -72,7 +72,8 @@ class TrainCommandTest {
         Path out = dir.resolve("hf");
         assertEquals(Main.EXIT_OK, run("export", "--checkpoint", dir.resolve("run/checkpoint-00000004").toString(),
                 "--out", out.toString())[0]);
-        for (String f : List.of("config.json", "model.safetensors", "tokenizer.model", "tokenizer_config.json")) {
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.model", "tokenizer_config.json",
+                "generation_config.json")) {
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         }
         Object[] missing = run("export", "--checkpoint", dir.resolve("nope").toString(), "--out", out.toString());

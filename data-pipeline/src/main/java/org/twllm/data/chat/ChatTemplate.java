@@ -16,6 +16,14 @@ public interface ChatTemplate {
     /** The dialogue as template segments, in order. */
     List<TemplateSegment> segments(Dialogue dialogue);
 
+    /**
+     * The same rendering as a Jinja {@code chat_template} for HuggingFace tokenizers (see {@link HfJinja}):
+     * HF's legacy Llama tokenizer, given what it renders for a conversation, produces exactly the ids of
+     * {@link #render}; with {@code add_generation_prompt} and a conversation ending in a user message, exactly
+     * the prompt before the reply's first trained token.
+     */
+    String hfChatTemplate();
+
     /** Ids and loss mask of the dialogue; see {@link SegmentTokenizer} for how text runs are encoded. */
     default TokenizedExample render(Dialogue dialogue, Tokenizer tokenizer) {
         return SegmentTokenizer.tokenize(segments(dialogue), tokenizer);

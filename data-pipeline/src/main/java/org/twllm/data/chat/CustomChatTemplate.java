@@ -76,8 +76,7 @@ public final class CustomChatTemplate implements ChatTemplate {
     }
 
     private static String fill(String format, String content) {
-        int at = format.indexOf(PLACEHOLDER);
-        return format.substring(0, at) + content + format.substring(at + PLACEHOLDER.length());
+        return before(format) + content + after(format);
     }
 
     private static void checkFormat(String key, String format, List<String> problems) {
@@ -90,5 +89,32 @@ public final class CustomChatTemplate implements ChatTemplate {
             problems.add("The custom chat template's " + key + " \"" + format + "\" must contain " + PLACEHOLDER
                     + " exactly once.");
         }
+    }
+
+    @Override
+    public String hfChatTemplate() {
+        String userBefore = before(userFormat);
+        String userAfter = after(userFormat);
+        HfJinja.Seam seam = HfJinja.Seam.of(userAfter + assistantPrefix, assistantPrefix);
+        String system = systemFormat == null
+                ? HfJinja.out("raise_exception(" + HfJinja.literal("This chat template has no system_format, so the"
+                        + " conversation cannot have a system message.") + ")")
+                : HfJinja.out(HfJinja.literal(before(systemFormat)) + " + system_message + " + HfJinja.literal(after(systemFormat)));
+        return HfJinja.systemMessage(systemPrompt)
+                + HfJinja.out("bos_token")
+                + "{%- if system_message != '' -%}\n" + system + "{%- endif -%}\n"
+                + HfJinja.turns(
+                        HfJinja.out(HfJinja.literal(userBefore) + " + " + HfJinja.CONTENT + " + " + HfJinja.literal(seam.userTail())),
+                        seam.generationPrompt(),
+                        HfJinja.out(HfJinja.literal(seam.assistantHead()) + " + " + HfJinja.CONTENT + " + "
+                                + HfJinja.literal(assistantSuffix) + " + eos_token"));
+    }
+
+    private static String before(String format) {
+        return format.substring(0, format.indexOf(PLACEHOLDER));
+    }
+
+    private static String after(String format) {
+        return format.substring(format.indexOf(PLACEHOLDER) + PLACEHOLDER.length());
     }
 }

@@ -16,6 +16,14 @@ import java.util.List;
 public final class Llama2ChatTemplate implements ChatTemplate {
     public static final String NAME = "llama-2-chat";
 
+    private static final String USER_PREFIX = "[INST] ";
+    /** What separates a user's content from the assistant's (all of it part of the user's prompt). */
+    private static final String BETWEEN = " [/INST] ";
+    /** Trained after the assistant's content, before EOS. */
+    private static final String ASSISTANT_SUFFIX = " ";
+    private static final String SYSTEM_OPEN = "<<SYS>>\n";
+    private static final String SYSTEM_CLOSE = "\n<</SYS>>\n\n";
+
     private final String systemPrompt;
 
     /** {@code systemPrompt}: used when a dialogue has no system message; null or "" for none. */
@@ -34,12 +42,27 @@ public final class Llama2ChatTemplate implements ChatTemplate {
         List<TemplateSegment> segments = new ArrayList<>();
         List<Message> turns = dialogue.turns();
         for (int i = 0; i < turns.size(); i += 2) {
-            String systemBlock = i == 0 && !system.isEmpty() ? "<<SYS>>\n" + system + "\n<</SYS>>\n\n" : "";
+            String systemBlock = i == 0 && !system.isEmpty() ? SYSTEM_OPEN + system + SYSTEM_CLOSE : "";
             segments.add(TemplateSegment.bos());
-            segments.add(TemplateSegment.prompt("[INST] " + systemBlock + turns.get(i).content().strip() + " [/INST] "));
-            segments.add(TemplateSegment.completion(turns.get(i + 1).content().strip() + " "));
+            segments.add(TemplateSegment.prompt(USER_PREFIX + systemBlock + turns.get(i).content().strip() + BETWEEN));
+            segments.add(TemplateSegment.completion(turns.get(i + 1).content().strip() + ASSISTANT_SUFFIX));
             segments.add(TemplateSegment.trainedEos());
         }
         return segments;
+    }
+
+    @Override
+    public String hfChatTemplate() {
+        HfJinja.Seam seam = HfJinja.Seam.of(BETWEEN, "");
+        return HfJinja.systemMessage(systemPrompt)
+                + HfJinja.turns(
+                        HfJinja.out("bos_token + " + HfJinja.literal(USER_PREFIX))
+                                + "{%- if loop.index0 == first and system_message != '' -%}\n"
+                                + HfJinja.out(HfJinja.literal(SYSTEM_OPEN) + " + system_message + " + HfJinja.literal(SYSTEM_CLOSE))
+                                + "{%- endif -%}\n"
+                                + HfJinja.out(HfJinja.CONTENT + " + " + HfJinja.literal(seam.userTail())),
+                        seam.generationPrompt(),
+                        HfJinja.out(HfJinja.literal(seam.assistantHead()) + " + " + HfJinja.CONTENT + " + "
+                                + HfJinja.literal(ASSISTANT_SUFFIX) + " + eos_token"));
     }
 }

@@ -26,4 +26,22 @@ public record TokenizedExample(int[] ids, boolean[] lossMask) {
         }
         return count;
     }
+
+    /**
+     * Where the last run of trained tokens starts (the last reply and its EOS): the tokens before it are the
+     * prompt that asks for that reply.
+     */
+    public int lastTrainedRunStart() {
+        int i = lossMask.length - 1;
+        while (i >= 0 && !lossMask[i]) {
+            i--;
+        }
+        if (i < 0) {
+            throw new IllegalStateException("the example has no trained token");
+        }
+        while (i > 0 && lossMask[i - 1]) {
+            i--;
+        }
+        return i;
+    }
 }

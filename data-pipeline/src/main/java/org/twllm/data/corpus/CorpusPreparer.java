@@ -59,7 +59,7 @@ import org.twllm.files.FileTrees;
  */
 public final class CorpusPreparer {
     /** Bumped when the preparer's output for the same inputs changes, so old outputs are rebuilt. */
-    static final int PREPARER_VERSION = 1;
+    static final int PREPARER_VERSION = 2;
     private static final int BATCH = 64;
     private static final ObjectMapper JSON = new ObjectMapper();
 

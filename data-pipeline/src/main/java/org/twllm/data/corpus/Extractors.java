@@ -5,6 +5,7 @@ import org.twllm.data.chat.ChatTemplate;
 import org.twllm.data.chat.Dialogue;
 import org.twllm.data.chat.DialogueParser;
 import org.twllm.data.feedback.FeedbackRule;
+import org.twllm.data.feedback.LatestRatings;
 import org.twllm.data.feedback.Rating;
 import org.twllm.errors.ConfigException;
 
@@ -12,6 +13,8 @@ import org.twllm.errors.ConfigException;
 public final class Extractors {
     /** Drop reason of feedback records rated negative or neutral. */
     public static final String NOT_POSITIVE = "not positive";
+    /** Drop reason of feedback records that a later rating of the same message replaces. */
+    public static final String SUPERSEDED = "superseded";
 
     private Extractors() {
     }
@@ -20,7 +23,8 @@ public final class Extractors {
      * The extractor for {@code source}.
      *
      * @param template chat template rendering dialogues (chat, sharegpt and feedback formats)
-     * @param rule     rating rule of feedback records (feedback format)
+     * @param rule     rating rule of feedback records (feedback format); of several ratings of one message
+     *                 only the last counts (see {@link LatestRatings}), so a feedback source is read twice
      */
     public static DocumentExtractor forSource(SourceSpec source, ChatTemplate template, FeedbackRule rule) {
         return switch (source.format()) {
@@ -35,7 +39,11 @@ public final class Extractors {
                 if (rule == null) {
                     throw new ConfigException("source " + source.path() + " is feedback but no feedback rating rule was given");
                 }
+                LatestRatings latest = latestRatings(source);
                 yield record -> {
+                    if (latest.isSuperseded(record.json(), record.where())) {
+                        return DocumentExtractor.Extracted.dropped(SUPERSEDED);
+                    }
                     Rating rating;
                     try {
                         rating = rule.rate(record.json(), record.where());
@@ -60,6 +68,25 @@ public final class Extractors {
             }
             return DocumentExtractor.Extracted.of(new TextDocument(v.asText()));
         };
+    }
+
+    /** A first pass over a feedback source noting each rated message's latest record (unreadable lines are left to the main pass). */
+    private static LatestRatings latestRatings(SourceSpec source) {
+        LatestRatings latest = new LatestRatings();
+        try (SourceReader reader = new SourceReader(source)) {
+            while (true) {
+                SourceRecord record;
+                try {
+                    record = reader.next();
+                } catch (InvalidRecordException malformed) {
+                    continue;
+                }
+                if (record == null) {
+                    return latest;
+                }
+                latest.see(record.json(), record.where());
+            }
+        }
     }
 
     private static Dialogue dialogue(SourceRecord record) {

@@ -289,6 +289,26 @@ class CorpusPreparerTest {
         assertEquals(3, f.dropped(SourceStats.DUPLICATE));
         assertEquals(25, f.documentsKept());
 
+        // A later rating of the same message (conversation_id + message_id) supersedes the earlier one.
+        String conversation = ",\"messages\":[{\"role\":\"user\",\"content\":\"玉山多高？\"},{\"role\":\"assistant\",\"content\":\"";
+        Path log = tmp.resolve("served.jsonl");
+        try {
+            Files.writeString(log, String.join("\n",
+                    "{\"conversation_id\":\"c1\",\"message_id\":\"m1\",\"rating\":\"down\"" + conversation + "3952 公尺。\"}]}",
+                    "{\"conversation_id\":\"c2\",\"message_id\":\"m2\",\"rating\":\"up\"" + conversation + "四千公尺。\"}]}",
+                    "{\"conversation_id\":\"c1\",\"message_id\":\"m1\",\"rating\":\"up\"" + conversation + "3952 公尺。\"}]}",
+                    "{\"conversation_id\":\"c2\",\"message_id\":\"m2\",\"rating\":\"down\"" + conversation + "四千公尺。\"}]}",
+                    "{\"rating\":\"up\"" + conversation + "海拔 3,952 公尺。\"}]}") + "\n");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        SourceStats served = prepare(PrepareSettings.builder(ShardKind.SFT).chatTemplate(new TaiwanLlmTemplate(null))
+                .source(SourceSpec.of(log, SourceFormat.FEEDBACK)), tmp.resolve("served")).source("served");
+        assertEquals(5, served.recordsRead());
+        assertEquals(2, served.dropped(Extractors.SUPERSEDED));
+        assertEquals(1, served.dropped(Extractors.NOT_POSITIVE));
+        assertEquals(2, served.documentsKept());
+
         ConfigException wrongKind = assertThrows(ConfigException.class, () -> PrepareSettings.builder(ShardKind.CPT)
                 .source(SourceSpec.of(fixture("feedback/zh-tw-feedback.jsonl"), SourceFormat.FEEDBACK)).build());
         assertTrue(wrongKind.getMessage().contains("--kind sft"), wrongKind.getMessage());

@@ -3,6 +3,7 @@ package org.twllm.data.feedback;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.twllm.data.chat.TaiwanLlmTemplate;
 import org.twllm.data.corpus.DocumentExtractor;
 import org.twllm.data.corpus.Extractors;
@@ -12,6 +13,7 @@ import org.twllm.data.corpus.SourceRecord;
 import org.twllm.data.corpus.SourceSpec;
 import org.twllm.errors.ConfigException;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -58,16 +60,20 @@ class FeedbackRuleTest {
 
     /** The feedback format's extractor (the one path feedback logs take, in data prepare and training). */
     @Test
-    void onlyPositiveRecordsAreParsedAsConversations() {
-        DocumentExtractor extractor = Extractors.forSource(SourceSpec.of(Path.of("log.jsonl"), SourceFormat.FEEDBACK),
-                new TaiwanLlmTemplate(null), new FeedbackRule(null, null));
-        assertNotNull(extractor.extract(new SourceRecord("log.jsonl", 1, record("\"rating\":\"up\""), null)).document());
+    void onlyPositiveRecordsAreParsedAsConversations(@TempDir Path dir) throws Exception {
         // A malformed conversation rated down is dropped without complaint; rated up it is an error naming the line.
-        JsonNode brokenDown = parse("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"rating\":\"down\"}");
-        assertEquals(Extractors.NOT_POSITIVE, extractor.extract(new SourceRecord("log.jsonl", 3, brokenDown, null)).dropReason());
-        JsonNode brokenUp = parse("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"rating\":\"up\"}");
+        String up = "{" + CONVERSATION + ",\"rating\":\"up\"}";
+        String brokenDown = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"rating\":\"down\"}";
+        String brokenUp = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"rating\":\"up\"}";
+        Path log = dir.resolve("log.jsonl");
+        Files.writeString(log, String.join("\n", up, "", brokenDown, brokenUp) + "\n");
+        // The extractor reads the log once when made (which records a later rating supersedes: none here).
+        DocumentExtractor extractor = Extractors.forSource(SourceSpec.of(log, SourceFormat.FEEDBACK),
+                new TaiwanLlmTemplate(null), new FeedbackRule(null, null));
+        assertNotNull(extractor.extract(new SourceRecord(log.toString(), 1, parse(up), null)).document());
+        assertEquals(Extractors.NOT_POSITIVE, extractor.extract(new SourceRecord(log.toString(), 3, parse(brokenDown), null)).dropReason());
         InvalidRecordException e = assertThrows(InvalidRecordException.class,
-                () -> extractor.extract(new SourceRecord("log.jsonl", 4, brokenUp, null)));
+                () -> extractor.extract(new SourceRecord(log.toString(), 4, parse(brokenUp), null)));
         assertTrue(e.getMessage().contains("log.jsonl:4"), e.getMessage());
     }
 

@@ -14,6 +14,8 @@ import org.twllm.errors.TwllmException;
  *   checkpoint-00000100/
  *     config.json, model.safetensors        the model, HF Llama layout (loadable as a model directory)
  *     tokenizer.model                       the run's tokenizer
+ *     tokenizer_config.json,                what HF tools need to tokenize, chat and generate
+ *     generation_config.json                (see HfInferenceFiles)
  *     optimizer-START-END.safetensors       AdamW moments of flat range [START, END), one per saving rank
  *     stage_config.yaml                     the run's resolved config
  *     trainer_state.json                    written last: step, counters, seed, fingerprint, checksums

@@ -5,27 +5,22 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.twllm.core.io.HfModelDirectory;
+import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
 import org.twllm.files.AtomicFiles;
 
 /**
  * Writes a HuggingFace Llama directory from a checkpoint: {@code config.json}, the model's safetensors
- * (and index when sharded), {@code tokenizer.model} and a {@code tokenizer_config.json} naming
- * {@code LlamaTokenizer}, so {@code transformers}' {@code AutoModelForCausalLM} / {@code AutoTokenizer} and
- * {@code twllm score} load it. The checkpoint already holds the model in HF layout, so its verified files
- * are copied byte for byte (the weights stay exactly what was trained). The output appears atomically.
+ * (and index when sharded), {@code tokenizer.model}, {@code tokenizer_config.json} (with the SFT stage's
+ * chat template) and {@code generation_config.json} (see {@link HfInferenceFiles}), so {@code transformers}'
+ * {@code AutoModelForCausalLM} / {@code AutoTokenizer} and {@code twllm score} load it. The checkpoint already
+ * holds all of these, so its verified files are copied byte for byte (the weights stay exactly what was
+ * trained). A checkpoint from a twllm that did not write the last two gets them written from its tokenizer,
+ * without a chat template. The output appears atomically.
  */
 public final class ModelExport {
-    static final String TOKENIZER_CONFIG = "{\n"
-            + "  \"tokenizer_class\": \"LlamaTokenizer\",\n"
-            + "  \"bos_token\": \"<s>\",\n"
-            + "  \"eos_token\": \"</s>\",\n"
-            + "  \"unk_token\": \"<unk>\",\n"
-            + "  \"add_bos_token\": true,\n"
-            + "  \"add_eos_token\": false,\n"
-            + "  \"legacy\": true\n"
-            + "}\n";
 
     private ModelExport() {
     }
@@ -45,12 +40,16 @@ public final class ModelExport {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(checkpoint.dir())) {
                 for (Path f : files) {
                     String name = f.getFileName().toString();
-                    if (isModelFile(name) || name.equals(Checkpoint.TOKENIZER_FILE)) {
+                    if (isModelFile(name) || name.equals(Checkpoint.TOKENIZER_FILE) || name.equals(HfInferenceFiles.TOKENIZER_CONFIG)
+                            || name.equals(HfInferenceFiles.GENERATION_CONFIG)) {
                         Files.copy(f, temp.resolve(name));
                     }
                 }
             }
-            Files.writeString(temp.resolve("tokenizer_config.json"), TOKENIZER_CONFIG);
+            if (!Files.exists(temp.resolve(HfInferenceFiles.TOKENIZER_CONFIG))) {
+                HfInferenceFiles.of(SentencePieceTokenizer.load(checkpoint.tokenizerFile()), null,
+                        HfModelDirectory.readConfig(checkpoint.dir()).maxPositionEmbeddings()).writeTo(temp);
+            }
             if (Files.exists(out)) {
                 AtomicDirectory.removeAtomically(out);
             }
@@ -75,6 +74,7 @@ public final class ModelExport {
                 return true;
             }
         }
-        return Files.isRegularFile(dir.resolve("config.json")) && Files.isRegularFile(dir.resolve("tokenizer_config.json"));
+        return Files.isRegularFile(dir.resolve(HfModelDirectory.CONFIG))
+                && Files.isRegularFile(dir.resolve(HfInferenceFiles.TOKENIZER_CONFIG));
     }
 }

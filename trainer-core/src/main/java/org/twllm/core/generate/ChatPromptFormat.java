@@ -35,7 +35,7 @@ public final class ChatPromptFormat implements PromptFormat {
         messages.add(new Message(Role.USER, userMessage));
         messages.add(new Message(Role.ASSISTANT, PLACEHOLDER_REPLY));
         TokenizedExample rendered = template.render(new Dialogue(messages), tokenizer);
-        return Arrays.copyOf(rendered.ids(), lastTrainedRunStart(rendered.lossMask()));
+        return Arrays.copyOf(rendered.ids(), rendered.lastTrainedRunStart());
     }
 
     @Override
@@ -46,20 +46,5 @@ public final class ChatPromptFormat implements PromptFormat {
     @Override
     public String describe() {
         return "chat template " + template.name();
-    }
-
-    /** Index of the first token of the last run of trained tokens (the placeholder reply and its EOS). */
-    private static int lastTrainedRunStart(boolean[] mask) {
-        int i = mask.length - 1;
-        while (i >= 0 && !mask[i]) {
-            i--;
-        }
-        while (i > 0 && mask[i - 1]) {
-            i--;
-        }
-        if (i < 0) {
-            throw new IllegalStateException("the chat template trained no token of the reply");
-        }
-        return i;
     }
 }

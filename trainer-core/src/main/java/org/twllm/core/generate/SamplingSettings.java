@@ -14,6 +14,11 @@ import java.util.List;
  */
 public record SamplingSettings(int maxNewTokens, double temperature, int topK, double topP, long seed,
                                List<String> stopSequences) {
+    /** {@code twllm generate}'s defaults, which exported models also carry in generation_config.json. */
+    public static final int DEFAULT_MAX_NEW_TOKENS = 256;
+    public static final double DEFAULT_TEMPERATURE = 0;
+    public static final int DEFAULT_TOP_K = 0;
+    public static final double DEFAULT_TOP_P = 1;
 
     public SamplingSettings {
         if (maxNewTokens < 1) {
@@ -29,6 +34,11 @@ public record SamplingSettings(int maxNewTokens, double temperature, int topK, d
             throw new IllegalArgumentException("top-p must be in (0, 1], got " + topP);
         }
         stopSequences = List.copyOf(stopSequences);
+    }
+
+    /** The defaults: greedy decoding of at most {@value #DEFAULT_MAX_NEW_TOKENS} new tokens, seed 0, no stop sequences. */
+    public static SamplingSettings defaults() {
+        return new SamplingSettings(DEFAULT_MAX_NEW_TOKENS, DEFAULT_TEMPERATURE, DEFAULT_TOP_K, DEFAULT_TOP_P, 0, List.of());
     }
 
     /** Greedy decoding of at most {@code maxNewTokens} tokens, no stop sequences. */

@@ -2,14 +2,21 @@ package org.twllm.core.io;
 
 /** Element types of safetensors tensors we read and write (names as in the safetensors header). */
 public enum DType {
-    F32(4),
-    F16(2),
-    BF16(2);
+    F32(4, "float32"),
+    F16(2, "float16"),
+    BF16(2, "bfloat16");
 
     private final int bytes;
+    private final String torchName;
 
-    DType(int bytes) {
+    DType(int bytes, String torchName) {
         this.bytes = bytes;
+        this.torchName = torchName;
+    }
+
+    /** The name HF's config.json gives this type in {@code torch_dtype}. */
+    public String torchName() {
+        return torchName;
     }
 
     public int bytes() {

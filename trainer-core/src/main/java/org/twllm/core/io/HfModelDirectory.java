@@ -83,7 +83,7 @@ public final class HfModelDirectory {
                     (start, dst, count) -> store.copyOut(s.offset() + start, dst, count)));
         }
         SafetensorsWriter.write(dir.resolve(SINGLE_FILE), tensors, dtype, Map.of("format", "pt"));
-        model.config().writeHfConfigJson(dir.resolve(CONFIG));
+        model.config().writeHfConfigJson(dir.resolve(CONFIG), dtype.torchName());
     }
 
     private static void requireDirectory(Path dir) {

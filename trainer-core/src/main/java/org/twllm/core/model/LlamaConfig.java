@@ -212,8 +212,8 @@ public record LlamaConfig(
         return n.doubleValue();
     }
 
-    /** The HF {@code config.json} of this model (a LlamaForCausalLM). */
-    public Map<String, Object> toHfConfig() {
+    /** The HF {@code config.json} of this model (a LlamaForCausalLM) with weights stored as {@code torchDtype} ("float32", "bfloat16", ...). */
+    public Map<String, Object> toHfConfig(String torchDtype) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("architectures", List.of("LlamaForCausalLM"));
         m.put("model_type", "llama");
@@ -231,14 +231,19 @@ public record LlamaConfig(
         m.put("bos_token_id", 1);
         m.put("eos_token_id", 2);
         m.put("initializer_range", 0.02);
-        m.put("torch_dtype", "float32");
+        m.put("torch_dtype", torchDtype);
         return m;
     }
 
-    /** Writes {@code config.json} atomically. */
+    /** Writes {@code config.json} atomically, for fp32 weights. */
     public void writeHfConfigJson(Path file) {
+        writeHfConfigJson(file, "float32");
+    }
+
+    /** Writes {@code config.json} atomically, for weights stored as {@code torchDtype}. */
+    public void writeHfConfigJson(Path file, String torchDtype) {
         try {
-            AtomicFiles.write(file, JSON.writeValueAsBytes(toHfConfig()));
+            AtomicFiles.write(file, JSON.writeValueAsBytes(toHfConfig(torchDtype)));
         } catch (IOException e) {
             throw new TwllmException("could not write " + file + ": " + e.getMessage(), e);
         }

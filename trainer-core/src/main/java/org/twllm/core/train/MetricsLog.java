@@ -22,7 +22,7 @@ import org.twllm.files.JsonLines;
  * keeps every finished step. A resumed run first drops the lines after the checkpoint's step (those
  * steps are trained again) and then appends.
  */
-public final class MetricsLog implements AutoCloseable {
+public final class MetricsLog implements StepLog, AutoCloseable {
     public static final String FILE_NAME = "metrics.jsonl";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(MetricsLog.class);
@@ -68,6 +68,7 @@ public final class MetricsLog implements AutoCloseable {
     }
 
     /** Appends one step's line and flushes it. */
+    @Override
     public void append(StepMetrics m) {
         ObjectNode node = JSON.createObjectNode();
         node.put("step", m.step());

@@ -42,7 +42,7 @@ public final class Trainer {
     private final LrSchedule schedule;
     private final ValidationLoss validation;
     private final CheckpointSaver saver;
-    private final MetricsLog metrics;
+    private final StepLog stepLog;
     private final Consumer<String> console;
     private final double flopsPerToken;
     private final double peakFlops;
@@ -53,14 +53,14 @@ public final class Trainer {
 
     /**
      * @param validation    held-out loss every {@code eval_steps}, or null
-     * @param metrics       where step metrics go (rank 0), or null on other ranks
+     * @param stepLog       where step metrics go (rank 0), or null on other ranks
      * @param console       progress lines (rank 0 with console logging), or null
      * @param flopsPerToken training FLOPs per trained token, for MFU
      * @param peakFlops     one device's peak FLOP/s, for MFU
      * @param progress      the counters to continue from (fresh or restored from a checkpoint)
      */
     public Trainer(TrainingConfig training, CheckpointConfig checkpointing, LlamaModel model, AdamW optimizer, DataParallel dp,
-                   StepBatches batches, ValidationLoss validation, CheckpointSaver saver, MetricsLog metrics,
+                   StepBatches batches, ValidationLoss validation, CheckpointSaver saver, StepLog stepLog,
                    Consumer<String> console, double flopsPerToken, double peakFlops, TrainingProgress progress) {
         this.training = training;
         this.checkpointing = checkpointing;
@@ -72,7 +72,7 @@ public final class Trainer {
                 training.effectiveWarmupSteps(), training.maxSteps());
         this.validation = validation;
         this.saver = saver;
-        this.metrics = metrics;
+        this.stepLog = stepLog;
         this.console = console;
         this.flopsPerToken = flopsPerToken;
         this.peakFlops = peakFlops;
@@ -84,16 +84,22 @@ public final class Trainer {
         long maxSteps = training.maxSteps();
         long firstStep = progress.step() + 1;
         long loopStart = System.nanoTime();
+        EtaNotice eta = new EtaNotice(maxSteps);
         while (progress.step() < maxSteps) {
             StepMetrics m = step();
+            long now = System.nanoTime();
             long done = m.step() - firstStep + 1;
-            double perStep = (System.nanoTime() - loopStart) / 1e9 / done;
-            if (metrics != null) {
-                metrics.append(m);
+            double perStep = (now - loopStart) / 1e9 / done;
+            if (stepLog != null) {
+                stepLog.append(m);
             }
             boolean last = m.step() == maxSteps;
             if (console != null && (last || training.loggingSteps() <= 1 || m.step() % training.loggingSteps() == 0)) {
                 console.accept(ProgressLine.format(m, maxSteps, perStep * (maxSteps - m.step())));
+            }
+            String etaLine = eta.afterStep(m.step(), now);
+            if (console != null && etaLine != null) {
+                console.accept(etaLine);
             }
             if (last || (checkpointing.saveSteps() > 0 && m.step() % checkpointing.saveSteps() == 0)) {
                 saver.save(progress);

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.checkpoint.CheckpointDirectory;
 import org.twllm.core.checkpoint.CheckpointWriter;
+import org.twllm.core.checkpoint.HfInferenceFiles;
 import org.twllm.core.checkpoint.OptimizerState;
 import org.twllm.core.checkpoint.TrainerState;
 import org.twllm.core.config.StageConfig;
@@ -25,14 +26,18 @@ public final class TrainingCheckpoints implements CheckpointSaver {
     private final AdamW optimizer;
     private final DataParallel dp;
     private final Path tokenizerFile;
+    private final HfInferenceFiles hfFiles;
     private final CheckpointDirectory directory;
 
-    public TrainingCheckpoints(StageConfig config, LlamaModel model, AdamW optimizer, DataParallel dp, Path tokenizerFile) {
+    /** @param hfFiles the tokenizer and generation configs every checkpoint's model carries */
+    public TrainingCheckpoints(StageConfig config, LlamaModel model, AdamW optimizer, DataParallel dp, Path tokenizerFile,
+                               HfInferenceFiles hfFiles) {
         this.config = config;
         this.model = model;
         this.optimizer = optimizer;
         this.dp = dp;
         this.tokenizerFile = tokenizerFile;
+        this.hfFiles = hfFiles;
         this.directory = new CheckpointDirectory(config.run().outputDir());
     }
 
@@ -47,6 +52,8 @@ public final class TrainingCheckpoints implements CheckpointSaver {
         if (writer != null) {
             HfModelDirectory.save(model, writer.directory(), DType.F32);
             writer.copyFile(tokenizerFile, Checkpoint.TOKENIZER_FILE);
+            writer.writeString(HfInferenceFiles.TOKENIZER_CONFIG, hfFiles.tokenizerConfig());
+            writer.writeString(HfInferenceFiles.GENERATION_CONFIG, hfFiles.generationConfig());
             writer.writeString(Checkpoint.CONFIG_FILE, config.toYaml());
             writer.commit(new TrainerState(progress.step(), progress.consumedSamples(), progress.tokens(),
                     progress.skippedSteps(), progress.elapsedS(), config.run().seed(), config.fingerprint(),

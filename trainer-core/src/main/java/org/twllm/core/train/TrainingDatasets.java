@@ -46,6 +46,19 @@ public record TrainingDatasets(SampleDataset train, SampleDataset validation) {
                 : b.dataset(config.data().validationSources(), "validation"));
     }
 
+    /** The chat template of an SFT or feedback-SFT stage, or null for cPT (which renders no dialogues). */
+    static ChatTemplate chatTemplate(StageConfig config) {
+        if (config.stage() == Stage.CPT) {
+            return null;
+        }
+        DataConfig data = config.data();
+        Map<String, String> formats = data.customTemplate() == null ? null : Map.of(
+                "system_format", data.customTemplate().systemFormat(),
+                "user_format", data.customTemplate().userFormat(),
+                "assistant_format", data.customTemplate().assistantFormat());
+        return ChatTemplates.byName(data.chatTemplate().yamlName(), data.systemPrompt(), formats);
+    }
+
     /** Prepares and opens the datasets of one stage config. */
     private static final class Builder {
         private final StageConfig config;
@@ -109,21 +122,12 @@ public record TrainingDatasets(SampleDataset train, SampleDataset validation) {
                 settings.source(new SourceSpec(s.path(), s.name(), format(s), s.textField(), s.weight()));
             }
             if (kind == ShardKind.SFT) {
-                settings.chatTemplate(chatTemplate());
+                settings.chatTemplate(chatTemplate(config));
                 settings.feedbackRule(data.feedback().ratingField(), data.feedback().positiveThreshold());
             }
             Path out = data.cacheDir().resolve(config.stage().yamlName() + "-" + role);
             new CorpusPreparer(tokenizer, settings.build()).prepare(out);
             return out;
-        }
-
-        private ChatTemplate chatTemplate() {
-            DataConfig data = config.data();
-            Map<String, String> formats = data.customTemplate() == null ? null : Map.of(
-                    "system_format", data.customTemplate().systemFormat(),
-                    "user_format", data.customTemplate().userFormat(),
-                    "assistant_format", data.customTemplate().assistantFormat());
-            return ChatTemplates.byName(data.chatTemplate().yamlName(), data.systemPrompt(), formats);
         }
 
         /** The reader format of a source; {@code auto} follows the stage (and .txt files for cpt). */

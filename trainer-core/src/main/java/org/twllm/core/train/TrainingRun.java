@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.checkpoint.CheckpointDirectory;
+import org.twllm.core.checkpoint.HfInferenceFiles;
 import org.twllm.core.checkpoint.ModelExport;
 import org.twllm.core.checkpoint.OptimizerState;
 import org.twllm.core.checkpoint.ResumeCompatibility;
@@ -35,8 +36,9 @@ import org.twllm.files.AtomicFiles;
  * One {@code twllm train} run from its config: checks everything that can be checked before training
  * (resume compatibility, tokenizer vs model vocabulary, sequence length vs the model's context, dataset vs
  * global batch), builds the model (random, an HF directory, a previous stage's checkpoint or export, or the
- * checkpoint being resumed), the data, the optimizer and the loop, trains, and exports the final model to
- * {@code <output_dir>/final} (an HF directory with the tokenizer beside it; the next stage's {@code model.init}).
+ * checkpoint being resumed), the data, the optimizer and the loop, opens with the {@link StartupSummary}, trains
+ * (metrics.jsonl and TensorBoard events on rank 0), and exports the final model to {@code <output_dir>/final}
+ * (an HF directory with the tokenizer and its configs beside it; the next stage's {@code model.init}).
  */
 public final class TrainingRun {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
@@ -101,16 +103,21 @@ public final class TrainingRun {
                     ? new ValidationLoss(data.validation(), training.evalMaxSamples(), training.perDeviceTrainBatchSize()) : null;
             Consumer<String> out = leader ? console : null;
             if (out != null) {
-                out.accept(String.format("%s: %s stage, %,d parameters, %,d samples of %d tokens, global batch %d,"
-                                + " %s step %d of %d, peak %.1f GFLOP/s%s",
-                        config.run().name(), config.stage().yamlName(), model.parameters().numParameters(), data.train().size(),
-                        config.data().seqLen(), globalBatch, from == null ? "starting at" : "resuming after", progress.step(),
-                        training.maxSteps(), peak / 1e9, config.device().peakFlops() != null ? " (config)" : " (measured)"));
+                // The memory plan comes from twllm plan (issue 11) once it lands; until then nothing is shown for it.
+                new StartupSummary(config, shape, model.parameters().numParameters(), data.train().size(), dp.worldSize(),
+                        from, peak, List.of()).lines().forEach(out);
             }
-            TrainingCheckpoints saver = new TrainingCheckpoints(config, model, optimizer, dp, config.tokenizer().path());
-            try (MetricsLog metrics = leader ? MetricsLog.open(outputDir, progress.step()) : null) {
+            HfInferenceFiles hfFiles = HfInferenceFiles.of(tokenizer, TrainingDatasets.chatTemplate(config), shape.maxPositionEmbeddings());
+            TrainingCheckpoints saver = new TrainingCheckpoints(config, model, optimizer, dp, config.tokenizer().path(), hfFiles);
+            try (MetricsLog metrics = leader ? MetricsLog.open(outputDir, progress.step()) : null;
+                 TensorBoardLog tensorboard = leader
+                         ? TensorBoardLog.open(outputDir, config.run().name(), progress.step(), config.toYaml()) : null) {
+                StepLog stepLog = leader ? m -> {
+                    metrics.append(m);
+                    tensorboard.append(m);
+                } : null;
                 Trainer trainer = new Trainer(training, config.checkpoint(), model, optimizer, dp,
-                        index -> loader.microBatches(index, dp.rank(), dp.worldSize()), validation, saver, metrics, out,
+                        index -> loader.microBatches(index, dp.rank(), dp.worldSize()), validation, saver, stepLog, out,
                         shape.flopsPerToken(config.data().seqLen()), peak, progress);
                 trainer.run();
             }

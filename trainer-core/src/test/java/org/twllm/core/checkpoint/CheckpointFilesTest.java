@@ -12,11 +12,18 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.twllm.core.io.DType;
+import org.twllm.core.io.HfModelDirectory;
+import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.model.LlamaModel;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
 
@@ -121,5 +128,24 @@ class CheckpointFilesTest {
         String unsafe = saved.replace("0.001", "0.002").replace("/x", "/y");
         assertEquals(List.of("data.sources[0].path: /x -> /y", "training.learning_rate: 0.001 -> 0.002"),
                 ResumeCompatibility.unsafeChanges(saved, unsafe));
+    }
+
+    @Test
+    void aCheckpointWithoutTheHfTokenizerFilesExportsThemWithoutAChatTemplate(@TempDir Path out) throws IOException {
+        // as twllm wrote checkpoints before tokenizer_config.json and generation_config.json were part of them
+        Path tokenizer = Path.of(System.getProperty("twllm.fixtures"), "tokenizer/zh-tw-bpe-8k.model");
+        CheckpointWriter w = CheckpointWriter.begin(out, 2);
+        HfModelDirectory.save(LlamaModel.random(new LlamaConfig(16, 32, 1, 2, 2, 8000, 64, 1e-5, 10000, false),
+                DataType.FLOAT, 1, 0.02), w.directory(), DType.F32);
+        w.copyFile(tokenizer, Checkpoint.TOKENIZER_FILE);
+        Checkpoint legacy = w.commit(state(2));
+        Path exported = out.resolve("hf");
+        ModelExport.export(Checkpoint.open(legacy.dir()), exported);
+        JsonNode t = new ObjectMapper().readTree(exported.resolve(HfInferenceFiles.TOKENIZER_CONFIG).toFile());
+        assertEquals("LlamaTokenizer", t.get("tokenizer_class").asText());
+        assertEquals(64, t.get("model_max_length").asInt());
+        assertFalse(t.has("chat_template"));
+        assertEquals(2, new ObjectMapper().readTree(exported.resolve(HfInferenceFiles.GENERATION_CONFIG).toFile())
+                .get("eos_token_id").asInt());
     }
 }

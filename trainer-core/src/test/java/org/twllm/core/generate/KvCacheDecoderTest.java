@@ -33,7 +33,7 @@ class KvCacheDecoderTest {
         return logits.getRow(seq.length - 1).toFloatVector();
     }
 
-    private static float maxAbsDiff(float[] a, float[] b) {
+    static float maxAbsDiff(float[] a, float[] b) {
         float max = 0;
         for (int i = 0; i < a.length; i++) {
             max = Math.max(max, Math.abs(a[i] - b[i]));

@@ -8,7 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.LongStream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,6 +28,7 @@ import org.twllm.core.config.StageConfig;
 import org.twllm.core.io.HfModelDirectory;
 import org.twllm.core.model.LlamaModel;
 import org.twllm.core.model.TokenBatch;
+import org.twllm.core.tensorboard.EventFileDecoder;
 import org.twllm.data.loader.DataLoader;
 import org.twllm.data.loader.Sample;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
@@ -42,7 +51,8 @@ class TrainingRunTest {
     void theLossFallsAndAResumedRunRepeatsTheUninterruptedLossesExactly(@TempDir Path dir) throws Exception {
         Path whole = dir.resolve("whole");
         StageConfig wholeConfig = TinyStages.load(dir, "whole", TinyStages.cpt(whole, cache, corpus, 8, 3));
-        TrainingRun.Result result = TrainingRun.run(wholeConfig, ResumeRequest.never(), SingleRank::new, null);
+        List<String> console = new ArrayList<>();
+        TrainingRun.Result result = TrainingRun.run(wholeConfig, ResumeRequest.never(), SingleRank::new, console::add);
         List<Double> expected = TinyStages.losses(whole);
         assertEquals(8, expected.size());
         assertEquals(Math.log(8000), expected.get(0), 0.3, "a random model starts near ln(vocab)");
@@ -63,10 +73,15 @@ class TrainingRunTest {
                 }));
         assertEquals("simulated crash", crash.getMessage());
         assertEquals(5, TinyStages.losses(crashed).size());
-        TrainingRun.run(crashedConfig, ResumeRequest.auto(), SingleRank::new, null);
+        List<String> resumedConsole = new ArrayList<>();
+        TrainingRun.run(crashedConfig, ResumeRequest.auto(), SingleRank::new, resumedConsole::add);
         assertEquals(expected, TinyStages.losses(crashed), "per-step losses of the resumed run");
+        assertEquals("twllm train: tiny-test, cpt stage, steps 4-8 (resuming after step 3 from " + crashed.resolve("checkpoint-00000003") + ")",
+                resumedConsole.get(0));
         assertArrayEquals(Files.readAllBytes(whole.resolve("final/model.safetensors")),
                 Files.readAllBytes(crashed.resolve("final/model.safetensors")), "final weights");
+        theStartupSummaryOpensTheRun(console, whole, result);
+        tensorBoardShowsEachStepOnceAfterTheResume(whole, crashed, expected);
 
         // A changed learning rate is refused with the key named; more steps are fine.
         ConfigException refused = assertThrows(ConfigException.class, () -> TrainingRun.run(
@@ -76,6 +91,57 @@ class TrainingRunTest {
         ConfigException never = assertThrows(ConfigException.class,
                 () -> TrainingRun.run(crashedConfig, ResumeRequest.never(), SingleRank::new, null));
         assertTrue(never.getMessage().contains("checkpoint-00000008"), never.getMessage());
+    }
+
+    private static void theStartupSummaryOpensTheRun(List<String> console, Path out, TrainingRun.Result result) {
+        assertEquals("twllm train: tiny-test, cpt stage, steps 1-8 (fresh start)", console.get(0));
+        long parameters = HfModelDirectory.load(result.finalModel()).parameters().numParameters();
+        List<String> expected = List.of(
+                String.format(java.util.Locale.ROOT, "  model        %,d parameters (2 layers, hidden 32, 4 heads / 2 kv heads, vocab 8,000)",
+                        parameters),
+                "  batch        64 tokens per step = 4 samples x 16 tokens (micro-batch 2 x accumulation 2 x world size 1)",
+                "  device       peak 100.0 GFLOP/s per rank (device.peak_flops), for MFU",
+                "  metrics      " + out.resolve("metrics.jsonl"),
+                "  tensorboard  " + out.resolve("tensorboard") + "  (tensorboard --logdir " + out.resolve("tensorboard") + ")",
+                "  checkpoints  " + out.resolve("checkpoint-NNNNNNNN") + ", every 3 steps and after the last, keeping the newest 3",
+                "  final model  " + out.resolve("final"));
+        for (String line : expected) {
+            assertTrue(console.indexOf(line) > 0 && console.indexOf(line) < 10, "summary line " + line + " in " + console);
+        }
+        assertTrue(console.get(3).matches("  data         \\d+ training samples, \\d\\.\\d\\d epochs in 8 steps"), console.get(3));
+        int step4 = console.indexOf(console.stream().filter(l -> l.startsWith("step 4/8 ")).findFirst().orElseThrow());
+        assertTrue(console.get(step4 + 1).matches("  eta          \\S+ for the remaining 4 steps at \\S+ s/step \\(steps 2-4 timed\\),"
+                + " done around \\d\\d:\\d\\d"), console.get(step4 + 1));
+        assertEquals(1, console.stream().filter(l -> l.startsWith("  eta")).count());
+    }
+
+    /** The view TensorBoard builds from the event files: every step once, the resumed session's values replacing the crashed one's. */
+    private static void tensorBoardShowsEachStepOnceAfterTheResume(Path whole, Path crashed, List<Double> losses) throws Exception {
+        for (Path out : List.of(whole, crashed)) {
+            List<Path> files = EventFileDecoder.files(out.resolve("tensorboard"));
+            assertEquals(out == whole ? 1 : 2, files.size(), files.toString());
+            Map<String, TreeMap<Long, List<Float>>> view = EventFileDecoder.scalarView(files);
+            assertEquals(Set.of("tiny-test/loss", "tiny-test/lr", "tiny-test/grad_norm", "tiny-test/tokens_per_s", "tiny-test/mfu",
+                    "tiny-test/skipped_steps"), view.keySet());
+            for (TreeMap<Long, List<Float>> points : view.values()) {
+                assertEquals(LongStream.rangeClosed(1, 8).boxed().toList(), new ArrayList<>(points.keySet()));
+                assertTrue(points.values().stream().allMatch(v -> v.size() == 1), "one point per step: " + points);
+            }
+            for (int step = 1; step <= 8; step++) {
+                assertEquals(losses.get(step - 1).floatValue(), view.get("tiny-test/loss").get((long) step).get(0), "loss at step " + step);
+            }
+        }
+        // The crashed session logged steps 1-5; the resumed one opens a new file with START at step 4 and the config.
+        List<Path> files = EventFileDecoder.files(crashed.resolve("tensorboard"));
+        assertEquals(5, EventFileDecoder.scalarView(files.subList(0, 1)).get("tiny-test/loss").size());
+        List<EventFileDecoder.Event> resumed = EventFileDecoder.read(files.get(1));
+        assertEquals("brain.Event:2", resumed.get(0).fileVersion());
+        assertEquals(Integer.valueOf(1), resumed.get(1).sessionStatus());
+        assertEquals(4, resumed.get(1).step());
+        EventFileDecoder.Value config = resumed.get(2).values().get(0);
+        assertEquals("tiny-test/config", config.tag());
+        assertTrue(config.strings().get(0).startsWith("```yaml\nstage: cpt\n"), config.strings().get(0));
+        assertEquals(4, resumed.get(3).step());
     }
 
     @Test
@@ -88,8 +154,8 @@ class TrainingRunTest {
         Path exported = dir.resolve("exported");
         ModelExport.export(cpt.lastCheckpoint(), exported);
         assertTrue(Files.isRegularFile(exported.resolve("tokenizer.model")));
-        assertTrue(Files.isRegularFile(exported.resolve("tokenizer_config.json")));
         assertFalse(Files.exists(exported.resolve("trainer_state.json")));
+        hfReady(exported, null);
         TokenBatch probe = TokenBatch.causal(new int[][] {{1, 50, 600, 7000, 3}}, new int[][] {{50, 600, 7000, 3, 2}});
         LlamaModel fromCheckpoint = HfModelDirectory.load(cpt.lastCheckpoint().dir());
         assertArrayEquals(fromCheckpoint.logits(probe).ravel().toFloatVector(),
@@ -107,6 +173,9 @@ class TrainingRunTest {
                 + "device:\n  backend: cpu\n  peak_flops: 1.0e11\n";
         StageConfig sftConfig = TinyStages.load(dir, "sft", sftYaml);
         TrainingRun.Result sft = TrainingRun.run(sftConfig, ResumeRequest.auto(), SingleRank::new, null);
+        String chatTemplate = TrainingDatasets.chatTemplate(sftConfig).hfChatTemplate();
+        hfReady(sft.finalModel(), chatTemplate);
+        hfReady(sft.lastCheckpoint().dir(), chatTemplate);
         SentencePieceTokenizer tokenizer = SentencePieceTokenizer.load(TinyStages.TOKENIZER);
         DataLoader loader = new DataLoader(TrainingDatasets.build(sftConfig, tokenizer).train(), 5, true, 2, 2);
         List<Sample> first = loader.microBatches(0, 0, 1).get(0);
@@ -132,6 +201,31 @@ class TrainingRunTest {
         assertTrue(fbLosses.stream().allMatch(Double::isFinite), fbLosses.toString());
         assertTrue(Checkpoint.isCheckpoint(fb.lastCheckpoint().dir()));
         assertTrue(Files.isRegularFile(fb.finalModel().resolve("model.safetensors")));
+    }
+
+    /** The files HF's AutoModelForCausalLM, AutoTokenizer and generate read, with the keys they need. */
+    private static void hfReady(Path dir, String chatTemplate) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode config = json.readTree(dir.resolve("config.json").toFile());
+        assertEquals("[\"LlamaForCausalLM\"]", config.get("architectures").toString());
+        assertEquals("llama", config.get("model_type").asText());
+        assertEquals("float32", config.get("torch_dtype").asText());
+        JsonNode generation = json.readTree(dir.resolve("generation_config.json").toFile());
+        assertEquals(1, generation.get("bos_token_id").asInt());
+        assertEquals(2, generation.get("eos_token_id").asInt());
+        assertFalse(generation.get("do_sample").asBoolean(), "twllm generate is greedy by default");
+        assertEquals(256, generation.get("max_new_tokens").asInt());
+        JsonNode tokenizer = json.readTree(dir.resolve("tokenizer_config.json").toFile());
+        assertEquals("LlamaTokenizer", tokenizer.get("tokenizer_class").asText());
+        assertEquals("<s>", tokenizer.get("bos_token").asText());
+        assertEquals("</s>", tokenizer.get("eos_token").asText());
+        assertEquals("<unk>", tokenizer.get("unk_token").asText());
+        assertTrue(tokenizer.get("add_bos_token").asBoolean());
+        assertTrue(tokenizer.get("legacy").asBoolean());
+        assertEquals("</s>", tokenizer.get("added_tokens_decoder").get("2").get("content").asText());
+        assertFalse(tokenizer.get("added_tokens_decoder").get("2").get("lstrip").asBoolean());
+        assertEquals(chatTemplate, tokenizer.has("chat_template") ? tokenizer.get("chat_template").asText() : null);
+        assertArrayEquals(Files.readAllBytes(TinyStages.TOKENIZER), Files.readAllBytes(dir.resolve("tokenizer.model")));
     }
 
     @Test
