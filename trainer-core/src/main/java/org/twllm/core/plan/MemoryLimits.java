@@ -1,7 +1,6 @@
 package org.twllm.core.plan;
 
 import java.lang.management.ManagementFactory;
-import java.util.Locale;
 
 import org.bytedeco.javacpp.Pointer;
 
@@ -31,13 +30,8 @@ public record MemoryLimits(long machineBytes, long maxPhysicalBytes) {
     public String describe(int processesOnHost) {
         long share = machineBytes / Math.max(1, processesOnHost);
         if (maxPhysicalBytes > 0 && maxPhysicalBytes < share) {
-            return "the JavaCPP limit org.bytedeco.javacpp.maxphysicalbytes (TWLLM_MAX_PHYSICAL_BYTES) of " + gib(maxPhysicalBytes);
+            return "JavaCPP's maxphysicalbytes limit, TWLLM_MAX_PHYSICAL_BYTES";
         }
-        return "this machine's " + gib(machineBytes) + " of memory"
-                + (processesOnHost > 1 ? " shared by " + processesOnHost + " processes" : "");
-    }
-
-    public static String gib(long bytes) {
-        return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+        return processesOnHost > 1 ? "this machine's memory, shared by " + processesOnHost + " processes" : "this machine's memory";
     }
 }

@@ -79,8 +79,8 @@ public final class PlanReport {
         String unit = device.isCpu() ? "process" : "GPU";
         String precision = s.precision().yamlName();
         List<String> out = new ArrayList<>();
-        out.add(format("twllm plan: %d x %d %s (%d ranks); model figures, not measurements", plan.request().nodes(),
-                plan.request().gpusPerNode(), device.cliName(), s.worldSize()));
+        out.add(format("twllm plan: %d x %d %s (%d rank%s); model figures, not measurements", plan.request().nodes(),
+                plan.request().gpusPerNode(), device.cliName(), s.worldSize(), s.worldSize() == 1 ? "" : "s"));
         out.add(row("model", format("%,d parameters (%d layers, hidden %d, %d heads / %d kv heads, vocab %,d)",
                 c.numParameters(), c.numLayers(), c.hiddenSize(), c.numHeads(), c.numKvHeads(), c.vocabSize())));
         out.add(row("batch", format("micro-batch %d x %d tokens, accumulation %d, %d ranks: %,d samples = %,d tokens per step",
@@ -96,10 +96,10 @@ public final class PlanReport {
         out.add(bytesRow("gradients (fp32)", m.gradients()));
         out.add(bytesRow("bucket buffers", m.buckets()));
         out.add(bytesRow("activations", m.activations()) + format("   (checkpointing on: %s, off: %s)",
-                gib(plan.activationsCheckpointed()), gib(plan.activationsPlain())));
+                size(plan.activationsCheckpointed()), size(plan.activationsPlain())));
         out.add(bytesRow("workspace", m.workspace()));
         out.add(bytesRow(device.isCpu() ? "reserve (JVM, libraries, data; measured)" : "reserve (CUDA context; estimate)", m.reserve()));
-        out.add(bytesRow("total", m.total()) + "   of " + gib(plan.capacityBytes()) + " (" + plan.capacitySource() + "): "
+        out.add(bytesRow("total", m.total()) + "   of " + size(plan.capacityBytes()) + " (" + plan.capacitySource() + "): "
                 + (plan.fits() ? "fits" : "does NOT fit"));
         out.add(row("largest micro-batch that fits", plan.maxMicroBatch() == 0 ? "none (not even one sample)"
                 : String.valueOf(plan.maxMicroBatch())));
@@ -118,12 +118,26 @@ public final class PlanReport {
         return out;
     }
 
-    private static String bytesRow(String label, long bytes) {
-        return row(label, gib(bytes));
+    /**
+     * The memory lines of {@code twllm train}'s start-up summary: the estimate by part against what the process may
+     * use, and the largest micro-batch that fits.
+     */
+    public static List<String> summary(MemoryBreakdown m, long capacityBytes, String capacitySource, int maxMicroBatch) {
+        return List.of(
+                format("estimated peak %s per process of %s (%s)", size(m.total()), size(capacityBytes), capacitySource),
+                format("weights %s, master %s, optimizer %s, gradients %s, activations %s, workspace %s, reserve %s",
+                        size(m.weights()), size(m.master()), size(m.optimizer()), size(m.gradients()), size(m.activations()),
+                        size(m.workspace()), size(m.reserve())),
+                format("largest micro-batch that fits: %d (twllm plan --gpu cpu shows the whole plan)", maxMicroBatch));
     }
 
-    private static String gib(long bytes) {
-        return MemoryLimits.gib(bytes);
+    /** Bytes for people: GiB from 1 GiB up, else MiB. */
+    public static String size(long bytes) {
+        return bytes >= 1L << 30 ? format("%.1f GiB", bytes / (double) (1L << 30)) : format("%.0f MiB", bytes / (double) (1L << 20));
+    }
+
+    private static String bytesRow(String label, long bytes) {
+        return row(label, size(bytes));
     }
 
     private static String row(String label, String text) {

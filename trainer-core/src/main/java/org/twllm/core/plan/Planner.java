@@ -60,7 +60,7 @@ public final class Planner {
             capacitySource = limits.describe(resolved.gpusPerNode());
         } else {
             capacity = device.memoryBytes();
-            capacitySource = device.cliName() + ": " + MemoryLimits.gib(capacity);
+            capacitySource = "one " + device.cliName();
         }
         return plan(config, shapeOf(config), resolved, peak, peakSource, capacity, capacitySource);
     }

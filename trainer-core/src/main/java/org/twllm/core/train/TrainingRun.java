@@ -69,7 +69,8 @@ public final class TrainingRun {
         }
         LlamaConfig plannedShape = from != null ? LlamaConfig.fromHfConfigJson(from.modelDir().resolve("config.json"))
                 : Planner.shapeOf(config);
-        MemoryCheck.requireFits(config, plannedShape, MemoryLimits.ofThisProcess(), System.getenv());
+        MemoryCheck memory = MemoryCheck.of(config, plannedShape, MemoryLimits.ofThisProcess(), System.getenv());
+        memory.requireFits();
 
         LlamaModel model = from != null ? HfModelDirectory.load(from.modelDir()) : initialModel(config);
         LlamaConfig shape = model.config();
@@ -103,9 +104,8 @@ public final class TrainingRun {
                     ? new ValidationLoss(data.validation(), training.evalMaxSamples(), training.perDeviceTrainBatchSize()) : null;
             Consumer<String> out = leader ? console : null;
             if (out != null) {
-                // The memory plan comes from twllm plan (issue 11) once it lands; until then nothing is shown for it.
                 new StartupSummary(config, shape, model.parameters().numParameters(), data.train().size(), dp.worldSize(),
-                        from, peak, List.of()).lines().forEach(out);
+                        from, peak, memory.summary()).lines().forEach(out);
             }
             HfInferenceFiles hfFiles = HfInferenceFiles.of(tokenizer, TrainingDatasets.chatTemplate(config), shape.maxPositionEmbeddings());
             TrainingCheckpoints saver = new TrainingCheckpoints(config, model, optimizer, dp, config.tokenizer().path(), hfFiles);
