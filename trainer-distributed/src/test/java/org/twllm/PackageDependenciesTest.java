@@ -56,6 +56,9 @@ class PackageDependenciesTest {
         forbid(broken, "org.twllm.core.model", "org.twllm.data.");
         forbid(broken, "org.twllm.core.model", "org.twllm.core.train");
         forbid(broken, "org.twllm.core.checkpoint", "org.twllm.core.train");
+        // twllm plan runs from a model's shape alone, on machines without ND4J (the GPU bundle)
+        forbid(broken, "org.twllm.core.plan", "org.nd4j");
+        forbid(broken, "org.twllm.core.plan", "org.twllm.core.train");
         for (String pkg : product.edges.keySet()) {
             if (pkg.startsWith("org.twllm.data") || pkg.equals("org.twllm.errors") || pkg.equals("org.twllm.files")) {
                 forbid(broken, pkg, "org.nd4j");

@@ -35,7 +35,7 @@ public final class MemoryModel {
         long optimizer = 2 * sharded * Float.BYTES;
         if (device.isCpu()) {
             return new MemoryBreakdown(weights, master, optimizer, CpuEngineMemory.gradients(s), 0,
-                    CpuEngineMemory.activations(s), CpuEngineMemory.scratch(s), cpuReserve.bytes(s.worldSize()));
+                    CpuEngineMemory.activations(s), CpuEngineMemory.scratch(s), cpuReserve.bytes(s));
         }
         return new MemoryBreakdown(weights, master, optimizer, GpuEngineMemory.gradients(s), GpuEngineMemory.buckets(s),
                 GpuEngineMemory.activations(s, compute), GpuEngineMemory.scratch(s, compute), GpuEngineMemory.CONTEXT_RESERVE);

@@ -13,12 +13,14 @@ import org.twllm.core.model.LlamaConfig;
  * @param accumulation micro-batches per optimizer step on one rank
  * @param packedRows   rows may hold several examples (SFT stages): the attention mask is per row
  * @param bucketBytes  {@code distributed.bucket_size_mb} in bytes
+ * @param termBytes    {@code distributed.transport.term_length_mb} in bytes: Aeron's term buffers
  */
 public record TrainingSetup(LlamaConfig shape, int microBatch, int seqLen, int accumulation, Precision precision,
-                            boolean checkpointing, int zeroStage, int worldSize, boolean packedRows, long bucketBytes) {
+                            boolean checkpointing, int zeroStage, int worldSize, boolean packedRows, long bucketBytes,
+                            long termBytes) {
 
     public TrainingSetup {
-        if (microBatch < 0 || seqLen < 1 || accumulation < 1 || worldSize < 1 || bucketBytes < 1) {
+        if (microBatch < 0 || seqLen < 1 || accumulation < 1 || worldSize < 1 || bucketBytes < 1 || termBytes < 1) {
             throw new IllegalArgumentException("bad training setup: micro-batch " + microBatch + ", seq_len " + seqLen
                     + ", accumulation " + accumulation + ", world " + worldSize + ", bucket " + bucketBytes);
         }
@@ -29,17 +31,18 @@ public record TrainingSetup(LlamaConfig shape, int microBatch, int seqLen, int a
         return new TrainingSetup(shape, config.training().perDeviceTrainBatchSize(), config.data().seqLen(),
                 config.training().gradientAccumulationSteps(), config.training().precision(),
                 config.training().gradientCheckpointing(), config.distributed().zeroStage(), config.distributed().worldSize(),
-                config.stage() != Stage.CPT, (long) config.distributed().bucketSizeMb() << 20);
+                config.stage() != Stage.CPT, (long) config.distributed().bucketSizeMb() << 20,
+                (long) config.distributed().transport().termLengthMb() << 20);
     }
 
     public TrainingSetup withMicroBatch(int samples) {
         return new TrainingSetup(shape, samples, seqLen, accumulation, precision, checkpointing, zeroStage, worldSize,
-                packedRows, bucketBytes);
+                packedRows, bucketBytes, termBytes);
     }
 
     public TrainingSetup withCheckpointing(boolean on) {
         return new TrainingSetup(shape, microBatch, seqLen, accumulation, precision, on, zeroStage, worldSize,
-                packedRows, bucketBytes);
+                packedRows, bucketBytes, termBytes);
     }
 
     /** Tokens of one micro-batch on one rank. */

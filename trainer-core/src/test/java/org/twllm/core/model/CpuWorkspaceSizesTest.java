@@ -42,7 +42,7 @@ class CpuWorkspaceSizesTest {
         List<String> wrong = new ArrayList<>();
         for (Case c : cases) {
             Map<String, Long> measured = cycleBytes(c);
-            TrainingSetup s = new TrainingSetup(c.shape(), c.batch(), c.seqLen(), 1, Precision.FP32, false, 2, 1, c.packed(), 1 << 20);
+            TrainingSetup s = new TrainingSetup(c.shape(), c.batch(), c.seqLen(), 1, Precision.FP32, false, 2, 1, c.packed(), 1 << 20, 16 << 20);
             Map<String, Long> modelled = Map.of(Workspaces.STEP, CpuEngineMemory.stepBytes(s),
                     Workspaces.BLOCK, CpuEngineMemory.blockBytes(s), Workspaces.CHUNK, CpuEngineMemory.chunkBytes(s));
             for (Map.Entry<String, Long> m : modelled.entrySet()) {

@@ -17,7 +17,7 @@ class MemoryModelTest {
     static final long OWNED = 21_712;
 
     private static TrainingSetup setup(Precision precision, boolean checkpointing, int zeroStage) {
-        return new TrainingSetup(SHAPE, 2, 32, 3, precision, checkpointing, zeroStage, 4, false, 1 << 20);
+        return new TrainingSetup(SHAPE, 2, 32, 3, precision, checkpointing, zeroStage, 4, false, 1 << 20, 16 << 20);
     }
 
     @Test
@@ -74,7 +74,7 @@ class MemoryModelTest {
     @Test
     void theCpuEngineKeepsAFullGradientBufferAndItsMeasuredReserve() {
         TrainingSetup s = setup(Precision.FP32, false, 2);
-        CpuReserve reserve = new CpuReserve(300L << 20, 70L << 20);
+        CpuReserve reserve = new CpuReserve(300L << 20);
         MemoryBreakdown m = new MemoryModel(DeviceKind.CPU, reserve).estimate(s);
         assertEquals(P * 4, m.weights());
         assertEquals(2 * OWNED * 4, m.optimizer());
@@ -82,7 +82,7 @@ class MemoryModelTest {
         assertEquals(0, m.buckets());
         assertEquals((long) (CpuEngineMemory.stepBytes(s) * 1.05) + (long) (CpuEngineMemory.blockBytes(s) * 1.05), m.activations());
         assertEquals((long) (CpuEngineMemory.chunkBytes(s) * 1.05), m.workspace());
-        assertEquals(370L << 20, m.reserve(), "base plus the communication of a multi-rank job");
+        assertEquals((300L << 20) + 2 * 3 * (16L << 20), m.reserve(), "base, and two Aeron logs of three 16 MiB terms");
         assertEquals(P * 4, new MemoryModel(DeviceKind.CPU, reserve).estimate(setup(Precision.BF16, false, 2)).weights(),
                 "the CPU keeps bf16-rounded weights in fp32 arrays");
     }
