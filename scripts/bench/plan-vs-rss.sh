@@ -58,23 +58,25 @@ for c in "${cases[@]}"; do
   [ "$ranks" -gt 1 ] && args+=(--nproc "$ranks")
   "$twllm" "${args[@]}" >"$work/$c.log" 2>&1 &
   launcher=$!
-  declare -A hwm=()
+  hwm=()   # by rank
   while kill -0 "$launcher" 2>/dev/null; do
-    pids=$launcher
-    [ "$ranks" -gt 1 ] && pids=$(pgrep -P "$launcher" || true)
-    for p in $pids; do
-      v=$(peak_of "$p"); [ -n "$v" ] && hwm[$p]=$v
-    done
+    if [ "$ranks" -eq 1 ]; then
+      v=$(peak_of "$launcher"); [ -n "$v" ] && hwm[0]=$v
+    else
+      for p in $(pgrep -P "$launcher" || true); do   # the workers carry RANK in their environment
+        r=$(tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | sed -n 's/^RANK=//p')
+        v=$(peak_of "$p"); [ -n "$r" ] && [ -n "$v" ] && hwm[$r]=$v
+      done
+    fi
     sleep 0.5
   done
   if ! wait "$launcher"; then
     echo "$c: twllm train failed; its log:" >&2; tail -20 "$work/$c.log" >&2; exit 1
   fi
   measured=(); max=0
-  for p in "${!hwm[@]}"; do
-    mib=$(( hwm[$p] / 1024 )); measured+=("$mib"); [ "$mib" -gt "$max" ] && max=$mib
+  for r in "${!hwm[@]}"; do
+    mib=$(( hwm[$r] / 1024 )); measured+=("$mib"); [ "$mib" -gt "$max" ] && max=$mib
   done
-  unset hwm
   predicted_mib=$(( predicted / 1048576 ))
   printf '%-16s %12d %28s %9.1f%%\n' "$c" "$predicted_mib" "$(IFS=,; echo "${measured[*]}")" \
     "$(awk -v p="$predicted_mib" -v m="$max" 'BEGIN { print (p - m) * 100 / m }')"
