@@ -124,11 +124,11 @@ public final class PlanReport {
      */
     public static List<String> summary(MemoryBreakdown m, long capacityBytes, String capacitySource, int maxMicroBatch) {
         return List.of(
-                format("estimated peak %s per process of %s (%s)", size(m.total()), size(capacityBytes), capacitySource),
-                format("weights %s, master %s, optimizer %s, gradients %s, activations %s, workspace %s, reserve %s",
-                        size(m.weights()), size(m.master()), size(m.optimizer()), size(m.gradients()), size(m.activations()),
-                        size(m.workspace()), size(m.reserve())),
-                format("largest micro-batch that fits: %d (twllm plan --gpu cpu shows the whole plan)", maxMicroBatch));
+                format("estimated peak %s per process of %s (%s); the largest micro-batch that fits is %d", size(m.total()),
+                        size(capacityBytes), capacitySource, maxMicroBatch),
+                format("weights %s, master %s, optimizer %s, gradients %s, activations %s, workspace %s, reserve %s"
+                                + " (twllm plan --gpu cpu shows the whole plan)", size(m.weights()), size(m.master()),
+                        size(m.optimizer()), size(m.gradients()), size(m.activations()), size(m.workspace()), size(m.reserve())));
     }
 
     /** Bytes for people: GiB from 1 GiB up, else MiB. */
