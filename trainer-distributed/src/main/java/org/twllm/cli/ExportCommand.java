@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 
 import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.checkpoint.ModelExport;
+import org.twllm.progress.ProgressOutput;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,7 +23,7 @@ public final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Checkpoint c = Checkpoint.open(checkpoint.toAbsolutePath().normalize());
-        ModelExport.export(c, out);
+        ModelExport.export(c, out, ProgressOutput.console());
         System.out.println("exported step " + c.step() + " to " + out.toAbsolutePath().normalize());
         return Main.EXIT_OK;
     }

@@ -33,10 +33,11 @@ class ScoreCommandTest {
     @TempDir
     Path tmp;
 
-    private record Result(int exitCode, String out, String err) {
+    record Result(int exitCode, String out, String err) {
     }
 
-    private static Result run(String... args) {
+    /** Runs the CLI, capturing what it prints. */
+    static Result run(String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();

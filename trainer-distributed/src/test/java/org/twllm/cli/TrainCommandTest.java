@@ -18,6 +18,11 @@ class TrainCommandTest {
     private static final Path FIXTURES = Path.of(System.getProperty("twllm.fixtures"));
 
     private static Path config(Path dir) throws Exception {
+        return config(dir, 8000);
+    }
+
+    /** A tiny cpt config over 60 poems whose model has {@code vocabSize} embedding rows (the tokenizer has 8,000 pieces). */
+    static Path config(Path dir, int vocabSize) throws Exception {
         List<String> poems = Files.readAllLines(FIXTURES.resolve("corpus/tang-poems.zh-Hant.jsonl"));
         Path corpus = dir.resolve("poems.jsonl");
         Files.write(corpus, poems.subList(0, 60));
@@ -25,7 +30,7 @@ class TrainCommandTest {
         Files.writeString(file, "stage: cpt\n"
                 + "run:\n  name: cli\n  output_dir: " + dir.resolve("run") + "\n"
                 + "model:\n  init: random\n  hidden_size: 16\n  intermediate_size: 32\n  num_hidden_layers: 1\n"
-                + "  num_attention_heads: 2\n  num_key_value_heads: 2\n  vocab_size: 8000\n  max_position_embeddings: 32\n"
+                + "  num_attention_heads: 2\n  num_key_value_heads: 2\n  vocab_size: " + vocabSize + "\n  max_position_embeddings: 32\n"
                 + "tokenizer:\n  path: " + FIXTURES.resolve("tokenizer/zh-tw-bpe-8k.model") + "\n"
                 + "data:\n  seq_len: 16\n  sources:\n    - path: " + corpus + "\n"
                 + "training:\n  max_steps: 2\n  per_device_train_batch_size: 2\n  learning_rate: 1.0e-3\n  warmup_steps: 1\n"

@@ -29,11 +29,7 @@ public final class CollectiveWorker {
         RankEnvironment env = RankEnvironment.fromEnvironment();
         rank = env.rank();
         world = env.worldSize();
-        TransportSettings settings = TransportSettings.defaults()
-                .withChannel(TransportSettings.ChannelKind.UDP)
-                .withEndpoint("127.0.0.1", 0)
-                .withTermLength(4 << 20)
-                .withTimeouts(2_000_000_000L, 5_000_000_000L);
+        TransportSettings settings = WorkerProcesses.loopbackUdp(4 << 20, 5_000_000_000L);
         Rendezvous.Identity identity = new Rendezvous.Identity("test-config", "test-code", settings.fingerprint());
         Communicator ring = RingBootstrap.start(env, settings, identity, 60_000_000_000L);
         say("ring up (chunk " + ring.chunkFloats() + " floats)");

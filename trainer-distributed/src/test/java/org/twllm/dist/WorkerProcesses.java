@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.twllm.dist.transport.TransportSettings;
+
 /** Starts one JVM per rank running a test worker's {@code main}, with torchrun-style variables set. */
 final class WorkerProcesses {
     final List<Process> processes = new ArrayList<>();
@@ -19,6 +21,15 @@ final class WorkerProcesses {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
+    }
+
+    /** What the workers' rings run on: UDP over loopback with 2 s liveness, whatever the host's interfaces. */
+    static TransportSettings loopbackUdp(int termLength, long collectiveTimeoutNs) {
+        return TransportSettings.defaults()
+                .withChannel(TransportSettings.ChannelKind.UDP)
+                .withEndpoint("127.0.0.1", 0)
+                .withTermLength(termLength)
+                .withTimeouts(2_000_000_000L, collectiveTimeoutNs);
     }
 
     static String classPath() {

@@ -17,11 +17,7 @@ import org.twllm.dist.zero.AeronDataParallel;
 public final class ZeroWorker {
     public static void main(String[] args) throws Exception {
         RankEnvironment env = RankEnvironment.fromEnvironment();
-        TransportSettings settings = TransportSettings.defaults()
-                .withChannel(TransportSettings.ChannelKind.UDP)
-                .withEndpoint("127.0.0.1", 0)
-                .withTermLength(1 << 20)
-                .withTimeouts(2_000_000_000L, 30_000_000_000L);
+        TransportSettings settings = WorkerProcesses.loopbackUdp(1 << 20, 30_000_000_000L);
         Rendezvous.Identity identity = new Rendezvous.Identity("quadratic", "test", settings.fingerprint());
         try (AeronDataParallel dp = new AeronDataParallel(
                 RingBootstrap.start(env, settings, identity, 120_000_000_000L), QuadraticTraining.PARAMETERS, 2000)) {

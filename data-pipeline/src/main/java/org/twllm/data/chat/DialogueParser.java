@@ -28,11 +28,29 @@ public final class DialogueParser {
 
     /** The dialogue in {@code record}; {@code where} names the record in error messages. */
     public static Dialogue parse(JsonNode record, String where) {
+        return parse(record, null, where);
+    }
+
+    /**
+     * The dialogue in {@code record}'s field {@code field} (a list of role/content or ShareGPT from/value
+     * messages, told apart by the first message's keys), or with {@code field} null in {@code messages}
+     * or {@code conversations}.
+     */
+    public static Dialogue parse(JsonNode record, String field, String where) {
         if (record == null || !record.isObject()) {
             throw bad(where, "is not a JSON object");
         }
-        JsonNode messages = record.get("messages");
-        JsonNode conversations = record.get("conversations");
+        if (field != null) {
+            JsonNode list = present(record.get(field));
+            if (list == null) {
+                throw bad(where, "has no \"" + field + "\" (the messages field)");
+            }
+            boolean shareGpt = list.isArray() && !list.isEmpty() && list.get(0).has("from");
+            return dialogue(shareGpt ? readList(list, where, field, "from", "value")
+                    : readList(list, where, field, "role", "content"), where);
+        }
+        JsonNode messages = present(record.get("messages"));
+        JsonNode conversations = present(record.get("conversations"));
         if (messages != null && conversations != null) {
             throw bad(where, "has both \"messages\" and \"conversations\"; keep one");
         }
@@ -42,8 +60,18 @@ public final class DialogueParser {
         } else if (conversations != null) {
             parsed = readList(conversations, where, "conversations", "from", "value");
         } else {
-            throw bad(where, "has neither \"messages\" (role/content) nor \"conversations\" (ShareGPT from/value)");
+            throw bad(where, "has neither \"messages\" (role/content) nor \"conversations\" (ShareGPT from/value);"
+                    + " name the field holding the messages with messages_field");
         }
+        return dialogue(parsed, where);
+    }
+
+    /** A field's value, null when absent or JSON null (a Parquet row's null column). */
+    private static JsonNode present(JsonNode value) {
+        return value == null || value.isNull() ? null : value;
+    }
+
+    private static Dialogue dialogue(List<Message> parsed, String where) {
         try {
             return new Dialogue(parsed);
         } catch (IllegalArgumentException e) {

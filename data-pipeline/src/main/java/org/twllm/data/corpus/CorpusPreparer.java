@@ -39,6 +39,8 @@ import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
 import org.twllm.files.AtomicFiles;
 import org.twllm.files.FileTrees;
+import org.twllm.progress.Progress;
+import org.twllm.progress.ProgressOutput;
 
 /**
  * {@code twllm data prepare}: reads each source, filters its documents, tokenizes them and writes one
@@ -65,10 +67,18 @@ public final class CorpusPreparer {
 
     private final Tokenizer tokenizer;
     private final PrepareSettings settings;
+    private final ProgressOutput progress;
 
+    /** A preparer that shows no progress. */
     public CorpusPreparer(Tokenizer tokenizer, PrepareSettings settings) {
+        this(tokenizer, settings, ProgressOutput.none());
+    }
+
+    /** @param progress where the progress of a long preparation goes (documents read, MB/s of the source files, ETA) */
+    public CorpusPreparer(Tokenizer tokenizer, PrepareSettings settings, ProgressOutput progress) {
         this.tokenizer = tokenizer;
         this.settings = settings;
+        this.progress = progress;
     }
 
     /**
@@ -149,11 +159,12 @@ public final class CorpusPreparer {
             return t;
         }) : null;
         try (ShardWriter writer = ShardWriter.create(dir, settings.kind(), tokenizer.fingerprint(), tokenizer.vocabSize(),
-                settings.maxShardBytes(), fingerprint)) {
+                settings.maxShardBytes(), fingerprint);
+             Progress shown = progress.start("data prepare", "documents", inputBytes())) {
             for (SourceSpec source : settings.sources()) {
                 SourceStats stats = new SourceStats(source.name(), source.path().toString(), source.format().id(), source.weight());
                 writer.beginSource(source.name());
-                new SourcePass(source, stats, writer, dedup, script, pool).run();
+                new SourcePass(source, stats, writer, dedup, script, pool, shown).run();
                 all.add(stats);
             }
             ShardManifest manifest = writer.finish();
@@ -188,11 +199,15 @@ public final class CorpusPreparer {
         private final ExecutorService pool;
         private final MixtureWeight weight;
         private final DocumentExtractor extractor;
+        private final Progress shown;
+        private final long bytesBefore;
+        private final long recordsBefore;
         private final Deque<Future<List<Outcome>>> inFlight = new ArrayDeque<>();
         private List<SourceRecord> batch = new ArrayList<>(BATCH);
+        private SourceReader reader;
 
         SourcePass(SourceSpec source, SourceStats stats, ShardWriter writer, ContentDeduplicator dedup,
-                ScriptClassifier script, ExecutorService pool) {
+                ScriptClassifier script, ExecutorService pool, Progress shown) {
             this.source = source;
             this.stats = stats;
             this.writer = writer;
@@ -201,20 +216,24 @@ public final class CorpusPreparer {
             this.pool = pool;
             this.weight = new MixtureWeight(source.name(), source.weight());
             this.extractor = settings.extractorFor(source);
+            this.shown = shown;
+            this.bytesBefore = shown.bytes();
+            this.recordsBefore = shown.items();
         }
 
         void run() {
-            try (SourceReader reader = new SourceReader(source)) {
-                for (SourceRecord raw; (raw = reader.nextRaw()) != null; ) {
+            try (SourceReader r = new SourceReader(source, settings.columnsFor(source))) {
+                reader = r;
+                for (SourceRecord raw; (raw = r.nextRaw()) != null; ) {
                     batch.add(raw);
                     if (batch.size() == BATCH) {
                         submit();
                     }
                 }
-            }
-            submit();
-            while (!inFlight.isEmpty()) {
-                drainOne();
+                submit();
+                while (!inFlight.isEmpty()) {
+                    drainOne();
+                }
             }
             long kept = stats.documentsKept;
             for (int pass = 1; pass < weight.wholePasses(); pass++) {
@@ -250,7 +269,7 @@ public final class CorpusPreparer {
         private Outcome process(SourceRecord raw) {
             DocumentExtractor.Extracted extracted;
             try {
-                extracted = extractor.extract(source.format().jsonLines() ? SourceReader.parseJson(raw) : raw);
+                extracted = extractor.extract(raw.json() == null && source.format().jsonLines() ? SourceReader.parseJson(raw) : raw);
             } catch (InvalidRecordException e) {
                 return Outcome.invalid(e.getMessage());
             }
@@ -292,6 +311,7 @@ public final class CorpusPreparer {
                 }
                 throw new TwllmException("preparing " + source.path() + " failed: " + e.getCause(), e.getCause());
             }
+            shown.update(recordsBefore + stats.recordsRead + outcomes.size(), bytesBefore + reader.bytesDone());
             for (Outcome o : outcomes) {
                 stats.recordsRead++;
                 if (o.invalid() != null) {
@@ -336,6 +356,21 @@ public final class CorpusPreparer {
         }
     }
 
+    /** The size of every source's files as stored: what the progress line counts through. */
+    private long inputBytes() {
+        long total = 0;
+        for (SourceSpec s : settings.sources()) {
+            for (Path f : SourceFiles.of(s.path())) {
+                try {
+                    total += Files.size(f);
+                } catch (IOException e) {
+                    throw new ConfigException("cannot read source file " + f + ": " + e.getMessage());
+                }
+            }
+        }
+        return total;
+    }
+
     /** SHA-256 (hex) of a canonical JSON description of every input that shapes the output. */
     public String inputsFingerprint() {
         ObjectNode root = JSON.createObjectNode();
@@ -359,9 +394,10 @@ public final class CorpusPreparer {
             n.put("name", s.name());
             n.put("format", s.format().id());
             n.put("textField", s.textField());
+            n.put("messagesField", s.messagesField());
             n.put("weight", s.weight());
             ArrayNode files = n.putArray("files");
-            for (Path f : SourceReader.filesOf(s.path())) {
+            for (Path f : SourceFiles.of(s.path())) {
                 try {
                     BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
                     files.addObject().put("path", f.toAbsolutePath().normalize().toString()).put("size", a.size())

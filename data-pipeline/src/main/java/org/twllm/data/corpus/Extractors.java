@@ -1,9 +1,13 @@
 package org.twllm.data.corpus;
 
+import java.util.Set;
+import java.util.TreeSet;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.twllm.data.chat.ChatTemplate;
 import org.twllm.data.chat.Dialogue;
 import org.twllm.data.chat.DialogueParser;
+import org.twllm.data.feedback.FeedbackRecord;
 import org.twllm.data.feedback.FeedbackRule;
 import org.twllm.data.feedback.LatestRatings;
 import org.twllm.data.feedback.Rating;
@@ -27,19 +31,20 @@ public final class Extractors {
      *                 only the last counts (see {@link LatestRatings}), so a feedback source is read twice
      */
     public static DocumentExtractor forSource(SourceSpec source, ChatTemplate template, FeedbackRule rule) {
+        String messages = source.messagesField();
         return switch (source.format()) {
             case TEXT -> record -> DocumentExtractor.Extracted.of(new TextDocument(record.text()));
             case JSONL -> textField(source.textField());
             case CHAT, SHAREGPT -> {
                 requireTemplate(source, template);
-                yield record -> DocumentExtractor.Extracted.of(DialogueDocument.of(dialogue(record), template));
+                yield record -> DocumentExtractor.Extracted.of(DialogueDocument.of(dialogue(record, messages), template));
             }
             case FEEDBACK -> {
                 requireTemplate(source, template);
                 if (rule == null) {
                     throw new ConfigException("source " + source.path() + " is feedback but no feedback rating rule was given");
                 }
-                LatestRatings latest = latestRatings(source);
+                LatestRatings latest = latestRatings(source, rule);
                 yield record -> {
                     if (latest.isSuperseded(record.json(), record.where())) {
                         return DocumentExtractor.Extracted.dropped(SUPERSEDED);
@@ -51,7 +56,7 @@ public final class Extractors {
                         throw new InvalidRecordException(e.getMessage());
                     }
                     return rating == Rating.POSITIVE
-                            ? DocumentExtractor.Extracted.of(DialogueDocument.of(dialogue(record), template))
+                            ? DocumentExtractor.Extracted.of(DialogueDocument.of(dialogue(record, messages), template))
                             : DocumentExtractor.Extracted.dropped(NOT_POSITIVE);
                 };
             }
@@ -70,10 +75,33 @@ public final class Extractors {
         };
     }
 
+    /**
+     * The top-level fields the format's extractor reads, so Parquet files need only those columns: the text
+     * field; the messages field (or {@code messages} and {@code conversations}); for feedback also the
+     * rating field and the ids that tell which rating of a message is its latest. Null (every column) for
+     * the text format.
+     */
+    public static Set<String> columnsRead(SourceSpec source, FeedbackRule rule) {
+        Set<String> dialogue = source.messagesField() != null ? Set.of(source.messagesField())
+                : Set.of("messages", "conversations");
+        return switch (source.format()) {
+            case TEXT -> null;
+            case JSONL -> Set.of(source.textField());
+            case CHAT, SHAREGPT -> dialogue;
+            case FEEDBACK -> {
+                Set<String> all = new TreeSet<>(dialogue);
+                all.add(rule.ratingField());
+                all.add(FeedbackRecord.CONVERSATION_ID);
+                all.add(FeedbackRecord.MESSAGE_ID);
+                yield all;
+            }
+        };
+    }
+
     /** A first pass over a feedback source noting each rated message's latest record (unreadable lines are left to the main pass). */
-    private static LatestRatings latestRatings(SourceSpec source) {
+    private static LatestRatings latestRatings(SourceSpec source, FeedbackRule rule) {
         LatestRatings latest = new LatestRatings();
-        try (SourceReader reader = new SourceReader(source)) {
+        try (SourceReader reader = new SourceReader(source, columnsRead(source, rule))) {
             while (true) {
                 SourceRecord record;
                 try {
@@ -89,9 +117,9 @@ public final class Extractors {
         }
     }
 
-    private static Dialogue dialogue(SourceRecord record) {
+    private static Dialogue dialogue(SourceRecord record, String messagesField) {
         try {
-            return DialogueParser.parse(record.json(), record.where());
+            return DialogueParser.parse(record.json(), messagesField, record.where());
         } catch (ConfigException e) {
             throw new InvalidRecordException(e.getMessage());
         }

@@ -3,6 +3,7 @@ package org.twllm.data.corpus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -69,6 +70,11 @@ public record PrepareSettings(List<SourceSpec> sources, ShardKind kind, ScriptMo
     /** The extractor of one source: the hook, or the format's own. */
     public DocumentExtractor extractorFor(SourceSpec source) {
         return extractors != null ? extractors.apply(source) : Extractors.forSource(source, chatTemplate, feedbackRule());
+    }
+
+    /** The Parquet columns a source's extractor needs: the format's own ({@link Extractors#columnsRead}), all for a hook. */
+    public Set<String> columnsFor(SourceSpec source) {
+        return extractors != null ? null : Extractors.columnsRead(source, feedbackRule());
     }
 
     public static Builder builder(ShardKind kind) {

@@ -43,6 +43,6 @@ public enum SourceFormat {
                 return f;
             }
         }
-        throw new ConfigException("unknown source format '" + id + "': use jsonl, text, chat, sharegpt or feedback");
+        throw new ConfigException("unknown source format '" + id + "': use jsonl, text, chat, sharegpt, feedback or parquet");
     }
 }

@@ -1,21 +1,14 @@
 package org.twllm.data.corpus;
 
-import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.Collection;
 import java.util.List;
-import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
+import java.util.Locale;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,43 +17,40 @@ import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
 
 /**
- * Streams the records of one source, file after file, holding one record in memory at a time. JSON Lines
- * formats give one record per non-blank line; the text format gives one record per block of lines
- * separated by one or more blank (whitespace-only) lines, its lines joined with {@code \n}. A file whose
- * name ends in {@code .gz} is gunzipped on the fly. Input must be UTF-8.
+ * Streams the records of one source, file after file ({@link SourceFiles}), holding one record in memory
+ * at a time (one row group for Parquet). A file whose name ends in {@code .parquet} gives one parsed record
+ * per row; other files are UTF-8 text ({@link LineRecords}: gzip and zstd by suffix), one record per
+ * non-blank line for JSON Lines formats, one per blank-line-separated block for the text format.
  */
 public final class SourceReader implements Closeable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SourceFormat format;
-    private final Iterator<Path> files;
+    private final Collection<String> columns;
+    private final List<Path> files;
+    private int nextFile;
+    private long bytesBefore;
     private Path file;
-    private BufferedReader reader;
-    private long lineNumber;
+    private FileRecords records;
 
+    /** Reads every column of Parquet files. */
     public SourceReader(SourceSpec spec) {
-        this.format = spec.format();
-        this.files = filesOf(spec.path()).iterator();
+        this(spec, null);
     }
 
-    /** The files a source path stands for: the file itself, or a directory's non-hidden regular files by name. */
-    public static List<Path> filesOf(Path path) {
-        if (Files.isRegularFile(path)) {
-            return List.of(path);
-        }
-        if (Files.isDirectory(path)) {
-            try (Stream<Path> list = Files.list(path)) {
-                List<Path> files = new ArrayList<>(list.filter(Files::isRegularFile)
-                        .filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList());
-                if (files.isEmpty()) {
-                    throw new ConfigException("source directory " + path + " holds no files: point --source at a corpus file or folder");
-                }
-                return files;
-            } catch (IOException e) {
-                throw new ConfigException("cannot list source directory " + path + ": " + e.getMessage());
-            }
-        }
-        throw new ConfigException("source " + path + " does not exist: check the path given to --source");
+    /**
+     * @param columns the top-level columns to read from Parquet files (null: all); see
+     *                {@link Extractors#columnsRead}
+     */
+    public SourceReader(SourceSpec spec, Collection<String> columns) {
+        this.format = spec.format();
+        this.columns = columns;
+        this.files = SourceFiles.of(spec.path());
+    }
+
+    /** Whether {@code file} is read as Parquet (by its name). */
+    public static boolean isParquet(Path file) {
+        return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".parquet");
     }
 
     /**
@@ -70,34 +60,40 @@ public final class SourceReader implements Closeable {
      */
     public SourceRecord next() {
         SourceRecord raw = nextRaw();
-        return raw == null || !format.jsonLines() ? raw : parseJson(raw);
+        return raw == null || raw.json() != null || !format.jsonLines() ? raw : parseJson(raw);
     }
 
     /**
      * The next record without parsing JSON lines: for JSON Lines formats its {@code text} is the raw line
-     * and {@code json} is null ({@link #parseJson} parses it, possibly on another thread).
+     * and {@code json} is null ({@link #parseJson} parses it, possibly on another thread). Parquet rows
+     * come parsed.
      */
     public SourceRecord nextRaw() {
         try {
             while (true) {
-                if (reader == null) {
-                    if (!files.hasNext()) {
+                if (records == null) {
+                    if (nextFile == files.size()) {
                         return null;
                     }
-                    open(files.next());
+                    open(files.get(nextFile++));
                 }
-                SourceRecord r = format.jsonLines() ? nextLine() : nextBlock();
+                SourceRecord r = records.next();
                 if (r != null) {
                     return r;
                 }
-                reader.close();
-                reader = null;
+                bytesBefore += Files.size(file);
+                closeFile();
             }
         } catch (CharacterCodingException e) {
-            throw new ConfigException("source file " + file + " near line " + lineNumber + " is not valid UTF-8: convert it to UTF-8");
+            throw new ConfigException("source file " + file + " near line " + lineNumber() + " is not valid UTF-8: convert it to UTF-8");
         } catch (IOException e) {
-            throw new TwllmException("cannot read source file " + file + " near line " + lineNumber + ": " + e.getMessage(), e);
+            throw new TwllmException("cannot read source file " + file + " near line " + lineNumber() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Bytes of the source's files (as stored) read so far, for progress. */
+    public long bytesDone() {
+        return bytesBefore + (records == null ? 0 : records.bytesDone());
     }
 
     /**
@@ -120,57 +116,40 @@ public final class SourceReader implements Closeable {
 
     private void open(Path next) throws IOException {
         file = next;
-        lineNumber = 0;
-        InputStream in = Files.newInputStream(next);
-        if (next.getFileName().toString().endsWith(".gz")) {
-            in = new GZIPInputStream(in, 1 << 16);
+        if (isParquet(next)) {
+            if (!format.jsonLines()) {
+                throw new ConfigException("source file " + next + " is Parquet, but format " + format.id()
+                        + " reads plain text: use format jsonl for Parquet text (the column in text_field)");
+            }
+            records = new ParquetRecords(next, Files.size(next), columns);
+        } else {
+            try {
+                records = new LineRecords(next, format.jsonLines());
+            } catch (UnsatisfiedLinkError e) {
+                throw new TwllmException("cannot load the zstd library to read " + next + " (" + e.getMessage() + "): let Java"
+                        + " extract native code to a folder that allows it, e.g. TWLLM_JAVA_OPTS=-Djava.io.tmpdir=$HOME/tmp", e);
+            }
         }
-        reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)), 1 << 16);
     }
 
-    private SourceRecord nextLine() throws IOException {
-        String line;
-        while ((line = reader.readLine()) != null) {
-            lineNumber++;
-            if (!line.isBlank()) {
-                return new SourceRecord(file.toString(), lineNumber, null, line);
-            }
-        }
-        return null;
+    private long lineNumber() {
+        return records instanceof LineRecords lines ? lines.lineNumber() : 0;
     }
 
-    private SourceRecord nextBlock() throws IOException {
-        StringBuilder block = new StringBuilder();
-        long start = -1;
-        String line;
-        while ((line = reader.readLine()) != null) {
-            lineNumber++;
-            if (line.isBlank()) {
-                if (start >= 0) {
-                    break;
-                }
-                continue;
-            }
-            if (start < 0) {
-                start = lineNumber;
-            } else {
-                block.append('\n');
-            }
-            block.append(line);
-        }
-        return start < 0 ? null : new SourceRecord(file.toString(), start, null, block.toString());
+    private void closeFile() throws IOException {
+        FileRecords r = records;
+        records = null;
+        r.close();
     }
 
     @Override
     public void close() {
-        if (reader != null) {
+        if (records != null) {
             try {
-                reader.close();
+                closeFile();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            reader = null;
         }
     }
 }

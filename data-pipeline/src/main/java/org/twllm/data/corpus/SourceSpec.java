@@ -8,14 +8,17 @@ import org.twllm.errors.ConfigException;
 /**
  * One corpus source of {@code data prepare}.
  *
- * @param path      a file (gzip when it ends in {@code .gz}) or a directory (its regular files, by name)
- * @param name      the name shards and the report use (letters, digits, '.', '_', '-')
- * @param format    how records are laid out
- * @param textField the JSON field holding the text ({@link SourceFormat#JSONL} only)
- * @param weight    mixture weight: each kept document is written floor(weight) times, plus once more
- *                  with probability frac(weight) (see {@link MixtureWeight})
+ * @param path          a file, a directory or a glob ({@link SourceFiles}); {@code .gz}, {@code .zst} and
+ *                      {@code .parquet} files are read by their suffix
+ * @param name          the name shards and the report use (letters, digits, '.', '_', '-')
+ * @param format        what records hold
+ * @param textField     the field (JSON) or column (Parquet) holding the text ({@link SourceFormat#JSONL} only)
+ * @param messagesField the field or column holding a dialogue's list of messages (dialogue formats); null
+ *                      reads {@code messages} or {@code conversations}
+ * @param weight        mixture weight: each kept document is written floor(weight) times, plus once more
+ *                      with probability frac(weight) (see {@link MixtureWeight})
  */
-public record SourceSpec(Path path, String name, SourceFormat format, String textField, double weight) {
+public record SourceSpec(Path path, String name, SourceFormat format, String textField, String messagesField, double weight) {
     public static final String DEFAULT_TEXT_FIELD = "text";
 
     public SourceSpec {
@@ -25,6 +28,14 @@ public record SourceSpec(Path path, String name, SourceFormat format, String tex
         if (textField == null || textField.isEmpty()) {
             textField = DEFAULT_TEXT_FIELD;
         }
+        if (messagesField != null && messagesField.isEmpty()) {
+            messagesField = null;
+        }
+    }
+
+    /** A source whose dialogues (if any) are in {@code messages} or {@code conversations}. */
+    public SourceSpec(Path path, String name, SourceFormat format, String textField, double weight) {
+        this(path, name, format, textField, null, weight);
     }
 
     /** A source named after its file (extensions dropped), weight 1. */
@@ -32,10 +43,13 @@ public record SourceSpec(Path path, String name, SourceFormat format, String tex
         return new SourceSpec(path, defaultName(path), format, DEFAULT_TEXT_FIELD, 1.0);
     }
 
-    /** The file name without {@code .gz}, {@code .jsonl}, {@code .json} or {@code .txt}, made a valid shard name. */
+    /**
+     * The file name without {@code .gz}, {@code .zst}, {@code .jsonl}, {@code .json}, {@code .txt} or
+     * {@code .parquet}, made a valid shard name.
+     */
     public static String defaultName(Path path) {
         String n = path.getFileName().toString();
-        for (String ext : new String[] {".gz", ".jsonl", ".json", ".txt"}) {
+        for (String ext : new String[] {".gz", ".zst", ".jsonl", ".json", ".txt", ".parquet"}) {
             if (n.toLowerCase(Locale.ROOT).endsWith(ext)) {
                 n = n.substring(0, n.length() - ext.length());
             }
@@ -55,7 +69,7 @@ public record SourceSpec(Path path, String name, SourceFormat format, String tex
     /**
      * Parses the flag form {@code PATH[:WEIGHT]} (the weight after the last colon when it is a number).
      */
-    public static SourceSpec parseFlag(String value, SourceFormat format, String textField) {
+    public static SourceSpec parseFlag(String value, SourceFormat format, String textField, String messagesField) {
         String pathPart = value;
         double weight = 1.0;
         int colon = value.lastIndexOf(':');
@@ -68,6 +82,6 @@ public record SourceSpec(Path path, String name, SourceFormat format, String tex
             }
         }
         Path path = Path.of(pathPart);
-        return new SourceSpec(path, defaultName(path), format, textField, weight);
+        return new SourceSpec(path, defaultName(path), format, textField, messagesField, weight);
     }
 }

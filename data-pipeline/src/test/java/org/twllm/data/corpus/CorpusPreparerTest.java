@@ -7,12 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,6 +29,7 @@ import org.twllm.data.shard.ShardSet;
 import org.twllm.data.tokenizer.CodePointTokenizer;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
+import org.twllm.progress.ProgressOutput;
 
 class CorpusPreparerTest {
     private static final CodePointTokenizer TOKENIZER = CodePointTokenizer.allCodePoints();
@@ -261,6 +266,27 @@ class CorpusPreparerTest {
         Files.writeString(notShards.resolve("notes.txt"), "keep me");
         ConfigException e = assertThrows(ConfigException.class, () -> prepare(b, notShards));
         assertTrue(e.getMessage().contains("not a shard directory"), e.getMessage());
+    }
+
+    @Test
+    void aLongPreparationShowsProgressLinesAndAReusedOneNone() throws IOException {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        AtomicLong clock = new AtomicLong();
+        // Every clock read (one per batch of records) is 50 ms later: the preparation "takes" seconds.
+        ProgressOutput output = new ProgressOutput(new PrintStream(printed, true, StandardCharsets.UTF_8), false,
+                () -> clock.addAndGet(50_000_000L));
+        PrepareSettings settings = PrepareSettings.builder(ShardKind.CPT).source(tang()).build();
+        new CorpusPreparer(TOKENIZER, settings, output).prepare(tmp.resolve("progress"));
+        List<String> lines = printed.toString(StandardCharsets.UTF_8).lines().toList();
+        assertTrue(lines.size() >= 2, lines.toString());
+        assertTrue(lines.get(0).matches("data prepare: [0-9,]+ documents, [0-9,]+ documents/s, [0-9.]+ / 4\\.0 MB, [0-9.]+ MB/s,"
+                + " [0-9]+%, ETA [0-9hms]+"), lines.get(0));
+        assertTrue(lines.get(lines.size() - 1).matches("data prepare: 12,000 documents, [0-9,]+ documents/s, 4\\.0 MB, [0-9.]+ MB/s,"
+                + " done in [0-9hms]+"), lines.get(lines.size() - 1));
+
+        printed.reset();
+        new CorpusPreparer(TOKENIZER, settings, output).prepare(tmp.resolve("progress"));
+        assertEquals("", printed.toString(StandardCharsets.UTF_8), "reusing the output is quick and silent");
     }
 
     @Test

@@ -89,15 +89,15 @@ class SourceReaderTest {
 
     @Test
     void sourceFlagParsesAnOptionalWeight() {
-        SourceSpec plain = SourceSpec.parseFlag("data/tang.jsonl", SourceFormat.JSONL, null);
+        SourceSpec plain = SourceSpec.parseFlag("data/tang.jsonl", SourceFormat.JSONL, null, null);
         assertEquals(1.0, plain.weight());
         assertEquals("tang", plain.name());
         assertEquals("text", plain.textField());
-        SourceSpec weighted = SourceSpec.parseFlag("data/tang.jsonl.gz:2.5", SourceFormat.JSONL, "content");
+        SourceSpec weighted = SourceSpec.parseFlag("data/tang.jsonl.gz:2.5", SourceFormat.JSONL, "content", null);
         assertEquals(2.5, weighted.weight());
         assertEquals(Path.of("data/tang.jsonl.gz"), weighted.path());
         assertEquals("content", weighted.textField());
-        assertThrows(ConfigException.class, () -> SourceSpec.parseFlag("a.jsonl:0", SourceFormat.JSONL, null));
-        assertThrows(ConfigException.class, () -> SourceSpec.parseFlag("a.jsonl:-1", SourceFormat.JSONL, null));
+        assertThrows(ConfigException.class, () -> SourceSpec.parseFlag("a.jsonl:0", SourceFormat.JSONL, null, null));
+        assertThrows(ConfigException.class, () -> SourceSpec.parseFlag("a.jsonl:-1", SourceFormat.JSONL, null, null));
     }
 }

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 
 import org.twllm.errors.TwllmException;
 import org.twllm.files.AtomicFiles;
+import org.twllm.progress.Progress;
 
 /**
  * Writes one checkpoint atomically. Files go into the temporary sibling {@link #directory()}: the model
@@ -58,9 +59,9 @@ public final class CheckpointWriter {
         return temp;
     }
 
-    /** Writes this rank's range of the optimizer state. */
-    public void writeOptimizer(OptimizerState state) {
-        state.write(temp);
+    /** Writes this rank's range of the optimizer state, adding the bytes written to {@code progress}. */
+    public void writeOptimizer(OptimizerState state, Progress progress) {
+        state.write(temp, progress);
     }
 
     /** Copies {@code source} into the checkpoint as {@code name}. */

@@ -1,15 +1,21 @@
 package org.twllm.core.checkpoint;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.twllm.core.io.HfModelDirectory;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
 import org.twllm.files.AtomicFiles;
+import org.twllm.progress.Progress;
+import org.twllm.progress.ProgressOutput;
 
 /**
  * Writes a HuggingFace Llama directory from a checkpoint: {@code config.json}, the model's safetensors
@@ -22,11 +28,19 @@ import org.twllm.files.AtomicFiles;
  */
 public final class ModelExport {
 
+    /** Bytes copied between progress updates. */
+    private static final long COPY_CHUNK = 64L << 20;
+
     private ModelExport() {
     }
 
     /** Exports {@code checkpoint} into {@code out}, replacing an earlier export there (never any other directory). */
     public static void export(Checkpoint checkpoint, Path out) {
+        export(checkpoint, out, ProgressOutput.none());
+    }
+
+    /** As {@link #export(Checkpoint, Path)}; a long copy shows the bytes copied on {@code progress}. */
+    public static void export(Checkpoint checkpoint, Path out, ProgressOutput progress) {
         out = out.toAbsolutePath().normalize();
         try {
             if (Files.exists(out)) {
@@ -37,13 +51,21 @@ public final class ModelExport {
             }
             Files.createDirectories(out.getParent());
             Path temp = AtomicDirectory.begin(out);
+            List<Path> copied = new ArrayList<>();
+            long bytes = 0;
             try (DirectoryStream<Path> files = Files.newDirectoryStream(checkpoint.dir())) {
                 for (Path f : files) {
                     String name = f.getFileName().toString();
                     if (isModelFile(name) || name.equals(Checkpoint.TOKENIZER_FILE) || name.equals(HfInferenceFiles.TOKENIZER_CONFIG)
                             || name.equals(HfInferenceFiles.GENERATION_CONFIG)) {
-                        Files.copy(f, temp.resolve(name));
+                        copied.add(f);
+                        bytes += Files.size(f);
                     }
+                }
+            }
+            try (Progress shown = progress.start("export " + out.getFileName(), null, bytes)) {
+                for (Path f : copied) {
+                    copy(f, temp.resolve(f.getFileName().toString()), shown);
                 }
             }
             if (!Files.exists(temp.resolve(HfInferenceFiles.TOKENIZER_CONFIG))) {
@@ -56,6 +78,19 @@ public final class ModelExport {
             AtomicFiles.commitDirectory(temp, out);
         } catch (IOException e) {
             throw new TwllmException("cannot export " + checkpoint.dir() + " to " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Copies {@code from} to the new file {@code to} in chunks, adding each chunk to {@code shown}. */
+    private static void copy(Path from, Path to, Progress shown) throws IOException {
+        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
+             FileChannel outFile = FileChannel.open(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long size = in.size();
+            for (long done = 0; done < size; ) {
+                long n = in.transferTo(done, Math.min(COPY_CHUNK, size - done), outFile);
+                done += n;
+                shown.advance(0, n);
+            }
         }
     }
 

@@ -18,6 +18,7 @@ import org.twllm.core.io.SafetensorsFile;
 import org.twllm.core.io.SafetensorsWriter;
 import org.twllm.core.model.FlatFloats;
 import org.twllm.errors.TwllmException;
+import org.twllm.progress.Progress;
 
 /**
  * AdamW moments in a checkpoint, one safetensors file per saved range of the flat parameter vector:
@@ -67,8 +68,8 @@ public final class OptimizerState {
         return "optimizer-" + start + "-" + end + ".safetensors";
     }
 
-    /** Writes this range into {@code dir}; returns the file written. */
-    public Path write(Path dir) {
+    /** Writes this range into {@code dir}, adding the bytes written to {@code progress}; returns the file written. */
+    public Path write(Path dir, Progress progress) {
         long end = start + expAvg.length();
         long[] shape = {end - start};
         Path file = dir.resolve(fileName(start, end));
@@ -76,7 +77,7 @@ public final class OptimizerState {
                         new SafetensorsWriter.Tensor(EXP_AVG, shape, source(expAvg)),
                         new SafetensorsWriter.Tensor(EXP_AVG_SQ, shape, source(expAvgSq))),
                 DType.F32, Map.of("start", Long.toString(start), "end", Long.toString(end),
-                        "updates", Long.toString(updates)));
+                        "updates", Long.toString(updates)), progress);
         return file;
     }
 

@@ -17,7 +17,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * Turns bound sections back into the YAML key tree, in table order: every key that applies, defaults
- * included. One writer keeps every key ({@code config show}, the recorded config); the other leaves
+ * included (but a null one declared {@link Key.Builder#writtenOnlyWhenSet}). One writer keeps every key ({@code config show}, the recorded config); the other leaves
  * out the resume-safe keys (the fingerprint).
  */
 final class ConfigWriter {
@@ -61,11 +61,15 @@ final class ConfigWriter {
         Values values = section.values();
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         for (Key<?> key : values.table().keys()) {
-            if (values.has(key) && keep.test(key)) {
+            if (writes(key, values)) {
                 node.set(key.name(), write(key, values));
             }
         }
         return node;
+    }
+
+    private boolean writes(Key<?> key, Values values) {
+        return values.has(key) && keep.test(key) && (values.get(key) != null || !key.writtenOnlyWhenSet());
     }
 
     private <T> JsonNode write(Key<T> key, Values values) {

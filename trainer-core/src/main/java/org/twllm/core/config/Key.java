@@ -43,6 +43,7 @@ public final class Key<T> {
     private final String shownDefault;
     private final Condition condition;
     private final boolean resumeSafe;
+    private final boolean writtenOnlyWhenSet;
     private final String doc;
 
     private Key(Builder<T> b, String doc) {
@@ -54,6 +55,7 @@ public final class Key<T> {
         this.shownDefault = b.shownDefault != null ? b.shownDefault : b.type.show(b.defaultValue);
         this.condition = b.condition;
         this.resumeSafe = b.resumeSafe;
+        this.writtenOnlyWhenSet = b.writtenOnlyWhenSet;
         this.doc = doc;
     }
 
@@ -93,6 +95,11 @@ public final class Key<T> {
         return resumeSafe;
     }
 
+    /** Whether a null value is left out of the written config (see {@link Builder#writtenOnlyWhenSet}). */
+    boolean writtenOnlyWhenSet() {
+        return writtenOnlyWhenSet;
+    }
+
     /** The meaning column of the reference docs. */
     String doc() {
         return doc;
@@ -113,6 +120,7 @@ public final class Key<T> {
         private String shownDefault;
         private Condition condition;
         private boolean resumeSafe;
+        private boolean writtenOnlyWhenSet;
 
         Builder(KeyTable<?> table, String name, ValueType<T> type) {
             this.table = table;
@@ -153,6 +161,16 @@ public final class Key<T> {
 
         Builder<T> resumeSafe() {
             resumeSafe = true;
+            return this;
+        }
+
+        /**
+         * Leaves the key out of the written config while its value is null: for a key added after runs
+         * recorded their config, so that those configs still resume (the comparison sees no new key) and
+         * keep their fingerprint.
+         */
+        Builder<T> writtenOnlyWhenSet() {
+            writtenOnlyWhenSet = true;
             return this;
         }
 

@@ -43,7 +43,9 @@ public record ModelConfig(Values values) implements ConfigSection {
             .doc("key/value heads (grouped-query attention when fewer); must divide `num_attention_heads`");
     public static final Key<Integer> VOCAB_SIZE = KEYS.key("vocab_size", ValueTypes.integer(1))
             .derived("the tokenizer's number of pieces").onlyWhen(RANDOM_INIT)
-            .doc("embedding rows; at least the tokenizer's pieces");
+            .doc("embedding rows; at least the tokenizer's pieces (more is a padded vocabulary, as HF models often have:"
+                    + " the extra rows are never an input and train only as unused logits; generation never picks them);"
+                    + " fewer is refused naming both sizes");
     public static final Key<Integer> MAX_POSITION_EMBEDDINGS = KEYS.key("max_position_embeddings", ValueTypes.integer(1))
             .required().onlyWhen(RANDOM_INIT)
             .doc("longest sequence the model takes; `data.seq_len` must not exceed it");

@@ -5,6 +5,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 import org.twllm.core.config.StageConfigLoader.FileChecks;
+import org.twllm.data.corpus.SourceFiles;
+import org.twllm.data.corpus.SourceReader;
+import org.twllm.errors.ConfigException;
 
 /** One data source of the mixture (an element of {@code data.sources} or {@code data.validation_sources}). */
 public record SourceConfig(Values values) implements ConfigSection {
@@ -12,16 +15,24 @@ public record SourceConfig(Values values) implements ConfigSection {
 
     /** Absolute after binding. */
     public static final Key<Path> PATH = KEYS.key("path", ValueTypes.path()).required()
-            .doc("a corpus or dialogue file (`docs/data.md` lists the forms) or, for `shards`, a shard directory");
+            .doc("a corpus or dialogue file, a folder of them, or a glob (`data/*.parquet`, `corpora/**/*.jsonl.zst`;"
+                    + " relative to the config file's folder); `.gz`, `.zst` and `.parquet` files are read by their suffix"
+                    + " (`docs/data.md`, \"Corpus preparation\"); for `shards`, a shard directory");
     public static final Key<String> NAME = KEYS.key("name", ValueTypes.text()).derived("the file name without its last extension")
             .doc("label in reports and shard names; unique within the list");
     public static final Key<Double> WEIGHT = KEYS.key("weight", ValueTypes.positive()).byDefault(1.0)
             .doc("relative sampling weight in the mixture");
     public static final Key<Format> FORMAT = KEYS.key("format", ValueTypes.oneOf(Format.class)).byDefault(Format.AUTO)
-            .doc("how to read the file; `auto` decides from the stage and the content. cpt takes `auto`, `jsonl`, `text`,"
-                    + " `shards`; sft takes `auto`, `chat`, `sharegpt`, `shards`; feedback-sft also `feedback`");
+            .doc("what the records hold; `auto` decides from the stage (cpt: `text` for `.txt` names, else `jsonl`; sft:"
+                    + " `chat`; feedback-sft: `feedback`), `parquet` the same for `.parquet` files only. cpt takes `auto`,"
+                    + " `jsonl`, `text`, `parquet`, `shards`; sft takes `auto`, `chat`, `sharegpt`, `parquet`, `shards`;"
+                    + " feedback-sft also `feedback`");
     public static final Key<String> TEXT_FIELD = KEYS.key("text_field", ValueTypes.text()).byDefault("text")
-            .doc("the JSON field holding the document text (`jsonl`)");
+            .doc("the JSON field or Parquet column holding the document text (`jsonl`)");
+    public static final Key<String> MESSAGES_FIELD = KEYS.key("messages_field", ValueTypes.text())
+            .byDefault(null, "`messages`, else `conversations`").writtenOnlyWhenSet()
+            .doc("the JSON field or Parquet column holding a dialogue's list of messages (role/content or ShareGPT"
+                    + " from/value); written to the resolved config only when set");
 
     public SourceConfig {
         KEYS.requireOwn(values);
@@ -47,6 +58,11 @@ public record SourceConfig(Values values) implements ConfigSection {
         return values.get(TEXT_FIELD);
     }
 
+    /** Null: a dialogue's messages are under {@code messages} or {@code conversations}. */
+    public String messagesField() {
+        return values.get(MESSAGES_FIELD);
+    }
+
     private static void check(Section s) {
         Path path = s.value(PATH);
         if (!s.has(NAME) && path != null) {
@@ -64,12 +80,26 @@ public record SourceConfig(Values values) implements ConfigSection {
     }
 
     private static void checkFile(Section s, Path path, Format format) {
-        if (!Files.exists(path)) {
+        if (format == Format.SHARDS) {
+            if (!Files.isDirectory(path)) {
+                s.problem(PATH, Files.exists(path) ? path + " is not a directory; format shards reads a shard directory"
+                        : "no such shard directory: " + path);
+            }
+            return;
+        }
+        if (!SourceFiles.isGlob(path.toString()) && !Files.exists(path)) {
             s.problem(PATH, "no such file: " + path);
-        } else if (format == Format.SHARDS && !Files.isDirectory(path)) {
-            s.problem(PATH, path + " is not a directory; format shards reads a shard directory");
-        } else if (format != Format.SHARDS && format != Format.AUTO && Files.isDirectory(path)) {
-            s.problem(PATH, path + " is a directory; format " + format.yamlName() + " reads a file");
+            return;
+        }
+        try {
+            for (Path file : SourceFiles.of(path)) {
+                if (format == Format.PARQUET && !SourceReader.isParquet(file)) {
+                    s.problem(PATH, file + " is not a .parquet file; format parquet reads Parquet files (or use format auto)");
+                    return;
+                }
+            }
+        } catch (ConfigException e) {
+            s.problem(PATH, e.getMessage());
         }
     }
 
@@ -80,12 +110,12 @@ public record SourceConfig(Values values) implements ConfigSection {
     }
 
     public enum Format implements YamlEnum {
-        AUTO, JSONL, TEXT, CHAT, SHAREGPT, FEEDBACK, SHARDS;
+        AUTO, JSONL, TEXT, CHAT, SHAREGPT, FEEDBACK, PARQUET, SHARDS;
 
         /** Whether the {@code stage} reads sources of this format. */
         boolean fits(Stage stage) {
             return switch (this) {
-                case AUTO, SHARDS -> true;
+                case AUTO, PARQUET, SHARDS -> true;
                 case JSONL, TEXT -> stage == Stage.CPT;
                 case CHAT, SHAREGPT -> stage != Stage.CPT;
                 case FEEDBACK -> stage == Stage.FEEDBACK_SFT;

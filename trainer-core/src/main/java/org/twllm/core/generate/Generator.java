@@ -52,6 +52,8 @@ public final class Generator {
         ReplyText reply = new ReplyText(tokenizer, settings.stopSequences(), settings.maxNewTokens());
         GenerationResult.StopReason reason = GenerationResult.StopReason.MAX_NEW_TOKENS;
         while (true) {
+            // A padded vocabulary's extra rows are no piece of the tokenizer: never pick them.
+            Arrays.fill(logits, Math.min(tokenizer.vocabSize(), logits.length), logits.length, Float.NEGATIVE_INFINITY);
             int token = sampler.next(logits);
             if (token == tokenizer.eosId()) {
                 reason = GenerationResult.StopReason.EOS;

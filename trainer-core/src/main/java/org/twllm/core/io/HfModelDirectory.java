@@ -22,6 +22,7 @@ import org.twllm.core.model.ParameterSpec;
 import org.twllm.core.model.ParameterStore;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.progress.Progress;
 
 /**
  * A HuggingFace {@code LlamaForCausalLM} directory: {@code config.json} plus {@code model.safetensors}, or
@@ -71,6 +72,11 @@ public final class HfModelDirectory {
 
     /** Writes {@code config.json} and {@code model.safetensors} (each atomically) in {@code dtype}. */
     public static void save(LlamaModel model, Path dir, DType dtype) {
+        save(model, dir, dtype, Progress.none());
+    }
+
+    /** As {@link #save(LlamaModel, Path, DType)}, adding the weight bytes written to {@code progress}. */
+    public static void save(LlamaModel model, Path dir, DType dtype, Progress progress) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -82,7 +88,7 @@ public final class HfModelDirectory {
             tensors.add(new SafetensorsWriter.Tensor(s.name(), s.shape(),
                     (start, dst, count) -> store.copyOut(s.offset() + start, dst, count)));
         }
-        SafetensorsWriter.write(dir.resolve(SINGLE_FILE), tensors, dtype, Map.of("format", "pt"));
+        SafetensorsWriter.write(dir.resolve(SINGLE_FILE), tensors, dtype, Map.of("format", "pt"), progress);
         model.config().writeHfConfigJson(dir.resolve(CONFIG), dtype.torchName());
     }
 

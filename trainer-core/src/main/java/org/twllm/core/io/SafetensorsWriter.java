@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.twllm.errors.TwllmException;
 import org.twllm.files.AtomicFiles;
+import org.twllm.progress.Progress;
 
 /** Writes a safetensors file atomically (temporary sibling, fsync, rename), converting floats to F32, F16 or BF16. */
 public final class SafetensorsWriter {
@@ -41,6 +42,11 @@ public final class SafetensorsWriter {
     }
 
     public static void write(Path file, List<Tensor> tensors, DType dtype, Map<String, String> metadata) {
+        write(file, tensors, dtype, metadata, Progress.none());
+    }
+
+    /** As {@link #write(Path, List, DType, Map)}, adding the tensor bytes written to {@code progress} as they go. */
+    public static void write(Path file, List<Tensor> tensors, DType dtype, Map<String, String> metadata, Progress progress) {
         Map<String, Object> header = new LinkedHashMap<>();
         if (!metadata.isEmpty()) {
             header.put("__metadata__", metadata);
@@ -92,6 +98,7 @@ public final class SafetensorsWriter {
                         }
                         out.flip();
                         writeFully(ch, out);
+                        progress.advance(0, (long) n * dtype.bytes());
                     }
                 }
             });

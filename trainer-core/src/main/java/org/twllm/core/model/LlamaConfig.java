@@ -140,11 +140,16 @@ public record LlamaConfig(
         return 2.0 * numLayers * parametersPerLayer() + 4.0 * numLayers * hiddenSize * (double) seqLen;
     }
 
-    /** Fails with a message naming both sizes when a tokenizer does not fit this model. */
+    /**
+     * Fails with a message naming both sizes when a tokenizer does not fit this model: the model needs an
+     * embedding row for every piece. More rows are fine, as in HF models whose vocabulary is padded (to a
+     * multiple of 64, say); the extra rows are never an input and train only as unused logits.
+     */
     public void requireVocab(int tokenizerVocab) {
-        if (tokenizerVocab != vocabSize) {
-            throw new ConfigException("the tokenizer has " + tokenizerVocab + " tokens but the model's vocab_size is "
-                    + vocabSize + "; use the tokenizer the model was trained with (or resize the model's embeddings)");
+        if (vocabSize < tokenizerVocab) {
+            throw new ConfigException("the model's vocab_size is " + vocabSize + ", smaller than the tokenizer's "
+                    + tokenizerVocab + " pieces; use the tokenizer the model was trained with, or a model whose"
+                    + " vocab_size is at least " + tokenizerVocab);
         }
     }
 

@@ -4,6 +4,8 @@ import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
+import org.twllm.progress.Progress;
+
 /**
  * The start-up summary's last line, printed once the first steps of a session are timed: the time per step
  * (the first step, which warms up the JIT and the BLAS, is left out) and when the run will end.
@@ -47,7 +49,7 @@ final class EtaNotice {
         double perStep = (nowNanos - warmNanos) / 1e9 / timed;
         double eta = perStep * remaining;
         return String.format(Locale.ROOT, "  %-12s %s for the remaining %d steps at %.3g s/step (steps %d-%d timed), done around %s",
-                "eta", ProgressLine.duration(eta), remaining, perStep, warmStep + 1, step,
+                "eta", Progress.duration(eta), remaining, perStep, warmStep + 1, step,
                 LocalTime.now().plusSeconds(Math.round(eta)).format(CLOCK));
     }
 }

@@ -2,6 +2,8 @@ package org.twllm.core.train;
 
 import java.util.Locale;
 
+import org.twllm.progress.Progress;
+
 /** The console line of one step: {@code step 12/300 | loss 6.123 | lr 3.0e-04 | gnorm 1.23 | 5.1k tok/s | mfu 12.3% | eta 1m20s}. */
 public final class ProgressLine {
     private ProgressLine() {
@@ -10,7 +12,8 @@ public final class ProgressLine {
     public static String format(StepMetrics m, long maxSteps, double etaSeconds) {
         StringBuilder sb = new StringBuilder(120);
         sb.append(String.format(Locale.ROOT, "step %d/%d | loss %.4f | lr %.1e | gnorm %.3g | %s tok/s | mfu %.1f%% | eta %s",
-                m.step(), maxSteps, m.loss(), m.lr(), m.gradNorm(), compact(m.tokensPerS()), 100 * m.mfu(), duration(etaSeconds)));
+                m.step(), maxSteps, m.loss(), m.lr(), m.gradNorm(), compact(m.tokensPerS()), 100 * m.mfu(),
+                Progress.duration(etaSeconds)));
         if (m.hasValLoss()) {
             sb.append(String.format(Locale.ROOT, " | val_loss %.4f", m.valLoss()));
         }
@@ -29,17 +32,5 @@ public final class ProgressLine {
             return String.format(Locale.ROOT, "%.1fk", value / 1e3);
         }
         return String.format(Locale.ROOT, "%.0f", value);
-    }
-
-    /** 45s, 1m20s, 2h05m. */
-    static String duration(double seconds) {
-        long s = Math.max(0, Math.round(seconds));
-        if (s < 60) {
-            return s + "s";
-        }
-        if (s < 3600) {
-            return (s / 60) + "m" + String.format(Locale.ROOT, "%02d", s % 60) + "s";
-        }
-        return (s / 3600) + "h" + String.format(Locale.ROOT, "%02d", (s % 3600) / 60) + "m";
     }
 }

@@ -13,6 +13,8 @@ import org.twllm.core.config.StageConfig;
 import org.twllm.core.io.DType;
 import org.twllm.core.io.HfModelDirectory;
 import org.twllm.core.model.LlamaModel;
+import org.twllm.progress.Progress;
+import org.twllm.progress.ProgressOutput;
 
 /**
  * Saves the run's checkpoints into its output directory (see {@link Checkpoint} for the layout) and keeps
@@ -28,10 +30,14 @@ public final class TrainingCheckpoints implements CheckpointSaver {
     private final Path tokenizerFile;
     private final HfInferenceFiles hfFiles;
     private final CheckpointDirectory directory;
+    private final ProgressOutput progress;
 
-    /** @param hfFiles the tokenizer and generation configs every checkpoint's model carries */
+    /**
+     * @param hfFiles  the tokenizer and generation configs every checkpoint's model carries
+     * @param progress where a long save shows the bytes written (rank 0's optimizer range and the model)
+     */
     public TrainingCheckpoints(StageConfig config, LlamaModel model, AdamW optimizer, DataParallel dp, Path tokenizerFile,
-                               HfInferenceFiles hfFiles) {
+                               HfInferenceFiles hfFiles, ProgressOutput progress) {
         this.config = config;
         this.model = model;
         this.optimizer = optimizer;
@@ -39,6 +45,7 @@ public final class TrainingCheckpoints implements CheckpointSaver {
         this.tokenizerFile = tokenizerFile;
         this.hfFiles = hfFiles;
         this.directory = new CheckpointDirectory(config.run().outputDir());
+        this.progress = progress;
     }
 
     @Override
@@ -47,10 +54,17 @@ public final class TrainingCheckpoints implements CheckpointSaver {
         CheckpointWriter writer = dp.rank() == 0 ? CheckpointWriter.begin(outputDir, progress.step()) : null;
         dp.barrier(); // the temporary directory exists before any rank writes into it
         CheckpointWriter mine = writer != null ? writer : CheckpointWriter.join(outputDir, progress.step());
-        mine.writeOptimizer(new OptimizerState(optimizer.start(), optimizer.expAvg(), optimizer.expAvgSq(), optimizer.updates()));
-        dp.barrier(); // every range is on disk before rank 0 checksums and commits
+        long modelBytes = writer != null ? model.parameters().numParameters() * DType.F32.bytes() : 0;
+        try (Progress shown = this.progress.start(Checkpoint.dirName(progress.step()), null,
+                2 * optimizer.expAvg().length() * DType.F32.bytes() + modelBytes)) {
+            mine.writeOptimizer(new OptimizerState(optimizer.start(), optimizer.expAvg(), optimizer.expAvgSq(),
+                    optimizer.updates()), shown);
+            dp.barrier(); // every range is on disk before rank 0 checksums and commits
+            if (writer != null) {
+                HfModelDirectory.save(model, writer.directory(), DType.F32, shown);
+            }
+        }
         if (writer != null) {
-            HfModelDirectory.save(model, writer.directory(), DType.F32);
             writer.copyFile(tokenizerFile, Checkpoint.TOKENIZER_FILE);
             writer.writeString(HfInferenceFiles.TOKENIZER_CONFIG, hfFiles.tokenizerConfig());
             writer.writeString(HfInferenceFiles.GENERATION_CONFIG, hfFiles.generationConfig());

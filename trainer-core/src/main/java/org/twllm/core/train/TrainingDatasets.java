@@ -26,6 +26,7 @@ import org.twllm.data.shard.ShardKind;
 import org.twllm.data.shard.ShardSet;
 import org.twllm.data.tokenizer.Tokenizer;
 import org.twllm.errors.ConfigException;
+import org.twllm.progress.ProgressOutput;
 
 /**
  * The datasets of a stage, from its config: the sources are tokenized into shards under
@@ -41,7 +42,12 @@ public record TrainingDatasets(SampleDataset train, SampleDataset validation) {
 
     /** The training set and the held-out set (null when no validation sources are configured). */
     public static TrainingDatasets build(StageConfig config, Tokenizer tokenizer) {
-        Builder b = new Builder(config, tokenizer);
+        return build(config, tokenizer, ProgressOutput.none());
+    }
+
+    /** As {@link #build(StageConfig, Tokenizer)}; preparing the data (when it is not reused) shows on {@code progress}. */
+    public static TrainingDatasets build(StageConfig config, Tokenizer tokenizer, ProgressOutput progress) {
+        Builder b = new Builder(config, tokenizer, progress);
         return new TrainingDatasets(b.trainSet(), config.data().validationSources().isEmpty() ? null
                 : b.dataset(config.data().validationSources(), "validation"));
     }
@@ -63,10 +69,12 @@ public record TrainingDatasets(SampleDataset train, SampleDataset validation) {
     private static final class Builder {
         private final StageConfig config;
         private final Tokenizer tokenizer;
+        private final ProgressOutput progress;
 
-        Builder(StageConfig config, Tokenizer tokenizer) {
+        Builder(StageConfig config, Tokenizer tokenizer, ProgressOutput progress) {
             this.config = config;
             this.tokenizer = tokenizer;
+            this.progress = progress;
         }
 
         private SampleDataset trainSet() {
@@ -119,26 +127,31 @@ public record TrainingDatasets(SampleDataset train, SampleDataset validation) {
                     .minChars(data.filters().minChars())
                     .maxChars(data.filters().maxChars());
             for (SourceConfig s : sources) {
-                settings.source(new SourceSpec(s.path(), s.name(), format(s), s.textField(), s.weight()));
+                settings.source(new SourceSpec(s.path(), s.name(), format(s), s.textField(), s.messagesField(), s.weight()));
             }
             if (kind == ShardKind.SFT) {
                 settings.chatTemplate(chatTemplate(config));
                 settings.feedbackRule(data.feedback().ratingField(), data.feedback().positiveThreshold());
             }
             Path out = data.cacheDir().resolve(config.stage().yamlName() + "-" + role);
-            new CorpusPreparer(tokenizer, settings.build()).prepare(out);
+            new CorpusPreparer(tokenizer, settings.build(), progress).prepare(out);
             return out;
         }
 
-        /** The reader format of a source; {@code auto} follows the stage (and .txt files for cpt). */
+        /**
+         * The reader format of a source; {@code auto} follows the stage (and .txt files for cpt), and so does
+         * {@code parquet} (Parquet files are read by their name whatever the format).
+         */
         private SourceFormat format(SourceConfig s) {
-            if (s.format() != SourceConfig.Format.AUTO) {
+            if (s.format() != SourceConfig.Format.AUTO && s.format() != SourceConfig.Format.PARQUET) {
                 return SourceFormat.parse(s.format().yamlName());
             }
             switch (config.stage()) {
                 case CPT:
                     String name = s.path().getFileName().toString().toLowerCase(Locale.ROOT);
-                    return name.endsWith(".txt") || name.endsWith(".txt.gz") ? SourceFormat.TEXT : SourceFormat.JSONL;
+                    boolean text = s.format() == SourceConfig.Format.AUTO
+                            && (name.endsWith(".txt") || name.endsWith(".txt.gz") || name.endsWith(".txt.zst"));
+                    return text ? SourceFormat.TEXT : SourceFormat.JSONL;
                 case SFT:
                     return SourceFormat.CHAT;
                 default:

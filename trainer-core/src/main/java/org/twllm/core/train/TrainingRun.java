@@ -31,6 +31,7 @@ import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
 import org.twllm.files.AtomicFiles;
+import org.twllm.progress.ProgressOutput;
 
 /**
  * One {@code twllm train} run from its config: checks everything that can be checked before training
@@ -79,7 +80,9 @@ public final class TrainingRun {
             throw new ConfigException("data.seq_len " + config.data().seqLen() + " is longer than the model's"
                     + " max_position_embeddings " + shape.maxPositionEmbeddings() + "; lower data.seq_len");
         }
-        TrainingDatasets data = TrainingDatasets.build(config, tokenizer);
+        // Only the process that actually tokenizes (one per node, see CorpusPreparer) shows progress.
+        TrainingDatasets data = TrainingDatasets.build(config, tokenizer,
+                console != null ? ProgressOutput.console() : ProgressOutput.none());
         TrainingConfig training = config.training();
         long globalBatch = config.globalBatchSize();
         if (data.train().size() < globalBatch) {
@@ -108,7 +111,9 @@ public final class TrainingRun {
                         from, peak, memory.summary()).lines().forEach(out);
             }
             HfInferenceFiles hfFiles = HfInferenceFiles.of(tokenizer, TrainingDatasets.chatTemplate(config), shape.maxPositionEmbeddings());
-            TrainingCheckpoints saver = new TrainingCheckpoints(config, model, optimizer, dp, config.tokenizer().path(), hfFiles);
+            ProgressOutput shown = out != null ? ProgressOutput.console() : ProgressOutput.none();
+            TrainingCheckpoints saver = new TrainingCheckpoints(config, model, optimizer, dp, config.tokenizer().path(), hfFiles,
+                    shown);
             try (MetricsLog metrics = leader ? MetricsLog.open(outputDir, progress.step()) : null;
                  TensorBoardLog tensorboard = leader
                          ? TensorBoardLog.open(outputDir, config.run().name(), progress.step(), config.toYaml()) : null) {
@@ -125,7 +130,7 @@ public final class TrainingRun {
             Checkpoint last = checkpoints.newest().orElseThrow(() -> new TwllmException("no checkpoint in " + outputDir
                     + " after training; the run saves one after its last step"));
             if (leader) {
-                ModelExport.export(last, finalModel);
+                ModelExport.export(last, finalModel, shown);
                 if (out != null) {
                     out.accept("final model: " + finalModel);
                 }

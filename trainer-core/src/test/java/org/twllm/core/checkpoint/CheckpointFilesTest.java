@@ -5,12 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,6 +30,8 @@ import org.twllm.core.model.LlamaConfig;
 import org.twllm.core.model.LlamaModel;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.progress.Progress;
+import org.twllm.progress.ProgressOutput;
 
 class CheckpointFilesTest {
 
@@ -41,8 +47,8 @@ class CheckpointFilesTest {
 
     @Test
     void optimizerRangesSavedByTwoRanksAssembleIntoAnyOtherRange(@TempDir Path dir) {
-        optimizerWithMoments(0, 10, 7).write(dir);
-        optimizerWithMoments(10, 25, 7).write(dir);
+        optimizerWithMoments(0, 10, 7).write(dir, Progress.none());
+        optimizerWithMoments(10, 25, 7).write(dir, Progress.none());
         OptimizerState s = OptimizerState.load(dir, 5, 20);
         assertEquals(7, s.updates());
         for (int i = 0; i < 15; i++) {
@@ -56,7 +62,7 @@ class CheckpointFilesTest {
     @Test
     void aCommittedCheckpointVerifiesAndADamagedFileIsNamed(@TempDir Path out) throws IOException {
         CheckpointWriter w = CheckpointWriter.begin(out, 3);
-        w.writeOptimizer(optimizerWithMoments(0, 8, 3));
+        w.writeOptimizer(optimizerWithMoments(0, 8, 3), Progress.none());
         w.writeString("config.json", "{}");
         Checkpoint c = w.commit(state(3));
         assertEquals(out.resolve("checkpoint-00000003"), c.dir());
@@ -75,13 +81,48 @@ class CheckpointFilesTest {
     }
 
     @Test
+    void savingAndExportingALargeModelShowTheBytesWritten(@TempDir Path out) throws IOException {
+        LlamaModel model = LlamaModel.random(new LlamaConfig(32, 64, 2, 4, 2, 500, 64, 1e-5, 10000.0, false),
+                DataType.FLOAT, 1, 0.02);
+        long modelBytes = model.parameters().numParameters() * 4;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        AtomicLong clock = new AtomicLong();
+        // Each clock read is 3 s later, so every update is shown.
+        ProgressOutput output = new ProgressOutput(new PrintStream(printed, true, StandardCharsets.UTF_8), false,
+                () -> clock.addAndGet(3_000_000_000L));
+
+        CheckpointWriter w = CheckpointWriter.begin(out, 5);
+        try (Progress saving = output.start("checkpoint-00000005", null, modelBytes + 2 * 40 * 4)) {
+            w.writeOptimizer(optimizerWithMoments(0, 40, 1), saving);
+            HfModelDirectory.save(model, w.directory(), DType.F32, saving);
+            assertEquals(modelBytes + 2 * 40 * 4, saving.bytes());
+        }
+        w.copyFile(Path.of(System.getProperty("twllm.fixtures"), "tokenizer/zh-tw-bpe-8k.model"), Checkpoint.TOKENIZER_FILE);
+        Checkpoint c = w.commit(state(5));
+        List<String> saveLines = printed.toString(StandardCharsets.UTF_8).lines().toList();
+        String total = String.format(java.util.Locale.ROOT, "%.1f", (modelBytes + 2 * 40 * 4) / 1e6).replace(".", "\\.");
+        assertTrue(saveLines.get(0).matches("checkpoint-00000005: [0-9.]+ / " + total + " MB, [0-9.]+ MB/s, [0-9]+%, ETA [0-9hms]+"),
+                saveLines.get(0));
+        assertTrue(saveLines.get(saveLines.size() - 1).matches("checkpoint-00000005: " + total + " MB, [0-9.]+ MB/s, done in [0-9hms]+"),
+                saveLines.toString());
+
+        printed.reset();
+        ModelExport.export(c, out.resolve("hf"), output);
+        long exported = Files.size(out.resolve("hf/model.safetensors")) + Files.size(out.resolve("hf/config.json"))
+                + Files.size(out.resolve("hf/tokenizer.model"));
+        List<String> exportLines = printed.toString(StandardCharsets.UTF_8).lines().toList();
+        assertTrue(exportLines.get(exportLines.size() - 1).startsWith(String.format(java.util.Locale.ROOT,
+                "export hf: %,.1f MB, ", exported / 1e6)), exportLines.toString());
+    }
+
+    @Test
     void aSaveThatDiesBeforeCommitLeavesThePreviousCheckpointNewestAndIsSweptAway(@TempDir Path out) {
         CheckpointWriter first = CheckpointWriter.begin(out, 10);
-        first.writeOptimizer(optimizerWithMoments(0, 4, 10));
+        first.writeOptimizer(optimizerWithMoments(0, 4, 10), Progress.none());
         first.commit(state(10));
 
         CheckpointWriter crashed = CheckpointWriter.begin(out, 20);
-        crashed.writeOptimizer(optimizerWithMoments(0, 4, 20)); // ... and the process dies here
+        crashed.writeOptimizer(optimizerWithMoments(0, 4, 20), Progress.none()); // ... and the process dies here
         CheckpointDirectory checkpoints = new CheckpointDirectory(out);
         assertEquals(10, checkpoints.newest().orElseThrow().step());
         assertEquals(10, checkpoints.newest().orElseThrow().optimizerState(0, 4).updates());

@@ -1,6 +1,7 @@
 package org.twllm.core.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -119,6 +120,31 @@ class ConfigValidationTest {
                 files.problems(edit(ConfigFiles.TOKENIZER.toString(), "nope.model")));
         assertEquals(List.of("x.yaml:17:7: data.sources.0.path: no such file: " + dir.resolve("corpus.jsonl")),
                 files.problems(edit(ConfigFiles.CORPUS.toString(), "corpus.jsonl")));
+    }
+
+    @Test
+    void sourcesMayBeGlobsAndFoldersAndFormatParquetNeedsParquetFiles() throws Exception {
+        Files.createDirectories(dir.resolve("corpus"));
+        Files.writeString(dir.resolve("corpus/a.jsonl"), "{\"text\": \"一\"}\n");
+        Files.writeString(dir.resolve("corpus/b.parquet"), "PAR1");
+        assertEquals(List.of(), files.problems(edit(ConfigFiles.CORPUS.toString(), "corpus/*.jsonl")));
+        assertEquals(List.of(), files.problems(edit(ConfigFiles.CORPUS.toString(), "corpus")));
+        assertEquals(List.of("x.yaml:17:7: data.sources.0.path: glob " + dir.resolve("corpus/*.txt")
+                        + " matches no files: check the pattern (relative patterns are taken from the config file's folder,"
+                        + " or the current folder for --source)"),
+                files.problems(edit(ConfigFiles.CORPUS.toString(), "corpus/*.txt")));
+        assertEquals(List.of(), files.problems(edit(ConfigFiles.CORPUS.toString(), "corpus/*.parquet\n      format: parquet")));
+        assertEquals(List.of("x.yaml:17:7: data.sources.0.path: " + dir.resolve("corpus/a.jsonl")
+                        + " is not a .parquet file; format parquet reads Parquet files (or use format auto)"),
+                files.problems(edit(ConfigFiles.CORPUS.toString(), "corpus\n      format: parquet")));
+        StageConfig sft = files.load(edit(ConfigFiles.CORPUS.toString(), "corpus/*.parquet\n      messages_field: dialog")
+                .replace("stage: cpt", "stage: sft"));
+        assertEquals("dialog", sft.data().sources().get(0).messagesField());
+        assertTrue(sft.toYaml().contains("messages_field: dialog"), sft.toYaml());
+        // Unset, it is not written: configs recorded before the key existed resume and keep their fingerprint.
+        StageConfig plain = files.load(edit(ConfigFiles.CORPUS.toString(), "corpus/*.parquet").replace("stage: cpt", "stage: sft"));
+        assertNull(plain.data().sources().get(0).messagesField());
+        assertFalse(plain.toYaml().contains("messages_field"), plain.toYaml());
     }
 
     @Test
@@ -264,7 +290,7 @@ class ConfigValidationTest {
     @Test
     void sourceFormatMustFitTheStage() {
         assertEquals(List.of("x.yaml:18:7: data.sources.0.format: format chat does not fit the cpt stage"
-                        + " (cpt reads auto, jsonl, text or shards)"),
+                        + " (cpt reads auto, jsonl, text, parquet or shards)"),
                 files.problems(edit("    - path: " + ConfigFiles.CORPUS + "\n",
                         "    - path: " + ConfigFiles.CORPUS + "\n      format: chat\n")));
     }

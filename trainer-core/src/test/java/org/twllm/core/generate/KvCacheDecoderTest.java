@@ -93,6 +93,19 @@ class KvCacheDecoderTest {
     }
 
     @Test
+    void aPaddedVocabularysExtraRowsAreNeverGenerated() {
+        DecoderWeights weights = DecoderWeights.of(MODEL.parameters());
+        int pieces = 40; // the model has 61 rows: 21 of padding
+        int[] unmasked = new Generator(weights, CodePointTokenizer.withVocab(CONFIG.vocabSize()), 64)
+                .generate(PROMPT, SamplingSettings.greedy(30)).tokens();
+        assertTrue(Arrays.stream(unmasked).anyMatch(t -> t >= pieces), "the padded rows win somewhere unmasked");
+        for (SamplingSettings s : List.of(SamplingSettings.greedy(30), new SamplingSettings(30, 1.5, 0, 1.0, 3, List.of()))) {
+            int[] masked = new Generator(weights, CodePointTokenizer.withVocab(pieces), 64).generate(PROMPT, s).tokens();
+            assertTrue(Arrays.stream(masked).allMatch(t -> t < pieces), Arrays.toString(masked));
+        }
+    }
+
+    @Test
     void stopsAtMaxTokensAndWhenTheContextIsFull() {
         Generator g = new Generator(DecoderWeights.of(MODEL.parameters()), CodePointTokenizer.withVocab(CONFIG.vocabSize()), 10);
         GenerationResult r = g.generate(PROMPT, SamplingSettings.greedy(50));

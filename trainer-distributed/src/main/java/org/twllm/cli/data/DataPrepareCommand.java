@@ -28,6 +28,7 @@ import org.twllm.data.shard.ShardManifest;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.progress.ProgressOutput;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,14 +55,17 @@ public final class DataPrepareCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "SentencePiece .model file (without --config).")
     Path tokenizerFile;
 
-    @Option(names = "--source", paramLabel = "PATH[:WEIGHT]", description = "A corpus file or folder, optionally with a mixture weight (repeatable).")
+    @Option(names = "--source", paramLabel = "PATH[:WEIGHT]", description = "A corpus file, folder or quoted glob ('data/*.parquet'), optionally with a mixture weight (repeatable).")
     List<String> sources = new ArrayList<>();
 
-    @Option(names = "--format", defaultValue = "jsonl", description = "Format of the --source files: jsonl, text, chat, sharegpt or feedback (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--format", defaultValue = "jsonl", description = "What the --source records hold: jsonl, text, chat, sharegpt, feedback, or parquet (jsonl for cpt, chat for sft); .parquet files are read as Parquet in every format but text (default: ${DEFAULT-VALUE}).")
     String format;
 
-    @Option(names = "--text-field", defaultValue = "text", description = "JSON field holding the text for jsonl (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--text-field", defaultValue = "text", description = "JSON field or Parquet column holding the text for jsonl (default: ${DEFAULT-VALUE}).")
     String textField;
+
+    @Option(names = "--messages-field", description = "JSON field or Parquet column holding a dialogue's messages (default: messages or conversations).")
+    String messagesField;
 
     @Option(names = "--kind", description = "cpt or sft (default: sft for chat, sharegpt and feedback formats, else cpt).")
     String kind;
@@ -116,7 +120,7 @@ public final class DataPrepareCommand implements Callable<Integer> {
         }
         PrepareSettings.Builder settings = fromFlags().skipInvalid(skipInvalid).threads(threads).maxShardBytes(maxShardMb << 20);
         SentencePieceTokenizer tokenizer = SentencePieceTokenizer.load(tokenizerFile);
-        PrepareReport report = new CorpusPreparer(tokenizer, settings.build()).prepare(out);
+        PrepareReport report = new CorpusPreparer(tokenizer, settings.build(), ProgressOutput.console()).prepare(out);
         spec.commandLine().getOut().print(report.toTable());
         spec.commandLine().getOut().flush();
         return 0;
@@ -140,7 +144,7 @@ public final class DataPrepareCommand implements Callable<Integer> {
         }
         StageConfig stage = validation.config();
         Map<Path, FileTime> before = preparedFolders(stage);
-        TrainingDatasets.build(stage, SentencePieceTokenizer.load(stage.tokenizer().path()));
+        TrainingDatasets.build(stage, SentencePieceTokenizer.load(stage.tokenizer().path()), ProgressOutput.console());
         PrintWriter printed = spec.commandLine().getOut();
         for (Map.Entry<Path, FileTime> folder : preparedFolders(stage).entrySet()) {
             boolean reused = folder.getValue().equals(before.get(folder.getKey()));
@@ -172,15 +176,17 @@ public final class DataPrepareCommand implements Callable<Integer> {
     }
 
     private PrepareSettings.Builder fromFlags() {
-        SourceFormat sourceFormat = SourceFormat.parse(format);
-        ShardKind shardKind = kind != null ? ShardKind.parse(kind) : sourceFormat.isDialogue() ? ShardKind.SFT : ShardKind.CPT;
+        boolean parquet = format.equals("parquet");
+        SourceFormat named = parquet ? null : SourceFormat.parse(format);
+        ShardKind shardKind = kind != null ? ShardKind.parse(kind) : named != null && named.isDialogue() ? ShardKind.SFT : ShardKind.CPT;
+        SourceFormat sourceFormat = named != null ? named : shardKind == ShardKind.SFT ? SourceFormat.CHAT : SourceFormat.JSONL;
         PrepareSettings.Builder b = PrepareSettings.builder(shardKind)
                 .scriptMode(ScriptMode.parse(filterScript))
                 .dedup(!noDedup)
                 .minChars(minChars)
                 .maxChars(maxChars);
         for (String s : sources) {
-            b.source(SourceSpec.parseFlag(s, sourceFormat, textField));
+            b.source(SourceSpec.parseFlag(s, sourceFormat, textField, messagesField));
         }
         if (sourceFormat.isDialogue()) {
             b.chatTemplate(ChatTemplates.byName(chatTemplate, systemPrompt, null));

@@ -390,8 +390,10 @@ final class RingPass implements ControlledFragmentHandler {
     }
 
     /**
-     * Tells the next rank why we stop (best effort) and closes our publication, so the failure spreads
-     * around the ring and every rank reports the rank that started it.
+     * Tells the next rank why we stop and closes our publication once the notice has left this process
+     * ({@link RingLink#closePublication}), so the failure spreads around the ring and every rank reports
+     * the rank that started it, even when this process exits at once. Only a next rank that is gone or
+     * accepts nothing misses the notice.
      */
     private CollectiveFailure fail(String reason) {
         String message = "rank " + rank + ": " + reason;

@@ -3,10 +3,12 @@ package org.twllm.dist.transport;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import io.aeron.AeronCounters;
 import io.aeron.ChannelUriStringBuilder;
 import io.aeron.ExclusivePublication;
 import io.aeron.Image;
 import io.aeron.Subscription;
+import org.agrona.concurrent.status.CountersReader;
 import org.twllm.errors.TwllmException;
 
 /**
@@ -28,6 +30,8 @@ public final class RingLink implements AutoCloseable {
     private boolean inboundIpc;
     private boolean outboundIpc;
     private Image image;
+    /** The driver's sender position of a UDP publication (how far it has put our stream on the wire), or none for IPC. */
+    private int senderPositionId = CountersReader.NULL_COUNTER_ID;
 
     private RingLink(AeronConnection connection, TransportSettings settings, int rank) {
         this.connection = connection;
@@ -94,6 +98,10 @@ public final class RingLink implements AutoCloseable {
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
+        if (!outboundIpc) {
+            senderPositionId = connection.aeron().countersReader().findByTypeIdAndRegistrationId(
+                    AeronCounters.DRIVER_SENDER_POSITION_TYPE_ID, publication.registrationId());
+        }
     }
 
     private boolean useIpc(PeerAddress peer) {
@@ -154,10 +162,34 @@ public final class RingLink implements AutoCloseable {
         return outboundIpc;
     }
 
-    /** Closes the publication first: the next rank sees end-of-stream, which is how a failure spreads. */
+    /**
+     * Closes the publication once what was offered has left (see {@link #awaitSent}): the next rank reads
+     * it, then sees end-of-stream, which is how a failure notice spreads.
+     */
     public void closePublication() {
-        if (publication != null) {
+        if (publication != null && !publication.isClosed()) {
+            awaitSent();
             publication.close();
+        }
+    }
+
+    /**
+     * Waits until our driver has sent everything offered on the UDP publication, for at most the liveness
+     * timeout and only while the next rank is connected. Offering only writes into the term buffer: a
+     * process that exits right after a failure would otherwise take its last message, the failure notice,
+     * with it, and the next rank would report a lost stream instead of the failure's cause. Over IPC the
+     * shared driver keeps the log until the next rank has read it.
+     */
+    private void awaitSent() {
+        if (senderPositionId == CountersReader.NULL_COUNTER_ID) {
+            return;
+        }
+        CountersReader counters = connection.aeron().countersReader();
+        long offered = publication.position();
+        long deadline = System.nanoTime() + settings.livenessTimeoutNs();
+        while (counters.getCounterValue(senderPositionId) < offered && publication.isConnected()
+                && System.nanoTime() - deadline < 0) {
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
         }
     }
 

@@ -1,5 +1,6 @@
 package org.twllm.cli.data;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,15 @@ import java.nio.file.Path;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,6 +100,42 @@ class DataPrepareCommandTest {
         Result ids = run("data", "inspect", out.toString(), "--samples", "1");
         assertEquals(0, ids.exitCode(), ids.err());
         assertTrue(ids.out().contains("[" + tokenizer.bosId() + ", " + first[1] + ", "), ids.out());
+    }
+
+    @Test
+    void aGlobOfParquetFilesPreparesLikeTheJsonLinesTheyHold() throws IOException {
+        Path folder = Files.createDirectories(tmp.resolve("hf/data"));
+        MessageType schema = MessageTypeParser.parseMessageType("message m { optional binary text (STRING); }");
+        SimpleGroupFactory rows = new SimpleGroupFactory(schema);
+        ObjectMapper json = new ObjectMapper();
+        for (int part = 0; part < 2; part++) {
+            Path file = folder.resolve("train-0000" + part + "-of-00002.parquet");
+            try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new LocalOutputFile(file))
+                    .withConf(new PlainParquetConfiguration()).withType(schema).withCompressionCodec(CompressionCodecName.ZSTD)
+                    .withRowGroupRowCountLimit(60).build()) {
+                for (String line : tangLines.subList(part * 150, part * 150 + 150)) {
+                    w.write(rows.newGroup().append("text", json.readTree(line).get("text").asText()));
+                }
+            }
+        }
+        Path fromParquet = tmp.resolve("cpt-parquet");
+        Result r = run("data", "prepare", "--tokenizer", MODEL, "--format", "parquet", "--source", folder + "/*.parquet",
+                "--out", fromParquet.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("wrote 300 documents"), r.out());
+        Path fromJsonl = tmp.resolve("cpt-jsonl");
+        assertEquals(0, run("data", "prepare", "--tokenizer", MODEL, "--source", tang.toString(), "--out", fromJsonl.toString()).exitCode());
+        ShardSet a = ShardSet.open(fromParquet, true);
+        ShardSet b = ShardSet.open(fromJsonl, true);
+        assertEquals(b.numTokens(), a.numTokens());
+        for (long d : new long[] {0, 149, 150, 299}) {
+            assertArrayEquals(b.documentTokens(d), a.documentTokens(d));
+        }
+
+        Result none = run("data", "prepare", "--tokenizer", MODEL, "--format", "parquet", "--source", folder + "/*.jsonl",
+                "--out", tmp.resolve("none").toString());
+        assertEquals(2, none.exitCode());
+        assertTrue(none.err().startsWith("error: glob " + folder + "/*.jsonl matches no files"), none.err());
     }
 
     @Test
