@@ -66,7 +66,7 @@ public final class Planner {
     }
 
     /** The plan of a loaded config (whose world size is the request's) with known shape, peak and capacity. */
-    public static TrainingPlan plan(StageConfig config, LlamaConfig shape, PlanRequest request, double peakFlops,
+    private static TrainingPlan plan(StageConfig config, LlamaConfig shape, PlanRequest request, double peakFlops,
                                     String peakSource, long capacityBytes, String capacitySource) {
         DeviceKind device = request.device();
         TrainingSetup setup = TrainingSetup.of(config, shape);
