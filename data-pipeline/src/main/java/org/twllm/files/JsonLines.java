@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -67,7 +66,7 @@ public final class JsonLines {
                 JsonNode node;
                 String problem;
                 try {
-                    node = JSON.readTree(bytes.buffer, 0, bytes.length);
+                    node = JSON.readTree(bytes.buffer(), 0, bytes.length());
                     problem = node != null && node.isObject() ? null
                             : "it is " + (node == null ? "empty" : "a JSON " + node.getNodeType().name().toLowerCase(Locale.ROOT));
                 } catch (JsonProcessingException e) {
@@ -88,79 +87,6 @@ public final class JsonLines {
         } catch (IOException e) {
             throw new ConfigException("cannot read " + file + " (" + e.getMessage() + "); check that the file exists and is"
                     + " readable");
-        }
-    }
-
-    /**
-     * Splits a stream into lines at {@code '\n'} bytes (safe in UTF-8), so a line cut inside a character
-     * is still seen whole and parsed, not rejected by a decoder before the reader can call it torn.
-     */
-    private static final class LineBytes {
-        private final InputStream in;
-        private final byte[] chunk = new byte[1 << 16];
-        private int chunkPos;
-        private int chunkEnd;
-        byte[] buffer = new byte[1 << 12];
-        int length;
-        private boolean terminated;
-
-        LineBytes(InputStream in) {
-            this.in = in;
-        }
-
-        /** Reads the next line into {@code buffer[0, length)} (without its newline); false at the end. */
-        boolean next() throws IOException {
-            length = 0;
-            boolean any = false;
-            while (true) {
-                if (chunkPos == chunkEnd) {
-                    chunkEnd = in.read(chunk);
-                    chunkPos = 0;
-                    if (chunkEnd <= 0) {
-                        chunkEnd = 0;
-                        terminated = false;
-                        return any;
-                    }
-                }
-                any = true;
-                int start = chunkPos;
-                while (chunkPos < chunkEnd && chunk[chunkPos] != '\n') {
-                    chunkPos++;
-                }
-                append(start, chunkPos);
-                if (chunkPos < chunkEnd) {
-                    chunkPos++; // the newline
-                    if (length > 0 && buffer[length - 1] == '\r') {
-                        length--;
-                    }
-                    terminated = true;
-                    return true;
-                }
-            }
-        }
-
-        /** Whether a newline ended the current line (false only for a last line without one). */
-        boolean terminated() {
-            return terminated;
-        }
-
-        boolean isBlank() {
-            for (int i = 0; i < length; i++) {
-                byte b = buffer[i];
-                if (b != ' ' && b != '\t' && b != '\r') {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private void append(int from, int to) {
-            int n = to - from;
-            if (length + n > buffer.length) {
-                buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, length + n));
-            }
-            System.arraycopy(chunk, from, buffer, length, n);
-            length += n;
         }
     }
 }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.generate.GenerationResult;
 import org.twllm.core.generate.Generator;
 import org.twllm.core.generate.ModelSession;
@@ -41,8 +42,9 @@ public final class ChatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         SamplingSettings settings = sampling.settings();
-        ModelSession session = ModelSession.open(modelOptions.model, modelOptions.tokenizer, chatTemplate, modelOptions.systemPrompt);
-        Generator generator = session.generator(modelOptions.contextLength);
+        ModelSession session = ModelSession.open(modelOptions.model, Checkpoint::loadModel, modelOptions.tokenizer, chatTemplate,
+                modelOptions.systemPrompt);
+        Generator generator = session.generator(session.checkedContextLength(modelOptions.contextLength));
         boolean interactive = System.console() != null;
         List<Message> history = new ArrayList<>();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -67,11 +69,19 @@ public final class ChatCommand implements Callable<Integer> {
                 continue;
             }
             int[] prompt = session.format().prompt(history, message);
-            if (prompt.length >= generator.contextLength()) {
+            if (prompt.length >= generator.contextLength() && !history.isEmpty()) {
                 System.err.println("[chat] the conversation is longer than the context (" + generator.contextLength()
                         + " tokens); starting over with this message");
                 history.clear();
                 prompt = session.format().prompt(history, message);
+            }
+            if (prompt.length >= generator.contextLength()) {
+                // One message too long for the context: say so in place of a reply, and keep the session.
+                System.out.println();
+                System.err.println("[chat] error: this message needs " + prompt.length + " tokens but the context holds "
+                        + generator.contextLength() + " (prompt and reply); send a shorter one, or start with a larger"
+                        + " --context-length");
+                continue;
             }
             GenerationResult reply = generator.generate(prompt, settings, text -> {
                 System.out.print(text);

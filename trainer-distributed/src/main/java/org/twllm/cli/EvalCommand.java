@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.eval.EvalReport;
 import org.twllm.core.eval.Evaluator;
 import org.twllm.core.eval.TaskResult;
@@ -46,16 +47,18 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<TaskSpec> specs = TaskSpec.parseList(tasks);
-        ModelSession session = ModelSession.open(modelOptions.model, modelOptions.tokenizer, chatTemplate, modelOptions.systemPrompt);
+        ModelSession session = ModelSession.open(modelOptions.model, Checkpoint::loadModel, modelOptions.tokenizer, chatTemplate,
+                modelOptions.systemPrompt);
         Evaluator.Limits d = Evaluator.Limits.DEFAULT;
         Evaluator.Limits limits = maxNewTokens > 0
                 ? new Evaluator.Limits(maxNewTokens, maxNewTokens, maxNewTokens, maxExamples)
                 : new Evaluator.Limits(d.qaMaxNewTokens(), d.mcMaxNewTokens(), d.summaryMaxNewTokens(), maxExamples);
-        Evaluator evaluator = new Evaluator(session.languageModel(modelOptions.contextLength), session.format(), session.tokenizer(), limits);
+        Evaluator evaluator = new Evaluator(session.languageModel(session.checkedContextLength(modelOptions.contextLength)), session.format(), session.tokenizer(), limits);
         List<TaskResult> results = new ArrayList<>();
         for (TaskSpec spec : specs) {
             TaskResult r = evaluator.run(spec);
-            System.err.printf("[eval] %s (%s): %d examples in %.1f s%n", r.name(), r.kind().key(), r.examples(), r.seconds());
+            System.err.printf("[eval] %s (%s): %d examples in %.1f s%s%n", r.name(), r.kind().key(), r.examples(), r.seconds(),
+                    r.skipped() > 0 ? ", " + r.skipped() + " skipped as longer than the context" : "");
             results.add(r);
         }
         EvalReport.writeJson(out, modelOptions.model.toString(), session.format().describe(), results);

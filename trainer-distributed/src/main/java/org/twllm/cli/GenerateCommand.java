@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.generate.GenerationResult;
 import org.twllm.core.generate.Generator;
 import org.twllm.core.generate.ModelSession;
@@ -32,9 +33,9 @@ public final class GenerateCommand implements Callable<Integer> {
         @Option(names = "--system-prompt", paramLabel = "TEXT", description = "System prompt for the chat template (default: the template's own).")
         String systemPrompt;
 
-        @Option(names = "--context-length", paramLabel = "N", defaultValue = "0",
-                description = "Longest sequence (prompt + generated) to run; default: the model's max_position_embeddings.")
-        int contextLength;
+        @Option(names = "--context-length", paramLabel = "N",
+                description = "Longest sequence (prompt + generated) to run, 2 to max_position_embeddings; default: the model's max_position_embeddings.")
+        Integer contextLength;
     }
 
     /** Sampling flags shared by generate and chat. */
@@ -85,10 +86,13 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SamplingSettings settings = sampling.settings();
-        ModelSession session = ModelSession.open(modelOptions.model, modelOptions.tokenizer, chat ? chatTemplate : null, modelOptions.systemPrompt);
+        ModelSession session = ModelSession.open(modelOptions.model, Checkpoint::loadModel, modelOptions.tokenizer,
+                chat ? chatTemplate : null, modelOptions.systemPrompt);
+        int context = session.checkedContextLength(modelOptions.contextLength);
         int[] ids = session.format().prompt(prompt);
-        int needed = modelOptions.contextLength > 0 ? modelOptions.contextLength : ids.length + settings.maxNewTokens();
-        Generator generator = session.generator(needed);
+        // Without --context-length the cache is sized for this prompt and its new tokens only.
+        Generator generator = session.generator(modelOptions.contextLength != null ? context
+                : Math.min(context, ids.length + settings.maxNewTokens()));
         GenerationResult result = generator.generate(ids, settings, text -> {
             System.out.print(text);
             System.out.flush();

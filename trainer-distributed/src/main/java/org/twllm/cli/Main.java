@@ -23,6 +23,16 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        // A thread other than main that runs out of memory (ND4J's, the communication thread's) ends the process
+        // with the same one sentence; other failures of such threads are reported without a stack trace.
+        Thread.setDefaultUncaughtExceptionHandler((thread, failure) -> {
+            PrintWriter err = new PrintWriter(System.err, true);
+            int code = report(failure, err, verbose, null);
+            if (FailureMessage.outOfMemory(failure, null) != null) {
+                Runtime.getRuntime().halt(code);
+            }
+        });
         System.exit(run(args));
     }
 
@@ -33,34 +43,63 @@ public final class Main {
             ((Logger) LoggerFactory.getLogger("org.twllm")).setLevel(Level.DEBUG);
         }
         CommandLine cli = new CommandLine(new TwllmCommand());
-        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(ex, commandLine.getErr(), verbose));
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) ->
+                report(ex, commandLine.getErr(), verbose, commandLine.getCommandName()));
         cli.setParameterExceptionHandler((ex, args2) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println("error: " + ex.getMessage());
             err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
             return EXIT_USAGE;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (Error e) {
+            // picocli hands only Exceptions to the handler; an OutOfMemoryError (or a missing native library) ends here.
+            return report(e, cli.getErr(), verbose, commandName(cli));
+        }
     }
 
-    static int report(Exception ex, PrintWriter err, boolean verbose) {
-        Throwable cause = ex;
+    /**
+     * Prints one sentence for {@code failure} (the stack trace too with {@code verbose}) and returns the exit
+     * code: 2 for config errors, 1 for everything else. Never prints an exception class name.
+     *
+     * @param command the subcommand that ran, for the advice on running out of memory (may be null)
+     */
+    static int report(Throwable failure, PrintWriter err, boolean verbose, String command) {
+        Throwable cause = failure instanceof CommandLine.ExecutionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        String outOfMemory = FailureMessage.outOfMemory(cause, command);
         int code;
-        if (cause instanceof ConfigException) {
+        if (outOfMemory != null) {
+            err.println("error: " + outOfMemory);
+            code = EXIT_RUNTIME;
+        } else if (cause instanceof ConfigException) {
             err.println("error: " + cause.getMessage());
             code = EXIT_USAGE;
         } else if (cause instanceof TwllmException) {
-            err.println("error: " + cause.getMessage());
+            err.println("error: " + cause.getMessage() + FailureMessage.diskFullAdvice(cause.getMessage(), cause));
             code = EXIT_RUNTIME;
         } else {
-            err.println("error: " + cause.getClass().getSimpleName() + ": " + cause.getMessage()
-                    + (verbose ? "" : " (run with --verbose for the stack trace)"));
+            String sentence = FailureMessage.unexpected(cause);
+            err.println("error: " + sentence + FailureMessage.diskFullAdvice(sentence, cause)
+                    + (verbose ? "" : " (an unexpected failure: run with --verbose for the stack trace)"));
             code = EXIT_RUNTIME;
         }
         if (verbose) {
-            ex.printStackTrace(err);
+            cause.printStackTrace(err);
         }
         err.flush();
         return code;
+    }
+
+    /** The innermost subcommand that was parsed ("train", "prepare", ...), or null. */
+    private static String commandName(CommandLine cli) {
+        CommandLine.ParseResult parsed = cli.getParseResult();
+        String name = null;
+        while (parsed != null && parsed.subcommand() != null) {
+            parsed = parsed.subcommand();
+            name = parsed.commandSpec().name();
+        }
+        return name;
     }
 }

@@ -10,13 +10,13 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.eval.EvalExamples;
 import org.twllm.core.eval.LossAccumulator;
 import org.twllm.core.eval.Perplexity;
 import org.twllm.core.eval.TaskFileReader;
 import org.twllm.core.eval.TokenLogProbs;
 import org.twllm.core.generate.ModelSession;
-import org.twllm.core.io.HfModelDirectory;
 import org.twllm.errors.ConfigException;
 
 import picocli.CommandLine.ArgGroup;
@@ -58,13 +58,13 @@ public final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (input.ids != null) {
-            print(TokenLogProbs.of(HfModelDirectory.load(model), parseIds(input.ids)));
+            print(TokenLogProbs.of(Checkpoint.loadModel(model), parseIds(input.ids)));
             return Main.EXIT_OK;
         }
         if (tokenizerFile == null) {
             throw new ConfigException((input.text != null ? "--text" : "--perplexity") + " needs --tokenizer FILE (the model's SentencePiece .model)");
         }
-        ModelSession session = ModelSession.open(model, tokenizerFile, null, null);
+        ModelSession session = ModelSession.open(model, Checkpoint::loadModel, tokenizerFile, null, null);
         if (input.text != null) {
             print(TokenLogProbs.ofText(session.model(), session.tokenizer(), input.text));
             return Main.EXIT_OK;

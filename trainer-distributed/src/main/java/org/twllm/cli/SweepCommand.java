@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import org.twllm.core.config.StageConfigLoader;
+import org.twllm.core.train.RunDirectoryLock;
+import org.twllm.dist.launch.RankEnvironment;
 import org.twllm.errors.ConfigException;
 import org.twllm.sweep.ChildProcessCli;
 import org.twllm.sweep.SlurmEmitter;
@@ -64,16 +66,14 @@ public final class SweepCommand implements Callable<Integer> {
             return Main.EXIT_OK;
         }
         SweepRunner.Cli cli = childProcesses ? new ChildProcessCli(Main.class.getName()) : args -> Main.run(args.toArray(String[]::new));
-        SweepRunner.Outcome outcome = new SweepRunner(plan, cli, System.out, isRankZero(System.getenv())).run(only);
+        boolean rankZero = RankEnvironment.isRankZero(System.getenv());
+        SweepRunner.Outcome outcome;
+        try (RunDirectoryLock lock = rankZero ? RunDirectoryLock.acquire(plan.spec().outputDir(), "twllm sweep --config " + config) : null) {
+            outcome = new SweepRunner(plan, cli, System.out, rankZero).run(only);
+        }
         System.out.printf("[sweep] trained %d stage(s), skipped %d finished, evaluated %d run(s); report in %s%n",
                 outcome.trained().size(), outcome.skipped().size(), outcome.evaluated().size(), plan.spec().outputDir());
         return Main.EXIT_OK;
-    }
-
-    /** Rank 0 of a multi-rank job (torchrun's RANK or Slurm's SLURM_PROCID), or a plain single process. */
-    static boolean isRankZero(java.util.Map<String, String> env) {
-        String rank = env.getOrDefault("RANK", env.getOrDefault("SLURM_PROCID", "0"));
-        return rank.strip().equals("0");
     }
 
     private static Path launcher() {

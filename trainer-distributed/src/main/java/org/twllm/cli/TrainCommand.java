@@ -9,9 +9,12 @@ import org.twllm.core.config.Stage;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.config.StageConfigLoader;
 import org.twllm.core.train.ResumeRequest;
+import org.twllm.core.train.RunDirectoryLock;
 import org.twllm.core.train.TrainingRun;
 import org.twllm.dist.launch.DataParallelFactory;
+import org.twllm.dist.launch.LauncherWatch;
 import org.twllm.dist.launch.LocalLauncher;
+import org.twllm.dist.launch.RankEnvironment;
 import org.twllm.errors.ConfigException;
 
 import picocli.CommandLine.Command;
@@ -46,24 +49,39 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (nproc > 1 && System.getenv("WORLD_SIZE") == null) {
-            LocalLauncher.launch(nproc, workerArgs(), System.out);
+        StageConfig cfg = load();
+        // The run's output directory is locked by rank 0, or by the launcher of --nproc workers for all of them.
+        boolean launches = nproc > 1 && System.getenv("WORLD_SIZE") == null;
+        try (RunDirectoryLock lock = launches || RankEnvironment.isRankZero(System.getenv())
+                ? RunDirectoryLock.acquire(cfg.run().outputDir(), "twllm train --stage " + stage + " --config " + config) : null) {
+            if (launches) {
+                LocalLauncher.launch(nproc, workerArgs(), System.out);
+                return Main.EXIT_OK;
+            }
+            LauncherWatch.startIfLaunched(System.getenv());
+            ResumeRequest request = ResumeRequest.parse(resume, cfg.checkpoint(), Path.of("").toAbsolutePath());
+            TrainingRun.run(cfg, request, DataParallelFactory.dataParallel(cfg, System.getenv()),
+                    cfg.logging().console() ? System.out::println : null);
             return Main.EXIT_OK;
         }
+    }
+
+    /** The stage config, which must be of the --stage given (with --nproc as the workers will load it). */
+    private StageConfig load() {
         Stage wanted = Stage.fromYaml(stage);
         if (wanted == null) {
             throw new ConfigException("--stage " + stage + " is not a stage; use cpt, sft or feedback-sft");
         }
-        Path workDir = Path.of("").toAbsolutePath();
-        StageConfig cfg = StageConfigLoader.load(config, sets, workDir);
+        List<String> all = new ArrayList<>(sets);
+        if (nproc > 1) {
+            all.add("distributed.world_size=" + nproc);
+        }
+        StageConfig cfg = StageConfigLoader.load(config, all, Path.of("").toAbsolutePath());
         if (cfg.stage() != wanted) {
             throw new ConfigException("--stage " + stage + " does not match " + config + ", which is a " + cfg.stage().yamlName()
                     + " config; pass --stage " + cfg.stage().yamlName() + " or another config");
         }
-        ResumeRequest request = ResumeRequest.parse(resume, cfg.checkpoint(), workDir);
-        TrainingRun.run(cfg, request, DataParallelFactory.dataParallel(cfg, System.getenv()),
-                cfg.logging().console() ? System.out::println : null);
-        return Main.EXIT_OK;
+        return cfg;
     }
 
     /** This command for each worker: the same flags, with the world size set to --nproc. */

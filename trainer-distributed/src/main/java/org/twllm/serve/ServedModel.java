@@ -48,9 +48,10 @@ final class ServedModel {
         }
         // The template renders with its own default system prompt; a --system-prompt is added to the
         // conversations instead (see withSystemPrompt), so the feedback log records what the model saw.
-        ModelSession session = ModelSession.open(settings.model(), tokenizer, settings.chatTemplate(), null);
+        ModelSession session = ModelSession.open(settings.model(), Checkpoint::loadModel, tokenizer, settings.chatTemplate(), null);
         String name = settings.modelName() != null ? settings.modelName() : defaultName(settings.model());
-        return new ServedModel(name, settings.chatTemplate(), session, session.contextLength(settings.contextLength()),
+        return new ServedModel(name, settings.chatTemplate(), session, session.checkedContextLength(
+                settings.contextLength() > 0 ? settings.contextLength() : null),
                 settings.systemPrompt());
     }
 

@@ -16,12 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.twllm.core.eval.EvalReport;
-import org.twllm.core.io.DType;
-import org.twllm.core.io.HfModelDirectory;
-import org.twllm.core.model.LlamaConfig;
-import org.twllm.core.model.LlamaModel;
 
 /** twllm generate, chat (stdin piped) and eval on a tiny random model with the fixture tokenizer. */
 class GenerationCommandsTest {
@@ -34,9 +29,7 @@ class GenerationCommandsTest {
 
     @BeforeAll
     static void tinyModel() {
-        model = dir.resolve("model");
-        LlamaConfig config = new LlamaConfig(32, 64, 1, 4, 2, 8000, 512, 1e-5, 10000.0, false);
-        HfModelDirectory.save(LlamaModel.random(config, DataType.FLOAT, 3, 0.2), model, DType.F32);
+        model = CliRun.tinyModel(dir.resolve("model"), 512);
     }
 
     /** Runs the CLI with {@code stdin}, returning exit code, stdout and stderr. */

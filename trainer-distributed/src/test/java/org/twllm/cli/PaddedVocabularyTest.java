@@ -19,7 +19,7 @@ class PaddedVocabularyTest {
 
     @Test
     void aPaddedVocabularyTrainsPreparesAndScores(@TempDir Path dir) throws Exception {
-        Path config = TrainCommandTest.config(dir, 8064);
+        Path config = CliRun.tinyCpt(dir, 8064, "");
         ScoreCommandTest.Result prepared = ScoreCommandTest.run("data", "prepare", "--config", config.toString());
         assertEquals(Main.EXIT_OK, prepared.exitCode(), prepared.err());
         ScoreCommandTest.Result trained = ScoreCommandTest.run("train", "--stage", "cpt", "--config", config.toString());
@@ -36,7 +36,7 @@ class PaddedVocabularyTest {
 
     @Test
     void aVocabularySmallerThanTheTokenizerIsRefusedNamingBothSizes(@TempDir Path dir) throws Exception {
-        Path config = TrainCommandTest.config(dir, 7999);
+        Path config = CliRun.tinyCpt(dir, 7999, "");
         for (String[] command : new String[][] {{"train", "--stage", "cpt", "--config", config.toString()},
                 {"data", "prepare", "--config", config.toString()}}) {
             ScoreCommandTest.Result r = ScoreCommandTest.run(command);

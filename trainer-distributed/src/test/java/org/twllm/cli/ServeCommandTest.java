@@ -15,13 +15,13 @@ class ServeCommandTest {
     @TempDir
     Path dir;
 
-    private static Object[] run(String... args) {
-        return TrainCommandTest.run(args);
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
-    private static void assertUsageError(Object[] result, String expected) {
-        String err = (String) result[1];
-        assertEquals(Main.EXIT_USAGE, result[0], err);
+    private static void assertUsageError(CliRun result, String expected) {
+        String err = result.err();
+        assertEquals(Main.EXIT_USAGE, result.code(), err);
         assertTrue(err.startsWith("error: ") && err.contains(expected), err);
         assertFalse(err.contains("Exception"), err);
     }

@@ -3,9 +3,6 @@ package org.twllm.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,40 +12,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** twllm train and twllm export through Main.run on a tiny random model and a slice of the fixture corpus. */
 class TrainCommandTest {
-    private static final Path FIXTURES = Path.of(System.getProperty("twllm.fixtures"));
-
     private static Path config(Path dir) throws Exception {
-        return config(dir, 8000);
-    }
-
-    /** A tiny cpt config over 60 poems whose model has {@code vocabSize} embedding rows (the tokenizer has 8,000 pieces). */
-    static Path config(Path dir, int vocabSize) throws Exception {
-        List<String> poems = Files.readAllLines(FIXTURES.resolve("corpus/tang-poems.zh-Hant.jsonl"));
-        Path corpus = dir.resolve("poems.jsonl");
-        Files.write(corpus, poems.subList(0, 60));
-        Path file = dir.resolve("cpt.yaml");
-        Files.writeString(file, "stage: cpt\n"
-                + "run:\n  name: cli\n  output_dir: " + dir.resolve("run") + "\n"
-                + "model:\n  init: random\n  hidden_size: 16\n  intermediate_size: 32\n  num_hidden_layers: 1\n"
-                + "  num_attention_heads: 2\n  num_key_value_heads: 2\n  vocab_size: " + vocabSize + "\n  max_position_embeddings: 32\n"
-                + "tokenizer:\n  path: " + FIXTURES.resolve("tokenizer/zh-tw-bpe-8k.model") + "\n"
-                + "data:\n  seq_len: 16\n  sources:\n    - path: " + corpus + "\n"
-                + "training:\n  max_steps: 2\n  per_device_train_batch_size: 2\n  learning_rate: 1.0e-3\n  warmup_steps: 1\n"
-                + "device:\n  peak_flops: 1.0e11\n");
-        return file;
+        return CliRun.tinyCpt(dir, "");
     }
 
     /** Runs the CLI, returning its exit code and what it printed to stderr. */
-    static Object[] run(String... args) {
-        PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.run(args);
-            return new Object[] {code, captured.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setErr(err);
-        }
+    private static Object[] run(String... args) {
+        CliRun r = CliRun.of(args);
+        return new Object[] {r.code(), r.err()};
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 import org.twllm.dist.transport.TransportSettings;
 
@@ -39,19 +40,29 @@ final class WorkerProcesses {
 
     static WorkerProcesses start(int world, Class<?> main, Path logDir, String maxHeap, Map<String, String> extraEnv,
                                  String... args) throws IOException {
+        return start(world, main, logDir, maxHeap, extraEnv, rank -> List.of(), "127.0.0.1", args);
+    }
+
+    /**
+     * As above, with each rank's command run under {@code launcher.apply(rank)} (for example
+     * {@code ip netns exec NAME}) and rank 0 reached at {@code masterAddress}.
+     */
+    static WorkerProcesses start(int world, Class<?> main, Path logDir, String maxHeap, Map<String, String> extraEnv,
+                                 IntFunction<List<String>> launcher, String masterAddress, String... args) throws IOException {
         WorkerProcesses workers = new WorkerProcesses();
         Files.createDirectories(logDir);
         int masterPort = freePort();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         for (int rank = 0; rank < world; rank++) {
-            List<String> command = new ArrayList<>(List.of(java, "-Xmx" + maxHeap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            List<String> command = new ArrayList<>(launcher.apply(rank));
+            command.addAll(List.of(java, "-Xmx" + maxHeap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                     "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", classPath(), main.getName()));
             command.addAll(List.of(args));
             ProcessBuilder builder = new ProcessBuilder(command);
             builder.environment().put("RANK", String.valueOf(rank));
             builder.environment().put("LOCAL_RANK", String.valueOf(rank));
             builder.environment().put("WORLD_SIZE", String.valueOf(world));
-            builder.environment().put("MASTER_ADDR", "127.0.0.1");
+            builder.environment().put("MASTER_ADDR", masterAddress);
             builder.environment().put("MASTER_PORT", String.valueOf(masterPort));
             builder.environment().putAll(extraEnv);
             Path log = logDir.resolve("rank" + rank + ".log");

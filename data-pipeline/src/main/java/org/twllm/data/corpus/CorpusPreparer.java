@@ -27,10 +27,13 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.twllm.data.chat.ChatTemplate;
 import org.twllm.data.chat.Dialogue;
 import org.twllm.data.chat.Message;
 import org.twllm.data.chat.Role;
+import org.twllm.data.shard.ShardCorruptionException;
 import org.twllm.data.shard.ShardManifest;
 import org.twllm.data.shard.ShardSet;
 import org.twllm.data.shard.ShardWriter;
@@ -62,6 +65,7 @@ import org.twllm.progress.ProgressOutput;
 public final class CorpusPreparer {
     /** Bumped when the preparer's output for the same inputs changes, so old outputs are rebuilt. */
     static final int PREPARER_VERSION = 2;
+    private static final Logger LOG = LoggerFactory.getLogger(CorpusPreparer.class);
     private static final int BATCH = 64;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -133,19 +137,30 @@ public final class CorpusPreparer {
         }
     }
 
+    /**
+     * The existing output when it was made from the same inputs and verifies (every shard body's checksum,
+     * once per process); null when it must be built. A damaged output is rebuilt with a warning naming the
+     * damaged file; one made from other inputs is rebuilt silently.
+     */
     private PrepareReport reuse(Path out, String fingerprint) {
         if (!Files.isRegularFile(out.resolve(ShardManifest.FILE_NAME)) || !Files.isRegularFile(out.resolve(PrepareReport.FILE_NAME))) {
             return null;
         }
         try {
-            ShardSet existing = ShardSet.open(out);
-            if (!existing.manifest().inputsFingerprint().equals(fingerprint)) {
+            if (!ShardManifest.read(out).inputsFingerprint().equals(fingerprint)) {
                 return null;
             }
+            ShardSet.open(out);
             PrepareReport report = PrepareReport.read(out);
             return report.inputsFingerprint().equals(fingerprint) ? report.asCached() : null;
-        } catch (TwllmException | ConfigException | IOException damaged) {
-            return null; // a damaged earlier output is simply rebuilt
+        } catch (ShardCorruptionException damaged) {
+            LOG.warn("cached {} {} is damaged: {}; rebuilding the shards from their sources", damaged.kind(), damaged.file(),
+                    damaged.problem());
+            return null;
+        } catch (IOException damaged) {
+            LOG.warn("cached {} is unreadable: {}; rebuilding the shards from their sources",
+                    out.resolve(PrepareReport.FILE_NAME), damaged.getMessage());
+            return null;
         }
     }
 
@@ -309,15 +324,17 @@ public final class CorpusPreparer {
                 if (e.getCause() instanceof RuntimeException re) {
                     throw re;
                 }
-                throw new TwllmException("preparing " + source.path() + " failed: " + e.getCause(), e.getCause());
+                throw new TwllmException("preparing " + source.path() + " failed: " + e.getCause().getMessage(), e.getCause());
             }
             shown.update(recordsBefore + stats.recordsRead + outcomes.size(), bytesBefore + reader.bytesDone());
             for (Outcome o : outcomes) {
                 stats.recordsRead++;
                 if (o.invalid() != null) {
                     if (!settings.skipInvalid()) {
-                        throw new ConfigException(o.invalid()
-                                + ": fix or remove the record, or pass --skip-invalid to count and skip such records");
+                        // No config key skips records: the advice names what works from data prepare and from train.
+                        throw new ConfigException(o.invalid() + ": fix or remove the record, or prepare the source with"
+                                + " 'twllm data prepare --skip-invalid --out DIR' (which counts and skips such records) and"
+                                + " train on DIR as a 'format: shards' source");
                     }
                     stats.drop(SourceStats.INVALID);
                     continue;

@@ -1,22 +1,20 @@
 package org.twllm.data.corpus;
 
-import java.io.BufferedReader;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
 import com.github.luben.zstd.ZstdInputStream;
+import org.twllm.files.LineBytes;
 
 /**
  * The records of a UTF-8 text file: one per non-blank line (JSON Lines; the line is not parsed here), or
  * one per block of lines separated by blank lines (text, joined with {@code \n}). A name ending in
- * {@code .gz} is gunzipped and one ending in {@code .zst} unzstd'ed on the fly.
+ * {@code .gz} is gunzipped and one ending in {@code .zst} unzstd'ed on the fly. Text is decoded a line at a
+ * time ({@link LineBytes}), so invalid UTF-8 is a {@link LineBytes.NotUtf8Exception} on the line it is on.
  */
 final class LineRecords implements FileRecords {
     private static final int BUFFER = 1 << 16;
@@ -24,7 +22,8 @@ final class LineRecords implements FileRecords {
     private final String file;
     private final boolean jsonLines;
     private final CountingStream counted;
-    private final BufferedReader reader;
+    private final InputStream input;
+    private final LineBytes lines;
     private long lineNumber;
 
     LineRecords(Path file, boolean jsonLines) throws IOException {
@@ -43,8 +42,8 @@ final class LineRecords implements FileRecords {
             counted.close();
             throw e;
         }
-        this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)), BUFFER);
+        this.input = in;
+        this.lines = new LineBytes(in);
     }
 
     /** 1-based number of the line read last. */
@@ -57,10 +56,18 @@ final class LineRecords implements FileRecords {
         return jsonLines ? nextLine() : nextBlock();
     }
 
+    /** The next line, counted before it is decoded so that invalid UTF-8 is named on its own line; null at the end. */
+    private String readLine() throws IOException {
+        if (!lines.next()) {
+            return null;
+        }
+        lineNumber++;
+        return lines.text();
+    }
+
     private SourceRecord nextLine() throws IOException {
         String line;
-        while ((line = reader.readLine()) != null) {
-            lineNumber++;
+        while ((line = readLine()) != null) {
             if (!line.isBlank()) {
                 return new SourceRecord(file, lineNumber, null, line);
             }
@@ -72,8 +79,7 @@ final class LineRecords implements FileRecords {
         StringBuilder block = new StringBuilder();
         long start = -1;
         String line;
-        while ((line = reader.readLine()) != null) {
-            lineNumber++;
+        while ((line = readLine()) != null) {
             if (line.isBlank()) {
                 if (start >= 0) {
                     break;
@@ -97,7 +103,7 @@ final class LineRecords implements FileRecords {
 
     @Override
     public void close() throws IOException {
-        reader.close();
+        input.close();
     }
 
     /** Counts the bytes read from the file itself, beneath any decompression. */

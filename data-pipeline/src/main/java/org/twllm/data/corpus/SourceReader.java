@@ -3,7 +3,6 @@ package org.twllm.data.corpus;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
@@ -15,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
+import org.twllm.files.LineBytes;
 
 /**
  * Streams the records of one source, file after file ({@link SourceFiles}), holding one record in memory
@@ -84,8 +84,9 @@ public final class SourceReader implements Closeable {
                 bytesBefore += Files.size(file);
                 closeFile();
             }
-        } catch (CharacterCodingException e) {
-            throw new ConfigException("source file " + file + " near line " + lineNumber() + " is not valid UTF-8: convert it to UTF-8");
+        } catch (LineBytes.NotUtf8Exception e) {
+            throw new ConfigException("source file " + file + " line " + lineNumber() + " is not valid UTF-8 (its byte "
+                    + e.byteInLine() + "): convert the file to UTF-8 (a Big5 file: iconv -f BIG5 -t UTF-8)");
         } catch (IOException e) {
             throw new TwllmException("cannot read source file " + file + " near line " + lineNumber() + ": " + e.getMessage(), e);
         }

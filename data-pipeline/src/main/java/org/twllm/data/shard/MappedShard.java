@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
+import java.nio.IntBuffer;
 import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -22,6 +23,8 @@ import org.twllm.errors.TwllmException;
 final class MappedShard {
     /** Windows of 1 GiB; tests use smaller ones to exercise reads across window edges. */
     static final int DEFAULT_WINDOW_SHIFT = 30;
+    /** Bytes per slice of {@link #scanBody}: small enough to stay in cache, large enough to amortise the loop. */
+    private static final int SCAN_SLICE = 1 << 20;
 
     private final int windowShift;
     private final long windowMask;
@@ -110,9 +113,8 @@ final class MappedShard {
         return header.flip();
     }
 
-    static TwllmException corrupt(Path file, String why) {
-        return new TwllmException("shard " + file + " is unusable: " + why
-                + "; re-run 'twllm data prepare' to rewrite the shards");
+    static ShardCorruptionException corrupt(Path file, String why) {
+        return new ShardCorruptionException(file, "shard", why);
     }
 
     Path file() {
@@ -163,17 +165,75 @@ final class MappedShard {
         }
     }
 
-    /** CRC32C of the body (bytes 64 .. end), the value the header and manifest record. */
-    int bodyCrc() {
+    /** What one pass over the body found: its CRC32C, and the first token id outside the vocabulary (-1: none). */
+    record BodyScan(int crc, long badToken, long badId) {
+    }
+
+    /**
+     * One pass over the body (bytes 64 .. end): its CRC32C, the value the header and manifest record, and
+     * the first token id at or above {@code vocabSize}. Read in slices, so both checks use each page while
+     * it is in the CPU cache and a corpus larger than memory is read from disk once.
+     */
+    BodyScan scanBody(int vocabSize) {
         CRC32C crc = new CRC32C();
-        long skip = ShardHeader.BYTES;
-        for (MappedByteBuffer w : windows) {
-            ByteBuffer view = w.duplicate();
-            int skipHere = (int) Math.min(skip, view.limit());
-            view.position(skipHere);
-            skip -= skipHere;
-            crc.update(view);
+        int width = header.tokenBytes();
+        long tokensEnd = tokensOffset + (long) width * header.numTokens();
+        long end = header.fileBytes();
+        long badToken = -1;
+        long badId = -1;
+        for (long pos = ShardHeader.BYTES; pos < end; ) {
+            int window = (int) (pos >>> windowShift);
+            int inWindow = (int) (pos & windowMask);
+            int n = (int) Math.min(SCAN_SLICE, Math.min(windows[window].limit() - inWindow, end - pos));
+            ByteBuffer slice = windows[window].duplicate().position(inWindow).limit(inWindow + n);
+            if (badToken < 0 && pos < tokensEnd) {
+                ByteBuffer ids = slice.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+                ids.limit(inWindow + (int) Math.min(n, tokensEnd - pos));
+                int at = firstOutside(ids, width, vocabSize);
+                if (at >= 0) {
+                    badToken = (pos - tokensOffset) / width + at;
+                    badId = width == 2 ? Short.toUnsignedLong(ids.getShort(inWindow + at * 2))
+                            : Integer.toUnsignedLong(ids.getInt(inWindow + at * 4));
+                }
+            }
+            crc.update(slice);
+            pos += n;
         }
-        return (int) crc.getValue();
+        return new BodyScan((int) crc.getValue(), badToken, badId);
+    }
+
+    /** Index of the first id in {@code ids} (remaining bytes, little-endian) at or above {@code vocabSize}, or -1. */
+    private static int firstOutside(ByteBuffer ids, int width, int vocabSize) {
+        if (width == 2) {
+            ShortBuffer s = ids.asShortBuffer();
+            for (int i = 0, n = s.remaining(); i < n; i++) {
+                if (Short.toUnsignedInt(s.get(i)) >= vocabSize) {
+                    return i;
+                }
+            }
+        } else {
+            IntBuffer s = ids.asIntBuffer();
+            for (int i = 0, n = s.remaining(); i < n; i++) {
+                if (Integer.compareUnsigned(s.get(i), vocabSize) >= 0) {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** The local document holding local token {@code token} (binary search over the boundaries). */
+    long documentAt(long token) {
+        long lo = 0;
+        long hi = header.numDocuments() - 1;
+        while (lo < hi) {
+            long mid = (lo + hi + 1) >>> 1;
+            if (boundary(mid) <= token) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
     }
 }

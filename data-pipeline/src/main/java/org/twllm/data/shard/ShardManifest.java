@@ -91,8 +91,7 @@ public record ShardManifest(ShardKind kind, String tokenizerFingerprint, int voc
         try {
             root = JSON.readTree(file.toFile());
         } catch (IOException e) {
-            throw new TwllmException("shard manifest " + file + " is not valid JSON (" + e.getMessage()
-                    + "); re-run 'twllm data prepare' to rewrite it", e);
+            throw bad(file, "it is not valid JSON (" + e.getMessage() + ")");
         }
         try {
             if (!FORMAT.equals(text(root, "format"))) {
@@ -130,8 +129,7 @@ public record ShardManifest(ShardKind kind, String tokenizerFingerprint, int voc
         return v.asText();
     }
 
-    private static TwllmException bad(Path file, String why) {
-        return new TwllmException("shard manifest " + file + " is invalid: " + why
-                + "; re-run 'twllm data prepare' to rewrite the shards");
+    private static ShardCorruptionException bad(Path file, String why) {
+        return new ShardCorruptionException(file, "shard manifest", why);
     }
 }

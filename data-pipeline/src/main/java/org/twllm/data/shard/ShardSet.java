@@ -11,9 +11,10 @@ import org.twllm.errors.TwllmException;
 /**
  * A directory of shards written by {@link ShardWriter}, read as one {@link DocumentStore}: the shards'
  * documents end to end in manifest order. Opening reads the manifest and maps every shard, checking each
- * file's size, header and document boundaries against the manifest; {@link #verify()} also checks every
- * byte against the recorded CRC32C checksums. Files not listed in the manifest (temporary files of a
- * crashed write) are never read. Reads are thread-safe.
+ * file's size, header and document boundaries against the manifest, and (unless asked not to) verifies
+ * every shard's body: its CRC32C against the manifest and every token id against the vocabulary. A body
+ * is verified once per process ({@link VerifiedShards}); {@link #verify()} always reads everything again.
+ * Files not listed in the manifest (temporary files of a crashed write) are never read. Reads are thread-safe.
  */
 public final class ShardSet implements DocumentStore {
     private final Path dir;
@@ -35,18 +36,21 @@ public final class ShardSet implements DocumentStore {
         }
     }
 
-    /** Opens {@code dir} with the cheap checks (sizes, headers, boundaries), not the full checksums. */
+    /** Opens {@code dir} and verifies every shard body not yet verified by this process (the way to open data for use). */
     public static ShardSet open(Path dir) {
-        return open(dir, false);
+        return open(dir, true);
     }
 
-    /** Opens {@code dir}; with {@code verifyChecksums} every shard's checksum is checked too (reads every byte). */
-    public static ShardSet open(Path dir, boolean verifyChecksums) {
-        return open(dir, verifyChecksums, MappedShard.DEFAULT_WINDOW_SHIFT);
+    /**
+     * Opens {@code dir}; with {@code verifyBodies} false only the cheap checks run (sizes, headers,
+     * boundaries), for tools that show a directory before verifying it.
+     */
+    public static ShardSet open(Path dir, boolean verifyBodies) {
+        return open(dir, verifyBodies, MappedShard.DEFAULT_WINDOW_SHIFT);
     }
 
     /** {@link #open(Path, boolean)} mapping in windows of {@code 2^windowShift} bytes (tests use small ones). */
-    static ShardSet open(Path dir, boolean verifyChecksums, int windowShift) {
+    static ShardSet open(Path dir, boolean verifyBodies, int windowShift) {
         ShardManifest manifest = ShardManifest.read(dir);
         MappedShard[] shards = new MappedShard[manifest.shards().size()];
         for (int i = 0; i < shards.length; i++) {
@@ -56,15 +60,16 @@ public final class ShardSet implements DocumentStore {
                 throw new TwllmException("shard manifest " + dir.resolve(ShardManifest.FILE_NAME) + " lists '" + e.file()
                         + "', which is not a shard file of that directory; re-run 'twllm data prepare'");
             }
+            VerifiedShards.Identity identity = verifyBodies ? VerifiedShards.of(file, e.checksum()) : null;
             MappedShard shard = MappedShard.open(file, windowShift);
             checkAgainstManifest(shard, e, manifest);
+            if (identity != null && !VerifiedShards.contains(identity)) {
+                verifyBody(shard, e, manifest.vocabSize());
+                VerifiedShards.add(identity);
+            }
             shards[i] = shard;
         }
-        ShardSet set = new ShardSet(dir, manifest, shards);
-        if (verifyChecksums) {
-            set.verify();
-        }
-        return set;
+        return new ShardSet(dir, manifest, shards);
     }
 
     private static void checkAgainstManifest(MappedShard shard, ShardManifest.Entry e, ShardManifest manifest) {
@@ -87,15 +92,30 @@ public final class ShardSet implements DocumentStore {
         }
     }
 
-    /** Checks every shard's bytes against its recorded CRC32C; throws naming the first corrupt shard. */
+    /** Verifies every shard's body again (checksum and token ids); throws naming the first bad shard. */
     public void verify() {
         for (int i = 0; i < shards.length; i++) {
-            String actual = formatChecksum(shards[i].bodyCrc());
-            String expected = manifest.shards().get(i).checksum();
-            if (!actual.equals(expected)) {
-                throw MappedShard.corrupt(shards[i].file(), "its checksum is " + actual + " but " + expected
-                        + " was recorded (the file is corrupt)");
-            }
+            verifyBody(shards[i], manifest.shards().get(i), manifest.vocabSize());
+        }
+    }
+
+    /**
+     * Reads the whole body once: a checksum other than the manifest's is corruption; a token id outside the
+     * vocabulary, in a body whose checksum matches, means the shard was not written by twllm for this
+     * tokenizer, and is named with its document.
+     */
+    private static void verifyBody(MappedShard shard, ShardManifest.Entry entry, int vocabSize) {
+        MappedShard.BodyScan scan = shard.scanBody(vocabSize);
+        String actual = formatChecksum(scan.crc());
+        if (!actual.equals(entry.checksum())) {
+            throw MappedShard.corrupt(shard.file(), "its checksum is " + actual + ", not the recorded " + entry.checksum());
+        }
+        if (scan.badToken() >= 0) {
+            long doc = shard.documentAt(scan.badToken());
+            throw new TwllmException("shard " + shard.file() + ": document " + doc + " (of source " + entry.source()
+                    + ") holds token id " + scan.badId() + " at its token " + (scan.badToken() - shard.boundary(doc))
+                    + ", outside the vocabulary of " + vocabSize + " tokens the shards were made with; the shards were"
+                    + " not written by 'twllm data prepare' with this tokenizer: re-run it to rewrite them");
         }
     }
 

@@ -1,7 +1,6 @@
 package org.twllm.data.shard;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -308,7 +307,7 @@ public final class ShardWriter implements AutoCloseable {
                     channel.write(buffer);
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write shard " + temp, e);
+                throw new TwllmException("cannot write shard " + temp + ": " + e.getMessage(), e);
             }
             buffer.clear();
         }
@@ -349,7 +348,10 @@ public final class ShardWriter implements AutoCloseable {
                 }
                 channel.force(true);
                 channel.close();
-            } catch (IOException | UncheckedIOException e) {
+            } catch (TwllmException e) {
+                abandon();
+                throw e;
+            } catch (IOException e) {
                 abandon();
                 throw new TwllmException("cannot write shard " + target + ": " + e.getMessage(), e);
             }

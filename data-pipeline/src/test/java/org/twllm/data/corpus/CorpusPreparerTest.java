@@ -269,6 +269,26 @@ class CorpusPreparerTest {
     }
 
     @Test
+    void aDamagedCachedShardIsRebuiltFromItsSources() throws IOException {
+        Path out = tmp.resolve("out");
+        PrepareSettings.Builder b = PrepareSettings.builder(ShardKind.CPT).source(tang());
+        prepare(b, out);
+        Path shard = out.resolve(ShardSet.open(out).shardFiles().get(0));
+        byte[] clean = Files.readAllBytes(shard);
+        byte[] damaged = clean.clone();
+        for (int i = 0; i < 128; i++) {
+            damaged[200 + 2 * i] = 5; // 128 token ids overwritten past the header; sizes and header still agree
+            damaged[201 + 2 * i] = 0;
+        }
+        Files.write(shard, damaged);
+
+        PrepareReport again = prepare(b, out);
+        assertFalse(again.cached(), "a cache that fails verification must not be reused");
+        assertArrayEquals(clean, Files.readAllBytes(shard), "the rebuilt shard equals the clean one");
+        assertTrue(prepare(b, out).cached());
+    }
+
+    @Test
     void aLongPreparationShowsProgressLinesAndAReusedOneNone() throws IOException {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         AtomicLong clock = new AtomicLong();

@@ -236,16 +236,81 @@ class ShardSetTest {
     void corruptByteIsFoundByVerify() throws IOException {
         Path dir = writeCpt(tmp.resolve("s"), randomDocs(new Random(6), 40, 8000, 30), 8000, 1 << 20);
         Path shard = dir.resolve("shard-00000.bin");
-        try (RandomAccessFile f = new RandomAccessFile(shard.toFile(), "rw")) {
-            f.seek(100);
-            int b = f.read();
-            f.seek(100);
-            f.write(b ^ 0x10);
-        }
-        ShardSet.open(dir); // sizes and header still agree: the cheap checks pass
-        TwllmException e = assertThrows(TwllmException.class, () -> ShardSet.open(dir, true));
+        flipByte(shard, 100);
+        ShardSet.open(dir, false); // sizes and header still agree: the cheap checks pass
+        ShardCorruptionException e = assertThrows(ShardCorruptionException.class, () -> ShardSet.open(dir));
         assertTrue(e.getMessage().contains("shard-00000.bin") && e.getMessage().contains("checksum")
                 && e.getMessage().contains("twllm data prepare"), e.getMessage());
+        assertEquals(shard, e.file());
+    }
+
+    @Test
+    void aBodyIsVerifiedOncePerProcessAndAgainWhenItsFileChanges() throws IOException {
+        Path dir = writeCpt(tmp.resolve("s"), randomDocs(new Random(13), 40, 8000, 30), 8000, 1 << 20);
+        Path shard = dir.resolve("shard-00000.bin");
+        ShardSet.open(dir);
+        // Damage it behind the process's back, keeping size and modification time: the open is not read again...
+        var modified = Files.getLastModifiedTime(shard);
+        flipByte(shard, 120);
+        Files.setLastModifiedTime(shard, modified);
+        ShardSet set = ShardSet.open(dir);
+        // ...but verify() always reads every byte.
+        assertThrows(ShardCorruptionException.class, set::verify);
+        // A file written since it was verified (a new modification time) is verified again.
+        Files.setLastModifiedTime(shard, java.nio.file.attribute.FileTime.fromMillis(modified.toMillis() + 1000));
+        assertThrows(ShardCorruptionException.class, () -> ShardSet.open(dir));
+    }
+
+    @Test
+    void aTokenIdOutsideTheVocabularyNamesTheShardAndTheDocument() throws IOException {
+        for (int vocab : new int[] {100, 70_000}) {
+            Path dir = writeCpt(tmp.resolve("v" + vocab), List.of(new int[] {1, 2, 3}, new int[] {4, 5}, new int[] {6, 7, 8, 9}),
+                    vocab, 1 << 20);
+            // A foreign writer put id `vocab` into document 2 (its token 1) and recorded matching checksums.
+            rewriteToken(dir, "shard-00000.bin", 6, vocab);
+            for (int shift : new int[] {3, MappedShard.DEFAULT_WINDOW_SHIFT}) {
+                TwllmException e = assertThrows(TwllmException.class, () -> ShardSet.open(dir, true, shift));
+                assertFalse(e instanceof ShardCorruptionException, "the checksums match: it is not corruption");
+                assertTrue(e.getMessage().contains("shard-00000.bin") && e.getMessage().contains("document 2")
+                        && e.getMessage().contains("token id " + vocab) && e.getMessage().contains("at its token 1")
+                        && e.getMessage().contains("vocabulary of " + vocab), e.getMessage());
+            }
+            assertEquals(3, ShardSet.open(dir, false).numDocuments(), "the cheap checks alone pass");
+        }
+    }
+
+    private static void flipByte(Path file, long at) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0x10);
+        }
+    }
+
+    /** Sets local token {@code index} of {@code file} to {@code id} and rewrites the header's and manifest's checksums to match. */
+    private static void rewriteToken(Path dir, String file, long index, int id) throws IOException {
+        Path path = dir.resolve(file);
+        byte[] bytes = Files.readAllBytes(path);
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ShardHeader h = ShardHeader.decode(buffer).header();
+        int at = (int) (h.tokensOffset() + index * h.tokenBytes());
+        if (h.tokenBytes() == 2) {
+            buffer.putShort(at, (short) id);
+        } else {
+            buffer.putInt(at, id);
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bytes, ShardHeader.BYTES, bytes.length - ShardHeader.BYTES);
+        ShardHeader fixed = new ShardHeader(h.tokenBytes(), h.hasLossMask(), h.vocabSize(), h.numTokens(), h.numDocuments(),
+                (int) crc.getValue());
+        fixed.encode().get(bytes, 0, ShardHeader.BYTES);
+        Files.write(path, bytes);
+        ShardManifest m = ShardManifest.read(dir);
+        List<ShardManifest.Entry> entries = m.shards().stream().map(e -> !e.file().equals(file) ? e : new ShardManifest.Entry(
+                e.file(), e.source(), e.tokens(), e.documents(), e.bytes(), ShardSet.formatChecksum(fixed.bodyCrc()))).toList();
+        Files.write(dir.resolve(ShardManifest.FILE_NAME), new ShardManifest(m.kind(), m.tokenizerFingerprint(), m.vocabSize(),
+                m.tokenBytes(), m.inputsFingerprint(), entries).toJson());
     }
 
     @Test

@@ -5,8 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import org.twllm.core.io.HfModelDirectory;
+import org.twllm.core.model.LlamaModel;
 import org.twllm.errors.ConfigException;
-import org.twllm.errors.TwllmException;
 
 /**
  * A complete, verified checkpoint directory:
@@ -36,7 +37,12 @@ public record Checkpoint(Path dir, TrainerState state) {
         return Files.isRegularFile(dir.resolve(TrainerState.FILE_NAME));
     }
 
-    /** Opens {@code dir}, verifying that every file its trainer state lists is present and intact. */
+    /**
+     * Opens {@code dir}, verifying that every file its trainer state lists is present and intact.
+     *
+     * @throws ConfigException           when {@code dir} is not a checkpoint directory at all
+     * @throws DamagedCheckpointException when a file is missing, unreadable or not what was saved
+     */
     public static Checkpoint open(Path dir) {
         if (!Files.isDirectory(dir)) {
             throw new ConfigException("checkpoint " + dir + " does not exist; pass a checkpoint-NNNNNNNN directory");
@@ -45,20 +51,41 @@ public record Checkpoint(Path dir, TrainerState state) {
             throw new ConfigException(dir + " is not a complete twllm checkpoint (it has no " + TrainerState.FILE_NAME
                     + "); pass a checkpoint-NNNNNNNN directory written by twllm train");
         }
-        TrainerState state = TrainerState.read(dir.resolve(TrainerState.FILE_NAME));
+        return verified(dir);
+    }
+
+    /**
+     * The model of an HF model directory, for {@code model.init}, {@code score}, {@code generate} and the like.
+     * A twllm checkpoint directory (one with a trainer state) has every file verified first, so a damaged
+     * checkpoint is refused instead of loaded silently.
+     */
+    public static LlamaModel loadModel(Path modelDir) {
+        if (isCheckpoint(modelDir)) {
+            verified(modelDir);
+        }
+        return HfModelDirectory.load(modelDir);
+    }
+
+    /** {@code dir} verified against its trainer state; a missing trainer state is damage too. */
+    static Checkpoint verified(Path dir) {
+        Path stateFile = dir.resolve(TrainerState.FILE_NAME);
+        if (!Files.isRegularFile(stateFile)) {
+            throw new DamagedCheckpointException(dir, TrainerState.FILE_NAME + " is missing");
+        }
+        TrainerState state = TrainerState.read(stateFile);
         for (Map.Entry<String, String> e : state.files().entrySet()) {
             Path file = dir.resolve(e.getKey());
             if (!Files.isRegularFile(file)) {
-                throw new TwllmException("checkpoint " + dir + " is damaged: " + e.getKey() + " is missing");
+                throw new DamagedCheckpointException(dir, e.getKey() + " is missing");
             }
+            String actual;
             try {
-                String actual = FileChecksum.crc32c(file);
-                if (!actual.equals(e.getValue())) {
-                    throw new TwllmException("checkpoint " + dir + " is damaged: " + e.getKey() + " has CRC32C " + actual
-                            + ", expected " + e.getValue());
-                }
+                actual = FileChecksum.crc32c(file);
             } catch (IOException ex) {
-                throw new TwllmException("cannot read " + file + ": " + ex.getMessage(), ex);
+                throw new DamagedCheckpointException(dir, e.getKey() + " cannot be read (" + ex.getMessage() + ")");
+            }
+            if (!actual.equals(e.getValue())) {
+                throw new DamagedCheckpointException(dir, e.getKey() + " has CRC32C " + actual + ", expected " + e.getValue());
             }
         }
         return new Checkpoint(dir, state);

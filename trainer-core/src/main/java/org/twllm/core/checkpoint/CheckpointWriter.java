@@ -29,24 +29,35 @@ public final class CheckpointWriter {
         this.temp = temp;
     }
 
-    /** Starts the checkpoint of {@code step} in {@code outputDir}; the temporary directory starts empty. */
-    public static CheckpointWriter begin(Path outputDir, long step) {
+    /**
+     * A token naming this process's temporary checkpoint directories: unique to it, so two runs never write
+     * into one. The ranks of a job use rank 0's (see {@link #begin} and {@link #join}).
+     */
+    public static long newToken() {
+        return AtomicDirectory.processToken();
+    }
+
+    /**
+     * Starts the checkpoint of {@code step} in {@code outputDir} in a temporary directory named with
+     * {@code token}; it starts empty.
+     */
+    public static CheckpointWriter begin(Path outputDir, long step, long token) {
         Path target = outputDir.resolve(Checkpoint.dirName(step));
         try {
             Files.createDirectories(outputDir);
-            return new CheckpointWriter(target, AtomicDirectory.begin(target));
+            return new CheckpointWriter(target, AtomicDirectory.begin(target, token));
         } catch (IOException e) {
             throw new TwllmException("cannot start checkpoint " + target + ": " + e.getMessage(), e);
         }
     }
 
     /**
-     * Another rank's handle on the checkpoint rank 0 began (after a barrier): it writes its own files into
-     * the same temporary directory and never commits.
+     * Another rank's handle on the checkpoint rank 0 began with {@code token} (after a barrier): it writes its
+     * own files into the same temporary directory and never commits.
      */
-    public static CheckpointWriter join(Path outputDir, long step) {
+    public static CheckpointWriter join(Path outputDir, long step, long token) {
         Path target = outputDir.resolve(Checkpoint.dirName(step));
-        Path temp = AtomicDirectory.tempFor(target);
+        Path temp = AtomicDirectory.tempFor(target, token);
         if (!Files.isDirectory(temp)) {
             throw new TwllmException("checkpoint directory " + temp + " is not visible to this rank; the output"
                     + " directory must be on a file system every rank shares");

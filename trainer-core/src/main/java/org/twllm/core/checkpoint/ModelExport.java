@@ -50,7 +50,7 @@ public final class ModelExport {
                 }
             }
             Files.createDirectories(out.getParent());
-            Path temp = AtomicDirectory.begin(out);
+            Path temp = AtomicDirectory.begin(out, AtomicDirectory.processToken());
             List<Path> copied = new ArrayList<>();
             long bytes = 0;
             try (DirectoryStream<Path> files = Files.newDirectoryStream(checkpoint.dir())) {

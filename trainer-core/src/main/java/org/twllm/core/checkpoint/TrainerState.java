@@ -85,7 +85,11 @@ public record TrainerState(
         try {
             n = JSON.readTree(file.toFile());
         } catch (IOException e) {
-            throw new TwllmException("cannot read " + file + ": " + e.getMessage(), e);
+            String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
+            throw new DamagedCheckpointException(file.getParent(), FILE_NAME + " cannot be read (" + why + ")");
+        }
+        if (n == null || !n.isObject()) {
+            throw new DamagedCheckpointException(file.getParent(), FILE_NAME + " is empty or not a JSON object");
         }
         if (n.path("format_version").asInt() != FORMAT_VERSION) {
             throw new TwllmException(file + " has format_version " + n.path("format_version") + "; this twllm reads "

@@ -16,6 +16,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads a YAML file token by token into a {@link LocatedTree}, recording the line and column of
@@ -73,9 +75,7 @@ final class YamlFileReader {
             ObjectNode root = (ObjectNode) value(p, "");
             return new LocatedTree(root, origins, start);
         } catch (JsonProcessingException e) {
-            JsonLocation loc = e.getLocation();
-            Origin where = loc == null ? start : at(loc);
-            problems.add(where, null, "not valid YAML: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+            syntaxError(e, start);
             return null;
         } catch (IOException e) {
             problems.add(start, null, "cannot read the file: " + e.getMessage());
@@ -139,6 +139,25 @@ final class YamlFileReader {
             return NODES.booleanNode(Boolean.parseBoolean(text));
         }
         return NODES.textNode(text);
+    }
+
+    /**
+     * Reports a YAML syntax error at Jackson's location (SnakeYAML's context mark: where the construct that
+     * failed began, e.g. an unclosed {@code [}), except a tab: SnakeYAML's context for it is the line before,
+     * so a tab is named at its own line and column (the problem mark), since YAML allows no tabs there.
+     */
+    private void syntaxError(JsonProcessingException e, Origin start) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof MarkedYAMLException marked && marked.getProblemMark() != null
+                    && String.valueOf(marked.getProblem()).contains("(TAB)")) {
+                Mark mark = marked.getProblemMark();
+                problems.add(Origin.inFile(displayName, mark.getLine() + 1, mark.getColumn() + 1), null,
+                        "a tab character: YAML allows only spaces for indentation and around values; replace it with spaces");
+                return;
+            }
+        }
+        JsonLocation loc = e.getLocation();
+        problems.add(loc == null ? start : at(loc), null, "not valid YAML: " + e.getOriginalMessage().lines().findFirst().orElse(""));
     }
 
     private Origin at(JsonLocation loc) {

@@ -16,7 +16,8 @@ import org.twllm.files.AtomicFiles;
 
 /**
  * Evaluation results as a JSON file and a console table. The JSON is
- * {@code {"model": ..., "prompt_format": ..., "tasks": {NAME: {"kind", "examples", "seconds", "metrics": {...}}}}};
+ * {@code {"model": ..., "prompt_format": ..., "tasks": {NAME: {"kind", "examples", "skipped", "seconds", "metrics": {...}}}}}
+ * ("examples" scored, "skipped" too long for the context);
  * per-example outputs go to a JSONL file beside it when asked for.
  */
 public final class EvalReport {
@@ -34,6 +35,7 @@ public final class EvalReport {
             ObjectNode task = tasks.putObject(r.name());
             task.put("kind", r.kind().key());
             task.put("examples", r.examples());
+            task.put("skipped", r.skipped());
             task.put("seconds", r.seconds());
             ObjectNode metrics = task.putObject("metrics");
             r.metrics().forEach(metrics::put);
@@ -85,16 +87,21 @@ public final class EvalReport {
         }
     }
 
-    /** A fixed-width table: task, kind, examples, then one row per metric. */
+    /** A fixed-width table: task, kind, examples scored and skipped, then one row per metric. */
     public static String table(List<TaskResult> results) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%-20s %-14s %8s  %-22s %10s%n", "task", "kind", "examples", "metric", "value"));
+        out.append(String.format(Locale.ROOT, "%-20s %-14s %8s %8s  %-22s %10s%n", "task", "kind", "examples", "skipped",
+                "metric", "value"));
         for (TaskResult r : results) {
+            if (r.metrics().isEmpty()) {
+                out.append(String.format(Locale.ROOT, "%-20s %-14s %8d %8d  %-22s%n", r.name(), r.kind().key(), r.examples(),
+                        r.skipped(), "(no example fit)"));
+            }
             boolean first = true;
             for (Map.Entry<String, Double> m : r.metrics().entrySet()) {
-                out.append(String.format(Locale.ROOT, "%-20s %-14s %8s  %-22s %10.4f%n",
+                out.append(String.format(Locale.ROOT, "%-20s %-14s %8s %8s  %-22s %10.4f%n",
                         first ? r.name() : "", first ? r.kind().key() : "", first ? String.valueOf(r.examples()) : "",
-                        m.getKey(), m.getValue()));
+                        first ? String.valueOf(r.skipped()) : "", m.getKey(), m.getValue()));
                 first = false;
             }
         }

@@ -10,7 +10,8 @@ import org.twllm.core.generate.LanguageModel;
 import org.twllm.core.generate.PromptFormat;
 import org.twllm.core.generate.SamplingSettings;
 import org.twllm.data.tokenizer.Tokenizer;
-import org.twllm.errors.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs evaluation tasks against a model. Prompts are written in Traditional Chinese with TC-Eval's
@@ -25,6 +26,7 @@ public final class Evaluator {
     static final String SUMMARY_INSTRUCTION = "根據上述文章以一句話來總結";
     /** The assistant's reply to a multiple-choice question is begun with "(" so its next token is a letter. */
     static final String MC_REPLY_START = "(";
+    private static final Logger LOG = LoggerFactory.getLogger(Evaluator.class);
 
     private final LanguageModel model;
     private final PromptFormat format;
@@ -53,8 +55,8 @@ public final class Evaluator {
             case SUMMARIZATION -> summarization(limit(TaskFileReader.readSummarization(task.file())), task);
             case PERPLEXITY -> perplexity(limit(TaskFileReader.readText(task.file())));
         };
-        return new TaskResult(task.name(), task.kind(), scores.examples, scores.metrics(), scores.predictions,
-                (System.nanoTime() - start) / 1e9);
+        return new TaskResult(task.name(), task.kind(), scores.predictions.size(), scores.skipped, scores.metrics(),
+                scores.predictions, (System.nanoTime() - start) / 1e9);
     }
 
     public static String qaPrompt(EvalExamples.Qa example) {
@@ -77,9 +79,13 @@ public final class Evaluator {
     }
 
     private Scores qa(List<EvalExamples.Qa> examples, TaskSpec task) {
-        Scores scores = new Scores(examples.size());
+        Scores scores = new Scores();
         for (EvalExamples.Qa ex : examples) {
-            String answer = generate(format.prompt(qaPrompt(ex)), limits.qaMaxNewTokens(), task, ex.id()).strip();
+            int[] prompt = format.prompt(qaPrompt(ex));
+            if (!fits(prompt.length + 1, task, ex.id(), scores)) {
+                continue;
+            }
+            String answer = generate(prompt, limits.qaMaxNewTokens()).strip();
             scores.add(ex.id(), answer, new String[] {"exact_match", "prefix_exact_match"},
                     AnswerMetrics.exactMatch(answer, ex.answers()), AnswerMetrics.prefixExactMatch(answer, ex.answers()));
         }
@@ -91,18 +97,23 @@ public final class Evaluator {
      * whose reply "(X) text" it finds most likely (summed token log-probabilities after the prompt).
      */
     private Scores multipleChoice(List<EvalExamples.MultipleChoice> examples, TaskSpec task) {
-        Scores scores = new Scores(examples.size());
+        Scores scores = new Scores();
         for (EvalExamples.MultipleChoice ex : examples) {
             int[] prompt = format.prompt(multipleChoicePrompt(ex));
             int[] withStart = concat(prompt, format.replyTokens(MC_REPLY_START));
-            String generated = generate(withStart, limits.mcMaxNewTokens(), task, ex.id());
+            int longest = withStart.length + 1;
+            for (int i = 0; i < ex.letters().size(); i++) {
+                longest = Math.max(longest, prompt.length + format.replyTokens(option(ex, i)).length);
+            }
+            if (!fits(longest, task, ex.id(), scores)) {
+                continue;
+            }
+            String generated = generate(withStart, limits.mcMaxNewTokens());
             String picked = ChoiceLetters.firstLetter(generated, ex.letters());
             String best = null;
             double bestLogProb = Double.NEGATIVE_INFINITY;
             for (int i = 0; i < ex.letters().size(); i++) {
-                String reply = "(" + ex.letters().get(i) + ") " + ex.options().get(i);
-                int[] sequence = concat(prompt, format.replyTokens(reply));
-                checkFits(sequence.length, task, ex.id());
+                int[] sequence = concat(prompt, format.replyTokens(option(ex, i)));
                 double logProb = sum(model.logProbs(sequence, prompt.length));
                 if (logProb > bestLogProb) {
                     bestLogProb = logProb;
@@ -116,9 +127,13 @@ public final class Evaluator {
     }
 
     private Scores summarization(List<EvalExamples.Summarization> examples, TaskSpec task) {
-        Scores scores = new Scores(examples.size());
+        Scores scores = new Scores();
         for (EvalExamples.Summarization ex : examples) {
-            String summary = generate(format.prompt(summaryPrompt(ex)), limits.summaryMaxNewTokens(), task, ex.id()).strip();
+            int[] prompt = format.prompt(summaryPrompt(ex));
+            if (!fits(prompt.length + 1, task, ex.id(), scores)) {
+                continue;
+            }
+            String summary = generate(prompt, limits.summaryMaxNewTokens()).strip();
             Rouge.Score rouge = Rouge.rouge2(summary, ex.summary());
             scores.add(ex.id(), summary, new String[] {"rouge2_f1", "rouge2_precision", "rouge2_recall"},
                     rouge.f1(), rouge.precision(), rouge.recall());
@@ -128,7 +143,7 @@ public final class Evaluator {
 
     /** See {@link Perplexity} for how each text is scored. */
     private Scores perplexity(List<EvalExamples.Text> examples) {
-        Scores scores = new Scores(examples.size());
+        Scores scores = new Scores();
         Perplexity.Scores losses = new Perplexity(model, tokenizer).score(examples.stream().map(EvalExamples.Text::text).toList());
         for (int i = 0; i < examples.size(); i++) {
             scores.predictions.add(new TaskResult.Prediction(examples.get(i).id(), "",
@@ -140,17 +155,28 @@ public final class Evaluator {
         return scores;
     }
 
-    private String generate(int[] prompt, int maxNewTokens, TaskSpec task, String id) {
-        checkFits(prompt.length + 1, task, id);
+    private String generate(int[] prompt, int maxNewTokens) {
         SamplingSettings settings = SamplingSettings.greedy(maxNewTokens).withStopSequences(format.replyStops());
         return model.generate(prompt, settings).text();
     }
 
-    private void checkFits(int length, TaskSpec task, String id) {
-        if (length > model.contextLength()) {
-            throw new ConfigException("task " + task.name() + ", example " + id + ": the prompt needs " + length
-                    + " tokens but the model's context holds " + model.contextLength() + "; shorten the example or raise --context-length");
+    /**
+     * Whether an example needing {@code length} tokens fits the model's context; one that does not is
+     * skipped with a warning and counted, so one long example does not end the whole evaluation.
+     */
+    private boolean fits(int length, TaskSpec task, String id, Scores scores) {
+        if (length <= model.contextLength()) {
+            return true;
         }
+        LOG.warn("task {}, example {}: the prompt needs {} tokens but the model's context holds {}; skipped (counted as"
+                + " \"skipped\" in the results; a larger --context-length may fit it)", task.name(), id, length, model.contextLength());
+        scores.skipped++;
+        return false;
+    }
+
+    /** The reply "(X) option" of option {@code i}, as the log-likelihood reading scores it. */
+    private static String option(EvalExamples.MultipleChoice ex, int i) {
+        return "(" + ex.letters().get(i) + ") " + ex.options().get(i);
     }
 
     private <T> List<T> limit(List<T> examples) {
@@ -174,13 +200,10 @@ public final class Evaluator {
 
     /** Per-example scores, averaged into task metrics, and metrics computed over the whole task. */
     private static final class Scores {
-        final int examples;
         final List<TaskResult.Prediction> predictions = new ArrayList<>();
         final Map<String, Double> taskMetrics = new LinkedHashMap<>();
-
-        Scores(int examples) {
-            this.examples = examples;
-        }
+        /** Examples left out because they do not fit the context. */
+        int skipped;
 
         /** One example's scores, {@code values[i]} being metric {@code names[i]}. */
         void add(String id, String output, String[] names, double... values) {
@@ -196,6 +219,9 @@ public final class Evaluator {
                 return taskMetrics;
             }
             Map<String, Double> means = new LinkedHashMap<>();
+            if (predictions.isEmpty()) {
+                return means; // every example was skipped
+            }
             for (String name : predictions.get(0).scores().keySet()) {
                 means.put(name, predictions.stream().collect(Collectors.averagingDouble(p -> p.scores().get(name))));
             }

@@ -5,10 +5,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The scores of one task: metric name to value (each a mean over examples unless its name says
+ * The scores of one task: metric name to value (each a mean over the scored examples unless its name says
  * otherwise), plus what the model wrote for each example.
+ *
+ * @param examples examples scored
+ * @param skipped  examples left out because their prompt does not fit the model's context
  */
-public record TaskResult(String name, TaskKind kind, int examples, Map<String, Double> metrics,
+public record TaskResult(String name, TaskKind kind, int examples, int skipped, Map<String, Double> metrics,
                          List<Prediction> predictions, double seconds) {
 
     public TaskResult {

@@ -10,6 +10,7 @@ import org.twllm.data.chat.Message;
 import org.twllm.data.chat.Role;
 import org.twllm.data.chat.TokenizedExample;
 import org.twllm.data.tokenizer.Tokenizer;
+import org.twllm.errors.ConfigException;
 
 /**
  * Prompts rendered by the SFT chat template itself: the conversation plus a placeholder reply is
@@ -31,6 +32,9 @@ public final class ChatPromptFormat implements PromptFormat {
 
     @Override
     public int[] prompt(List<Message> history, String userMessage) {
+        if (userMessage.isBlank()) {
+            throw new ConfigException("the user message is empty: write what to ask (a chat turn needs some text)");
+        }
         List<Message> messages = new ArrayList<>(history);
         messages.add(new Message(Role.USER, userMessage));
         messages.add(new Message(Role.ASSISTANT, PLACEHOLDER_REPLY));

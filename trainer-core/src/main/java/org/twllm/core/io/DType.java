@@ -33,12 +33,12 @@ public enum DType {
         return null;
     }
 
-    static float bf16ToFloat(short v) {
+    public static float bf16ToFloat(short v) {
         return Float.intBitsToFloat((v & 0xFFFF) << 16);
     }
 
     /** Round to nearest even; NaN stays a (quiet) NaN. */
-    static short floatToBf16(float f) {
+    public static short floatToBf16(float f) {
         int bits = Float.floatToRawIntBits(f);
         if (Float.isNaN(f)) {
             return (short) ((bits >>> 16) | 0x40);

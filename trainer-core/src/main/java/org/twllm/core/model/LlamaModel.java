@@ -4,7 +4,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.twllm.errors.ConfigException;
 
 /**
  * A Llama-2 causal language model with explicit forward and backward passes (llm.c style) over the
@@ -126,24 +125,6 @@ public final class LlamaModel {
     }
 
     private void validate(TokenBatch batch) {
-        int vocab = config.vocabSize();
-        int t = batch.seqLen();
-        for (int i = 0; i < batch.inputs().length; i++) {
-            int id = batch.inputs()[i];
-            if (id < 0 || id >= vocab) {
-                throw new ConfigException("token id " + id + " at position " + (i % t) + " of row " + (i / t)
-                        + " is outside the model's vocabulary [0, " + vocab + "); check the tokenizer matches the model");
-            }
-            int target = batch.targets()[i];
-            if (target != TokenBatch.IGNORE && (target < 0 || target >= vocab)) {
-                throw new ConfigException("target id " + target + " at position " + (i % t) + " of row " + (i / t)
-                        + " is outside the model's vocabulary [0, " + vocab + ")");
-            }
-            int pos = batch.positions()[i];
-            if (pos < 0 || pos >= config.maxPositionEmbeddings()) {
-                throw new ConfigException("position " + pos + " (row " + (i / t) + ") is beyond the model's max_position_embeddings "
-                        + config.maxPositionEmbeddings() + "; use shorter sequences");
-            }
-        }
+        batch.requireFits(config);
     }
 }

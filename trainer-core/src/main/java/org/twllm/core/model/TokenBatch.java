@@ -1,5 +1,7 @@
 package org.twllm.core.model;
 
+import org.twllm.errors.ConfigException;
+
 /**
  * A micro-batch of {@code batchSize} rows of {@code seqLen} positions, flattened row-major
  * ({@code [b * seqLen + t]}), as the model consumes it. {@code targets[t]} is the token to predict after
@@ -48,5 +50,32 @@ public record TokenBatch(int batchSize, int seqLen, int[] inputs, int[] targets,
             }
         }
         return count;
+    }
+
+    /**
+     * Fails with a message naming the row and position unless every input and target id lies in the
+     * model's vocabulary and every position below its max_position_embeddings (every engine checks this
+     * before any work).
+     */
+    public void requireFits(LlamaConfig config) {
+        int vocab = config.vocabSize();
+        int t = seqLen;
+        for (int i = 0; i < inputs.length; i++) {
+            int id = inputs[i];
+            if (id < 0 || id >= vocab) {
+                throw new ConfigException("token id " + id + " at position " + (i % t) + " of row " + (i / t)
+                        + " is outside the model's vocabulary [0, " + vocab + "); check the tokenizer matches the model");
+            }
+            int target = targets[i];
+            if (target != IGNORE && (target < 0 || target >= vocab)) {
+                throw new ConfigException("target id " + target + " at position " + (i % t) + " of row " + (i / t)
+                        + " is outside the model's vocabulary [0, " + vocab + ")");
+            }
+            int pos = positions[i];
+            if (pos < 0 || pos >= config.maxPositionEmbeddings()) {
+                throw new ConfigException("position " + pos + " (row " + (i / t) + ") is beyond the model's max_position_embeddings "
+                        + config.maxPositionEmbeddings() + "; use shorter sequences");
+            }
+        }
     }
 }

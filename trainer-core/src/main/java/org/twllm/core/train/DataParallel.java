@@ -28,8 +28,14 @@ public interface DataParallel extends AutoCloseable {
      */
     void allReduceSum(double[] values);
 
-    /** Returns once every rank has called it (for example around a checkpoint save). */
+    /** Returns once every rank has called it; fails when one has not come within the collective timeout. */
     void barrier();
+
+    /**
+     * {@link #barrier()} waiting up to {@code timeoutNs} instead of the collective timeout, for work one rank
+     * does while the others wait (a checkpoint save); {@code what} names it in a failure.
+     */
+    void barrier(long timeoutNs, String what);
 
     /**
      * Listener for the last micro-batch's backward; it may start reducing gradient buckets as soon as

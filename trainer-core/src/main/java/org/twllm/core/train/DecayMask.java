@@ -3,6 +3,9 @@ package org.twllm.core.train;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.twllm.core.model.ParameterLayout;
+import org.twllm.core.model.ParameterSpec;
+
 /**
  * Which elements of the flat parameter buffer get weight decay: sorted, disjoint ranges
  * {@code [start, end)} (the matrices), everything else (norms, biases) is left alone.
@@ -43,6 +46,17 @@ public final class DecayMask {
         return new DecayMask(starts, ends);
     }
 
+    /** The mask of a model's flat buffer: its matrices decay, its norm weights do not. */
+    public static DecayMask of(ParameterLayout layout) {
+        List<long[]> decaying = new ArrayList<>();
+        for (ParameterSpec s : layout.specs()) {
+            if (s.decays()) {
+                decaying.add(new long[] {s.offset(), s.length()});
+            }
+        }
+        return of(decaying);
+    }
+
     /** Every element decays. */
     public static DecayMask all(long length) {
         return new DecayMask(new long[] {0}, new long[] {length});
@@ -55,12 +69,12 @@ public final class DecayMask {
 
     /** Receives consecutive segments of a range with their decay flag. */
     @FunctionalInterface
-    interface SegmentVisitor {
+    public interface SegmentVisitor {
         void segment(long start, long end, boolean decays);
     }
 
     /** Splits {@code [start, end)} into maximal segments of equal decay flag, in order. */
-    void forEachSegment(long start, long end, SegmentVisitor visitor) {
+    public void forEachSegment(long start, long end, SegmentVisitor visitor) {
         long pos = start;
         int i = firstRangeEndingAfter(pos);
         while (pos < end) {

@@ -42,6 +42,11 @@ public final class SingleRank implements DataParallel {
     }
 
     @Override
+    public void barrier(long timeoutNs, String what) {
+        // One rank: nobody to wait for.
+    }
+
+    @Override
     public GradientReadyListener beginGradientSync(INDArray flatGradients) {
         return GradientReadyListener.NONE;
     }

@@ -2,6 +2,7 @@ package org.twllm.core.train;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.checkpoint.CheckpointDirectory;
@@ -19,10 +20,14 @@ import org.twllm.progress.ProgressOutput;
 /**
  * Saves the run's checkpoints into its output directory (see {@link Checkpoint} for the layout) and keeps
  * the newest {@code save_total_limit}. Every rank writes the optimizer range it owns; rank 0 writes the
- * model, tokenizer, config and trainer state and commits, between barriers; with several ranks the output
- * directory must be on a file system they share.
+ * model, tokenizer, config and trainer state and commits, between barriers that wait as long as the save
+ * may take ({@link #saveTimeoutNs}), not the collective timeout; with several ranks the output directory
+ * must be on a file system they share.
  */
 public final class TrainingCheckpoints implements CheckpointSaver {
+    /** The slowest storage a save's timeout allows for: a busy shared network file system. */
+    static final long SLOWEST_DISK_BYTES_PER_S = 100L << 20;
+
     private final StageConfig config;
     private final LlamaModel model;
     private final AdamW optimizer;
@@ -31,6 +36,8 @@ public final class TrainingCheckpoints implements CheckpointSaver {
     private final HfInferenceFiles hfFiles;
     private final CheckpointDirectory directory;
     private final ProgressOutput progress;
+    /** Names this job's temporary checkpoint directories (rank 0's process token); 0 until the first save. */
+    private long token;
 
     /**
      * @param hfFiles  the tokenizer and generation configs every checkpoint's model carries
@@ -48,18 +55,45 @@ public final class TrainingCheckpoints implements CheckpointSaver {
         this.progress = progress;
     }
 
+    /**
+     * How long the other ranks wait in a save's barriers for the slowest (rank 0, which writes the model and
+     * checksums every file): the collective timeout plus a minute for file-system stalls (fsync, renames on
+     * a network file system), plus the time to write and read back the checkpoint's bytes at
+     * {@link #SLOWEST_DISK_BYTES_PER_S}. For Llama-2-7B on 8 ranks about 20 minutes; for the tiny model 91 s
+     * (30 s collective timeout + 60 s + 1 s).
+     */
+    static long saveTimeoutNs(long numParameters, int worldSize, long collectiveTimeoutNs) {
+        long model = 4 * numParameters;
+        long optimizer = 8 * numParameters;
+        long moved = model + optimizer / worldSize + model + optimizer; // written by rank 0, then all read to checksum
+        return collectiveTimeoutNs + TimeUnit.SECONDS.toNanos(60) + TimeUnit.SECONDS.toNanos(moved / SLOWEST_DISK_BYTES_PER_S);
+    }
+
+    /** {@link #saveTimeoutNs(long, int, long)} with the collective timeout of {@code config}. */
+    static long saveTimeoutNs(StageConfig config, long numParameters, int worldSize) {
+        return saveTimeoutNs(numParameters, worldSize, TimeUnit.SECONDS.toNanos(config.distributed().transport().collectiveTimeoutS()));
+    }
+
     @Override
     public void save(TrainingProgress progress) {
         Path outputDir = config.run().outputDir();
-        CheckpointWriter writer = dp.rank() == 0 ? CheckpointWriter.begin(outputDir, progress.step()) : null;
-        dp.barrier(); // the temporary directory exists before any rank writes into it
-        CheckpointWriter mine = writer != null ? writer : CheckpointWriter.join(outputDir, progress.step());
+        long timeout = saveTimeoutNs(config, model.parameters().numParameters(), dp.worldSize());
+        String what = "the barrier of checkpoint " + Checkpoint.dirName(progress.step());
+        if (token == 0) {
+            // Rank 0's token names the job's temporary checkpoint directories; it travels as a sum with zeros.
+            double[] agreed = {dp.rank() == 0 ? CheckpointWriter.newToken() : 0};
+            dp.allReduceSum(agreed);
+            token = (long) agreed[0];
+        }
+        CheckpointWriter writer = dp.rank() == 0 ? CheckpointWriter.begin(outputDir, progress.step(), token) : null;
+        dp.barrier(timeout, what); // the temporary directory exists before any rank writes into it
+        CheckpointWriter mine = writer != null ? writer : CheckpointWriter.join(outputDir, progress.step(), token);
         long modelBytes = writer != null ? model.parameters().numParameters() * DType.F32.bytes() : 0;
         try (Progress shown = this.progress.start(Checkpoint.dirName(progress.step()), null,
                 2 * optimizer.expAvg().length() * DType.F32.bytes() + modelBytes)) {
             mine.writeOptimizer(new OptimizerState(optimizer.start(), optimizer.expAvg(), optimizer.expAvgSq(),
                     optimizer.updates()), shown);
-            dp.barrier(); // every range is on disk before rank 0 checksums and commits
+            dp.barrier(timeout, what); // every range is on disk before rank 0 checksums and commits
             if (writer != null) {
                 HfModelDirectory.save(model, writer.directory(), DType.F32, shown);
             }
@@ -74,6 +108,6 @@ public final class TrainingCheckpoints implements CheckpointSaver {
                     dp.worldSize(), TrainerState.currentCodeVersion(), Map.of()));
             directory.keepNewest(config.checkpoint().saveTotalLimit());
         }
-        dp.barrier(); // no rank runs ahead of a checkpoint that is not committed yet
+        dp.barrier(timeout, what); // no rank runs ahead of a checkpoint that is not committed yet
     }
 }

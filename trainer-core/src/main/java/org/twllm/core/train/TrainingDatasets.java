@@ -40,6 +40,14 @@ import org.twllm.progress.ProgressOutput;
  */
 public record TrainingDatasets(SampleDataset train, SampleDataset validation) {
 
+    /** The roles of the training set's prepared folders: one for a plain stage, two for feedback-sft with replay. */
+    static final List<String> TRAIN_ROLES = List.of("train", "feedback", "sft-replay");
+
+    /** Where the sources of {@code role} ("train", "validation", ...) are prepared: {@code data.cache_dir/<stage>-<role>}. */
+    static Path cacheFolder(StageConfig config, String role) {
+        return config.data().cacheDir().resolve(config.stage().yamlName() + "-" + role);
+    }
+
     /** The training set and the held-out set (null when no validation sources are configured). */
     public static TrainingDatasets build(StageConfig config, Tokenizer tokenizer) {
         return build(config, tokenizer, ProgressOutput.none());
@@ -133,7 +141,7 @@ public record TrainingDatasets(SampleDataset train, SampleDataset validation) {
                 settings.chatTemplate(chatTemplate(config));
                 settings.feedbackRule(data.feedback().ratingField(), data.feedback().positiveThreshold());
             }
-            Path out = data.cacheDir().resolve(config.stage().yamlName() + "-" + role);
+            Path out = cacheFolder(config, role);
             new CorpusPreparer(tokenizer, settings.build(), progress).prepare(out);
             return out;
         }

@@ -23,7 +23,6 @@ import org.twllm.core.config.TrainingConfig;
 import org.twllm.core.io.HfModelDirectory;
 import org.twllm.core.model.LlamaConfig;
 import org.twllm.core.model.LlamaModel;
-import org.twllm.core.model.ParameterSpec;
 import org.twllm.core.plan.MemoryLimits;
 import org.twllm.core.plan.Planner;
 import org.twllm.data.loader.DataLoader;
@@ -86,9 +85,7 @@ public final class TrainingRun {
         TrainingConfig training = config.training();
         long globalBatch = config.globalBatchSize();
         if (data.train().size() < globalBatch) {
-            throw new ConfigException("the training set holds " + data.train().size() + " samples of " + config.data().seqLen()
-                    + " tokens, fewer than one global batch of " + globalBatch + "; add data, or lower"
-                    + " per_device_train_batch_size / gradient_accumulation_steps / data.seq_len");
+            throw TooFewSamples.error(config, data.train(), globalBatch);
         }
 
         try (DataParallel dp = dataParallel.apply(model.parameters().numParameters())) {
@@ -135,7 +132,9 @@ public final class TrainingRun {
                     out.accept("final model: " + finalModel);
                 }
             }
-            dp.barrier(); // no rank returns before rank 0 has exported the final model
+            // No rank returns before rank 0 has exported the final model, which takes as long as a save.
+            dp.barrier(TrainingCheckpoints.saveTimeoutNs(config, model.parameters().numParameters(), dp.worldSize()),
+                    "the barrier after exporting the final model");
             return new Result(progress, last, finalModel);
         }
     }
@@ -145,11 +144,12 @@ public final class TrainingRun {
             case DIRECTORY:
                 return Checkpoint.open(resume.checkpoint());
             case AUTO:
-                Optional<Checkpoint> newest = checkpoints.newest();
+                Optional<Checkpoint> newest = checkpoints.resumable();
                 newest.ifPresent(c -> LOG.info("resuming from {}", c.dir()));
                 return newest.orElse(null);
             default:
-                List<Path> existing = checkpoints.complete();
+                List<Path> existing = new ArrayList<>(checkpoints.complete());
+                existing.addAll(checkpoints.damaged());
                 if (!existing.isEmpty()) {
                     throw new ConfigException("the output directory already holds " + existing.get(existing.size() - 1).getFileName()
                             + " and resume is 'never'; resume it with --resume auto, or set run.output_dir to a new directory");
@@ -163,19 +163,13 @@ public final class TrainingRun {
             return LlamaModel.random(config.model().architecture(), DataType.FLOAT, config.run().seed(),
                     config.model().initializerRange());
         }
-        return HfModelDirectory.load(config.model().init());
+        return Checkpoint.loadModel(config.model().init());
     }
 
     private static AdamW optimizer(StageConfig config, LlamaModel model, DataParallel dp, Checkpoint from) {
         TrainingConfig t = config.training();
         AdamW.Settings settings = new AdamW.Settings(t.adamBeta1(), t.adamBeta2(), t.adamEpsilon(), t.weightDecay());
-        List<long[]> decaying = new ArrayList<>();
-        for (ParameterSpec s : model.parameters().specs()) {
-            if (s.decays()) {
-                decaying.add(new long[] {s.offset(), s.length()});
-            }
-        }
-        DecayMask mask = DecayMask.of(decaying);
+        DecayMask mask = DecayMask.of(model.parameters().layout());
         if (from == null) {
             return new AdamW(settings, dp.ownedStart(), dp.ownedEnd(), mask);
         }

@@ -2,6 +2,7 @@ package org.twllm.core.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,12 +62,12 @@ class CheckpointFilesTest {
 
     @Test
     void aCommittedCheckpointVerifiesAndADamagedFileIsNamed(@TempDir Path out) throws IOException {
-        CheckpointWriter w = CheckpointWriter.begin(out, 3);
+        CheckpointWriter w = CheckpointWriter.begin(out, 3, CheckpointWriter.newToken());
         w.writeOptimizer(optimizerWithMoments(0, 8, 3), Progress.none());
         w.writeString("config.json", "{}");
         Checkpoint c = w.commit(state(3));
         assertEquals(out.resolve("checkpoint-00000003"), c.dir());
-        assertFalse(Files.exists(out.resolve(".tmp-checkpoint-00000003")));
+        assertFalse(Files.exists(w.directory()));
         Checkpoint reopened = Checkpoint.open(c.dir());
         assertEquals(12, reopened.state().consumedSamples());
         assertEquals(Map.of("config.json", reopened.state().files().get("config.json"),
@@ -81,6 +82,20 @@ class CheckpointFilesTest {
     }
 
     @Test
+    void twoProcessesSavingOneStepNeverShareATemporaryDirectory(@TempDir Path out) {
+        // Issue 12 §3: two runs on one directory used to write the same .tmp-checkpoint-N and mix their files.
+        CheckpointWriter one = CheckpointWriter.begin(out, 5, CheckpointWriter.newToken());
+        CheckpointWriter other = CheckpointWriter.begin(out, 5, CheckpointWriter.newToken());
+        assertNotEquals(one.directory(), other.directory());
+        one.writeOptimizer(optimizerWithMoments(0, 4, 1), Progress.none());
+        other.writeOptimizer(optimizerWithMoments(0, 4, 2), Progress.none());
+        assertEquals(1, one.commit(state(5)).optimizerState(0, 4).updates(), "the first save holds only its own files");
+        TwllmException late = assertThrows(TwllmException.class, () -> other.commit(state(5)));
+        assertTrue(late.getMessage().contains("checkpoint-00000005"), late.getMessage());
+        assertEquals(1, Checkpoint.open(out.resolve("checkpoint-00000005")).optimizerState(0, 4).updates());
+    }
+
+    @Test
     void savingAndExportingALargeModelShowTheBytesWritten(@TempDir Path out) throws IOException {
         LlamaModel model = LlamaModel.random(new LlamaConfig(32, 64, 2, 4, 2, 500, 64, 1e-5, 10000.0, false),
                 DataType.FLOAT, 1, 0.02);
@@ -91,7 +106,7 @@ class CheckpointFilesTest {
         ProgressOutput output = new ProgressOutput(new PrintStream(printed, true, StandardCharsets.UTF_8), false,
                 () -> clock.addAndGet(3_000_000_000L));
 
-        CheckpointWriter w = CheckpointWriter.begin(out, 5);
+        CheckpointWriter w = CheckpointWriter.begin(out, 5, CheckpointWriter.newToken());
         try (Progress saving = output.start("checkpoint-00000005", null, modelBytes + 2 * 40 * 4)) {
             w.writeOptimizer(optimizerWithMoments(0, 40, 1), saving);
             HfModelDirectory.save(model, w.directory(), DType.F32, saving);
@@ -117,11 +132,11 @@ class CheckpointFilesTest {
 
     @Test
     void aSaveThatDiesBeforeCommitLeavesThePreviousCheckpointNewestAndIsSweptAway(@TempDir Path out) {
-        CheckpointWriter first = CheckpointWriter.begin(out, 10);
+        CheckpointWriter first = CheckpointWriter.begin(out, 10, CheckpointWriter.newToken());
         first.writeOptimizer(optimizerWithMoments(0, 4, 10), Progress.none());
         first.commit(state(10));
 
-        CheckpointWriter crashed = CheckpointWriter.begin(out, 20);
+        CheckpointWriter crashed = CheckpointWriter.begin(out, 20, CheckpointWriter.newToken());
         crashed.writeOptimizer(optimizerWithMoments(0, 4, 20), Progress.none()); // ... and the process dies here
         CheckpointDirectory checkpoints = new CheckpointDirectory(out);
         assertEquals(10, checkpoints.newest().orElseThrow().step());
@@ -135,7 +150,7 @@ class CheckpointFilesTest {
     @Test
     void aDamagedNewestCheckpointIsPassedOverForTheOneBefore(@TempDir Path out) throws IOException {
         for (long step : new long[] {1, 2}) {
-            CheckpointWriter w = CheckpointWriter.begin(out, step);
+            CheckpointWriter w = CheckpointWriter.begin(out, step, CheckpointWriter.newToken());
             w.writeString("config.json", "{\"step\": " + step + "}");
             w.commit(state(step));
         }
@@ -146,7 +161,7 @@ class CheckpointFilesTest {
     @Test
     void keepsOnlyTheNewestK(@TempDir Path out) {
         for (long step = 1; step <= 4; step++) {
-            CheckpointWriter.begin(out, step).commit(state(step));
+            CheckpointWriter.begin(out, step, CheckpointWriter.newToken()).commit(state(step));
         }
         CheckpointDirectory checkpoints = new CheckpointDirectory(out);
         checkpoints.keepNewest(2);
@@ -175,7 +190,7 @@ class CheckpointFilesTest {
     void aCheckpointWithoutTheHfTokenizerFilesExportsThemWithoutAChatTemplate(@TempDir Path out) throws IOException {
         // as twllm wrote checkpoints before tokenizer_config.json and generation_config.json were part of them
         Path tokenizer = Path.of(System.getProperty("twllm.fixtures"), "tokenizer/zh-tw-bpe-8k.model");
-        CheckpointWriter w = CheckpointWriter.begin(out, 2);
+        CheckpointWriter w = CheckpointWriter.begin(out, 2, CheckpointWriter.newToken());
         HfModelDirectory.save(LlamaModel.random(new LlamaConfig(16, 32, 1, 2, 2, 8000, 64, 1e-5, 10000, false),
                 DataType.FLOAT, 1, 0.02), w.directory(), DType.F32);
         w.copyFile(tokenizer, Checkpoint.TOKENIZER_FILE);

@@ -114,7 +114,7 @@ class EvaluatorTest {
 
     @Test
     void resultsRoundTripThroughJson(@TempDir Path dir) {
-        TaskResult r = new TaskResult("drcd", TaskKind.QA, 2, Map.of("exact_match", 0.5), List.of(), 1.0);
+        TaskResult r = new TaskResult("drcd", TaskKind.QA, 2, 0, Map.of("exact_match", 0.5), List.of(), 1.0);
         Path file = dir.resolve("results.json");
         EvalReport.writeJson(file, "m", "plain", List.of(r));
         assertEquals(Map.of("drcd/exact_match", 0.5), EvalReport.readMetrics(file));

@@ -194,6 +194,11 @@ class TrainerTest {
         }
 
         @Override
+        public void barrier(long timeoutNs, String what) {
+            calls.add("barrier");
+        }
+
+        @Override
         public org.twllm.core.model.GradientReadyListener beginGradientSync(INDArray flatGradients) {
             calls.add("begin");
             return rank.beginGradientSync(flatGradients);

@@ -43,7 +43,7 @@ public final class DataInspectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        ShardSet set = ShardSet.open(dir);
+        ShardSet set = ShardSet.open(dir, false); // the summary first, then the full verification below
         SentencePieceTokenizer tokenizer = null;
         if (tokenizerFile != null) {
             tokenizer = SentencePieceTokenizer.load(tokenizerFile);

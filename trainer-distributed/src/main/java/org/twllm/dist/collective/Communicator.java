@@ -88,8 +88,16 @@ public final class Communicator implements AutoCloseable {
 
     /** Returns once every rank has called it. */
     public void barrier() {
+        barrier(link.settings().collectiveTimeoutNs(), "barrier");
+    }
+
+    /**
+     * Returns once every rank has called it, waiting up to {@code timeoutNs} for the last one instead of the
+     * collective timeout: for work one rank does while the others wait, such as writing a checkpoint.
+     */
+    public void barrier(long timeoutNs, String label) {
         scalarScratch.putDouble(0, 0);
-        allReduceDoubles(1, "barrier");
+        allReduceDoubles(1, label, timeoutNs);
     }
 
     /**
@@ -103,22 +111,26 @@ public final class Communicator implements AutoCloseable {
         for (int i = 0; i < values.length; i++) {
             scalarScratch.putDouble(i * Double.BYTES, values[i]);
         }
-        allReduceDoubles(values.length, "all-reduce of scalars");
+        allReduceDoubles(values.length, "all-reduce of scalars", link.settings().collectiveTimeoutNs());
         for (int i = 0; i < values.length; i++) {
             values[i] = scalarScratch.getDouble(i * Double.BYTES);
         }
     }
 
     /** All scalars in segment 0: they travel as one chunk, summed from rank 1 round to rank 0. */
-    private void allReduceDoubles(int count, String label) {
+    private void allReduceDoubles(int count, String label, long timeoutNs) {
         scalarBounds[0] = 0;
         for (int i = 1; i <= world; i++) {
             scalarBounds[i] = count;
         }
-        run(Op.ALL_REDUCE, Double.BYTES, BufferUtil.address(scalarScratch), scalarBounds, 0, label, -1);
+        run(Op.ALL_REDUCE, Double.BYTES, BufferUtil.address(scalarScratch), scalarBounds, 0, label, -1, timeoutNs);
     }
 
     private void run(Op op, int elementSize, long address, long[] bounds, int root, String label, int tag) {
+        run(op, elementSize, address, bounds, root, label, tag, link.settings().collectiveTimeoutNs());
+    }
+
+    private void run(Op op, int elementSize, long address, long[] bounds, int root, String label, int tag, long timeoutNs) {
         if (failure != null) {
             throw new CollectiveFailure(failure.getMessage(), failure);
         }
@@ -131,7 +143,7 @@ public final class Communicator implements AutoCloseable {
             }
         }
         try {
-            pass.run(op, elementSize, address, bounds, root, seq++, label, tag);
+            pass.run(op, elementSize, address, bounds, root, seq++, label, tag, timeoutNs);
         } catch (TwllmException e) {
             failure = e;
             throw e;

@@ -64,7 +64,6 @@ final class RingPass implements ControlledFragmentHandler {
     private final int prev;
     private final int next;
     private final int chunkBytes;
-    private final long timeoutNs;
     private final BufferClaim claim = new BufferClaim();
     private final UnsafeBuffer window = new UnsafeBuffer(0, 0);
 
@@ -80,6 +79,8 @@ final class RingPass implements ControlledFragmentHandler {
     private long expected;
     private long lastProgressNs;
     private String label;
+    /** A pass with no progress for this long fails. */
+    private long timeoutNs;
     private int tag;
     /** Set by the fragment handler, thrown by the loop (Aeron would swallow an exception thrown in a handler). */
     private CollectiveFailure handlerFailure;
@@ -101,7 +102,6 @@ final class RingPass implements ControlledFragmentHandler {
         this.prev = (rank - 1 + world) % world;
         this.next = (rank + 1) % world;
         this.chunkBytes = Math.min(publication.maxPayloadLength(), link.settings().mtu() - 32) - HEADER_LENGTH;
-        this.timeoutNs = link.settings().collectiveTimeoutNs();
     }
 
     /** Largest chunk in elements of {@code elementSize} bytes (the same on every rank for one MTU). */
@@ -111,9 +111,11 @@ final class RingPass implements ControlledFragmentHandler {
 
     /**
      * Runs one collective to completion over the elements at {@code address} (native memory of at least
-     * {@code bounds[world]} elements); throws {@link CollectiveFailure} if it cannot finish.
+     * {@code bounds[world]} elements); throws {@link CollectiveFailure} if it makes no progress for
+     * {@code timeoutNs} or cannot finish.
      */
-    void run(Op op, int elementSize, long address, long[] bounds, int root, int seq, String label, int tag) {
+    void run(Op op, int elementSize, long address, long[] bounds, int root, int seq, String label, int tag, long timeoutNs) {
+        this.timeoutNs = timeoutNs;
         this.op = op;
         this.elementSize = elementSize;
         this.doubles = elementSize == Double.BYTES;

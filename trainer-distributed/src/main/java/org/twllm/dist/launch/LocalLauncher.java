@@ -86,6 +86,7 @@ public final class LocalLauncher {
         builder.environment().put("MASTER_ADDR", "127.0.0.1");
         builder.environment().put("MASTER_PORT", String.valueOf(masterPort));
         builder.environment().put(DataParallelFactory.AERON_DIR_VARIABLE, driverDir.toString());
+        builder.environment().put(LauncherWatch.VARIABLE, String.valueOf(ProcessHandle.current().pid()));
         try {
             return builder.start();
         } catch (IOException e) {

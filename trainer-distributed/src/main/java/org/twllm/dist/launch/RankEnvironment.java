@@ -29,6 +29,12 @@ public record RankEnvironment(int rank, int worldSize, int localRank, String mas
         return env.containsKey("WORLD_SIZE") || env.containsKey("SLURM_NTASKS") && env.containsKey("SLURM_PROCID");
     }
 
+    /** Rank 0 of a job (torchrun's RANK or Slurm's SLURM_PROCID), or a plain single process. */
+    public static boolean isRankZero(Map<String, String> env) {
+        String rank = env.getOrDefault("RANK", env.getOrDefault("SLURM_PROCID", "0"));
+        return rank.strip().equals("0");
+    }
+
     public static RankEnvironment fromEnvironment() {
         return from(System.getenv());
     }

@@ -193,11 +193,25 @@ public final class RingLink implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes the link without losing this rank's last messages. A collective that finished here may still
+     * have frames in flight to the next rank, or waiting to be sent again after a lost packet; closing the
+     * publication (and the media driver with it) at once would cut them off, and the next rank would fail
+     * with a lost stream. So the subscription goes first (this rank has received all it needs: the next
+     * rank's publication sees it leave), then this rank waits until the next rank's subscription has left
+     * too (it has received everything) or twice the liveness timeout passed, then closes the publication.
+     */
     @Override
     public void close() {
-        closePublication();
         if (subscription != null) {
             subscription.close();
         }
+        if (publication != null && !publication.isClosed()) {
+            long deadline = System.nanoTime() + 2 * settings.livenessTimeoutNs();
+            while (publication.isConnected() && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+        }
+        closePublication();
     }
 }

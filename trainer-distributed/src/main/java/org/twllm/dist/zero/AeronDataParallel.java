@@ -170,6 +170,14 @@ public final class AeronDataParallel implements DataParallel {
         });
     }
 
+    @Override
+    public void barrier(long timeoutNs, String what) {
+        onCommThread(() -> {
+            communicator.barrier(timeoutNs, what);
+            return null;
+        });
+    }
+
     public CommunicationStats stats() {
         return new CommunicationStats(steps, bucketCount, commNanos, blockedNanos, gatherNanos);
     }
@@ -194,7 +202,7 @@ public final class AeronDataParallel implements DataParallel {
             if (cause instanceof TwllmException t) {
                 throw t;
             }
-            throw new TwllmException("communication thread failed: " + cause, cause);
+            throw new TwllmException("communication thread failed: " + cause.getMessage(), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TwllmException("interrupted while waiting for communication");
