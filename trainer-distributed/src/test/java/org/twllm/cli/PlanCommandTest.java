@@ -4,10 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,38 +12,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** twllm plan through Main.run: the JSON contract, the shipped Llama-2 configs, usage errors; and train's memory refusal. */
+/** twllm plan through Main.run: the JSON contract, the shipped Llama-2 configs' counts, usage errors (train's refusal: OutOfMemoryTest). */
 class PlanCommandTest {
     private static final Path FIXTURES = Path.of(System.getProperty("twllm.fixtures")).toAbsolutePath().normalize();
     private static final Path ROOT = FIXTURES.getParent();
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Result(int code, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream capturedOut = new ByteArrayOutputStream();
-        ByteArrayOutputStream capturedErr = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(capturedOut, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(capturedErr, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.run(args);
-            return new Result(code, capturedOut.toString(StandardCharsets.UTF_8), capturedErr.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
-
     /** {@code plan} of a shipped config with {@code extra} arguments. */
-    private static Result plan(String config, String... extra) {
+    private static CliRun plan(String config, String... extra) {
         List<String> args = new ArrayList<>(List.of("plan", "--config", ROOT.resolve(config).toString()));
         args.addAll(List.of(extra));
-        return run(args.toArray(String[]::new));
+        return CliRun.of(args.toArray(String[]::new));
     }
 
     private static String llama2(String size) {
@@ -56,7 +32,7 @@ class PlanCommandTest {
 
     @Test
     void jsonHoldsTheContractKeys() throws Exception {
-        Result r = plan("configs/tiny/cpt.yaml", "--set", "tokenizer.path=" + FIXTURES.resolve("tokenizer/zh-tw-bpe-8k.model"),
+        CliRun r = plan("configs/tiny/cpt.yaml", "--set", "tokenizer.path=" + FIXTURES.resolve("tokenizer/zh-tw-bpe-8k.model"),
                 "--set", "device.peak_flops=1e11", "--nodes", "1", "--gpus-per-node", "2", "--gpu", "cpu", "--json");
         assertEquals(Main.EXIT_OK, r.code(), r.err());
         JsonNode plan = JSON.readTree(r.out());
@@ -79,7 +55,7 @@ class PlanCommandTest {
 
     @Test
     void theLlama2ConfigsHaveThePublishedParameterCountsAndFit() throws Exception {
-        Result seven = plan("configs/llama2-7b/cpt.yaml", "--set", llama2("7b"), "--nodes", "6", "--gpus-per-node", "8", "--json");
+        CliRun seven = plan("configs/llama2-7b/cpt.yaml", "--set", llama2("7b"), "--nodes", "6", "--gpus-per-node", "8", "--json");
         assertEquals(Main.EXIT_OK, seven.code(), seven.err());
         JsonNode p7 = JSON.readTree(seven.out());
         assertEquals(6_738_415_616L, p7.get("parameters").asLong(), "Llama-2-7B");
@@ -90,11 +66,11 @@ class PlanCommandTest {
         assertTrue(p7.get("fits").asBoolean());
         assertTrue(p7.get("gradients_partitioned").asBoolean());
 
-        Result thirteen = plan("configs/llama2-13b/cpt.yaml", "--set", llama2("13b"), "--nodes", "6", "--gpus-per-node", "8", "--json");
+        CliRun thirteen = plan("configs/llama2-13b/cpt.yaml", "--set", llama2("13b"), "--nodes", "6", "--gpus-per-node", "8", "--json");
         assertEquals(Main.EXIT_OK, thirteen.code(), thirteen.err());
         assertEquals(13_015_864_320L, JSON.readTree(thirteen.out()).get("parameters").asLong(), "Llama-2-13B");
 
-        Result table = plan("configs/llama2-7b/sft.yaml", "--set", llama2("7b"), "--nodes", "6", "--gpus-per-node", "8",
+        CliRun table = plan("configs/llama2-7b/sft.yaml", "--set", llama2("7b"), "--nodes", "6", "--gpus-per-node", "8",
                 "--gpu", "a100-80gb", "--mfu", "0.4", "--link-gbps", "200", "--tokens", "1e9");
         assertEquals(Main.EXIT_OK, table.code(), table.err());
         assertTrue(table.out().contains("memory per GPU") && table.out().contains("largest micro-batch that fits")
@@ -103,36 +79,22 @@ class PlanCommandTest {
 
     @Test
     void usageErrorsExitTwoWithOneSentence() {
-        Result noNodes = plan("configs/tiny/cpt.yaml", "--gpus-per-node", "1");
+        CliRun noNodes = plan("configs/tiny/cpt.yaml", "--gpus-per-node", "1");
         assertEquals(Main.EXIT_USAGE, noNodes.code());
-        Result gpu = plan("configs/llama2-7b/cpt.yaml", "--set", llama2("7b"), "--nodes", "1", "--gpus-per-node", "8", "--gpu", "tpu-v5");
+        CliRun gpu = plan("configs/llama2-7b/cpt.yaml", "--set", llama2("7b"), "--nodes", "1", "--gpus-per-node", "8", "--gpu", "tpu-v5");
         assertEquals(Main.EXIT_USAGE, gpu.code());
         assertTrue(gpu.err().contains("h100-80gb, h200-141gb, a100-80gb, cpu"), gpu.err());
-        Result mfu = plan("configs/llama2-7b/cpt.yaml", "--set", llama2("7b"), "--nodes", "1", "--gpus-per-node", "8", "--mfu", "1.5");
+        CliRun mfu = plan("configs/llama2-7b/cpt.yaml", "--set", llama2("7b"), "--nodes", "1", "--gpus-per-node", "8", "--mfu", "1.5");
         assertEquals(Main.EXIT_USAGE, mfu.code());
         assertTrue(mfu.err().contains("--mfu"), mfu.err());
-        Result noShape = plan("configs/llama2-7b/cpt.yaml", "--nodes", "6", "--gpus-per-node", "8");
+        CliRun noShape = plan("configs/llama2-7b/cpt.yaml", "--nodes", "6", "--gpus-per-node", "8");
         assertEquals(Main.EXIT_USAGE, noShape.code());
         assertTrue(noShape.err().contains("config.json") && noShape.err().contains("model.init"), noShape.err());
-        Result indivisible = plan("configs/llama2-7b/cpt.yaml", "--set", llama2("7b"), "--nodes", "7", "--gpus-per-node", "1");
+        CliRun indivisible = plan("configs/llama2-7b/cpt.yaml", "--set", llama2("7b"), "--nodes", "7", "--gpus-per-node", "1");
         assertEquals(Main.EXIT_USAGE, indivisible.code());
         assertTrue(indivisible.err().contains("not divisible"), indivisible.err());
-        for (Result r : List.of(gpu, mfu, noShape, indivisible)) {
+        for (CliRun r : List.of(gpu, mfu, noShape, indivisible)) {
             assertFalse(r.err().contains("Exception"), r.err());
         }
-    }
-
-    @Test
-    void trainRefusesAMicroBatchThatCannotFitBeforeAnyWork(@TempDir Path dir) {
-        Path out = dir.resolve("run");
-        Result r = run("train", "--stage", "cpt", "--config", ROOT.resolve("configs/tiny/cpt.yaml").toString(),
-                "--set", "run.output_dir=" + out, "--set", "tokenizer.path=" + FIXTURES.resolve("tokenizer/zh-tw-bpe-8k.model"),
-                "--set", "data.sources.0.path=" + FIXTURES.resolve("corpus/tang-poems.zh-Hant.jsonl"),
-                "--set", "training.per_device_train_batch_size=7000");
-        assertEquals(Main.EXIT_USAGE, r.code(), r.err());
-        assertTrue(r.err().contains("needs an estimated") && r.err().contains("largest micro-batch that fits is")
-                && r.err().contains("training.per_device_train_batch_size"), r.err());
-        assertFalse(r.err().contains("Exception"), r.err());
-        assertFalse(Files.exists(out.resolve("data")), "refused before the corpus was tokenized");
     }
 }

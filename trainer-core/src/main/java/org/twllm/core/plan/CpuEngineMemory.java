@@ -17,6 +17,8 @@ public final class CpuEngineMemory {
     static final double OVERALLOCATION = 1.05;
     /** Elements of one loss chunk ({@code CrossEntropy}): 4M logits. */
     static final long LOSS_CHUNK_ELEMENTS = 1L << 22;
+    /** Java heap training needs besides the batch's arrays: the tiny config trains, its data prepared, with -Xmx24m (measured). */
+    static final long HEAP_FLOOR = 24L << 20;
 
     private CpuEngineMemory() {
     }
@@ -77,6 +79,16 @@ public final class CpuEngineMemory {
     public static long chunkBytes(TrainingSetup s) {
         long rows = Math.max(1, Math.min(s.microBatchTokens(), LOSS_CHUNK_ELEMENTS / s.shape().vocabSize()));
         return (2 * rows * s.shape().vocabSize() + 4 * rows) * Float.BYTES + rows * Double.BYTES;
+    }
+
+    /**
+     * The Java heap a training process needs at least: {@link #HEAP_FLOOR} and the arrays each batch builds on the
+     * heap before they go native (the attention mask, the rotary angles' cos and sin in double).
+     */
+    public static long heapBytes(TrainingSetup s) {
+        long t2 = (long) s.seqLen() * s.seqLen();
+        long maskRows = s.packedRows() ? s.microBatch() : Math.min(1, s.microBatch());
+        return HEAP_FLOOR + maskRows * t2 * Float.BYTES + 2 * s.microBatchTokens() * (s.shape().headDim() / 2) * Double.BYTES;
     }
 
     /** The materialised attention probabilities of one layer: {@code B H T^2}. */

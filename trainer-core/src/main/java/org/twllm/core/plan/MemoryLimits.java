@@ -9,15 +9,19 @@ import org.bytedeco.javacpp.Pointer;
  * limit when there is one), shared by the ranks on this host, and JavaCPP's cap on the process's resident memory
  * ({@code org.bytedeco.javacpp.maxphysicalbytes}, which ND4J's allocations answer to).
  *
+ * <p>JavaCPP's other limit, {@code maxbytes}, is not one: ND4J's buffers do not count toward it (measured:
+ * {@code Pointer.totalBytes()} stays near 0 with 200 MB of ND4J arrays allocated).
+ *
  * @param machineBytes     physical memory, or the container limit
  * @param maxPhysicalBytes JavaCPP's resident-memory cap per process; 0 when unlimited
+ * @param maxHeapBytes     the Java heap's limit ({@code -Xmx})
  */
-public record MemoryLimits(long machineBytes, long maxPhysicalBytes) {
+public record MemoryLimits(long machineBytes, long maxPhysicalBytes, long maxHeapBytes) {
 
     /** The limits of this JVM. */
     public static MemoryLimits ofThisProcess() {
         long machine = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
-        return new MemoryLimits(machine, Pointer.maxPhysicalBytes());
+        return new MemoryLimits(machine, Pointer.maxPhysicalBytes(), Runtime.getRuntime().maxMemory());
     }
 
     /** Bytes one of {@code processesOnHost} processes may use. */

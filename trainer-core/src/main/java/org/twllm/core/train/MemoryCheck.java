@@ -7,6 +7,7 @@ import java.util.Map;
 import org.twllm.core.config.DeviceConfig;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.plan.CpuEngineMemory;
 import org.twllm.core.plan.CpuReserve;
 import org.twllm.core.plan.DeviceKind;
 import org.twllm.core.plan.MemoryBreakdown;
@@ -25,25 +26,36 @@ import org.twllm.errors.ConfigException;
  * @param estimate      the run's bytes per process; null for a GPU backend
  * @param capacity      what one process may use
  * @param maxMicroBatch the largest micro-batch that fits (0: not even one sample)
+ * @param heapNeeded    the Java heap the run needs at least
+ * @param maxHeap       the Java heap's limit
  */
-record MemoryCheck(TrainingSetup setup, MemoryBreakdown estimate, long capacity, String capacitySource, int maxMicroBatch) {
+record MemoryCheck(TrainingSetup setup, MemoryBreakdown estimate, long capacity, String capacitySource, int maxMicroBatch,
+                   long heapNeeded, long maxHeap) {
     /** Ranks on this host: torchrun's and {@code twllm train --nproc}'s variable, then Slurm's. */
     static final List<String> LOCAL_RANKS_VARIABLES = List.of("LOCAL_WORLD_SIZE", "SLURM_NTASKS_PER_NODE");
 
     static MemoryCheck of(StageConfig config, LlamaConfig shape, MemoryLimits limits, Map<String, String> env) {
         TrainingSetup setup = TrainingSetup.of(config, shape);
         if (config.device().backend() != DeviceConfig.Backend.CPU) {
-            return new MemoryCheck(setup, null, 0, "", 0);
+            return new MemoryCheck(setup, null, 0, "", 0, 0, 0);
         }
         MemoryModel model = new MemoryModel(DeviceKind.CPU, CpuReserve.MEASURED);
         int processes = processesOnHost(env);
         long capacity = limits.perProcess(processes);
-        return new MemoryCheck(setup, model.estimate(setup), capacity, limits.describe(processes), model.maxMicroBatch(setup, capacity));
+        return new MemoryCheck(setup, model.estimate(setup), capacity, limits.describe(processes), model.maxMicroBatch(setup, capacity),
+                CpuEngineMemory.heapBytes(setup), limits.maxHeapBytes());
     }
 
     /** @throws ConfigException when the estimate exceeds what one process may use */
     void requireFits() {
-        if (estimate == null || estimate.total() <= capacity) {
+        if (estimate == null) {
+            return;
+        }
+        if (heapNeeded > maxHeap) {
+            throw new ConfigException("the Java heap limit of " + PlanReport.size(maxHeap) + " is below the " + PlanReport.size(heapNeeded)
+                    + " this run needs at least; raise -Xmx (TWLLM_JAVA_OPTS=-Xmx1g, say)");
+        }
+        if (estimate.total() <= capacity) {
             return;
         }
         String advice = maxMicroBatch > 0
