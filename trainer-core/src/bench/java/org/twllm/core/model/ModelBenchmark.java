@@ -13,9 +13,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 /**
  * Times forward and forward+backward of a random fp32 Llama on one batch shape and prints ms, GFLOP/s
  * (PaLM's 6N + 12LHT convention, see {@link LlamaConfig#flopsPerToken}) and the process RSS after every
- * step, so a growing native footprint shows. Not a test: run it with scripts/bench/model-bench.sh.
+ * step and the peak RSS, so a growing native footprint shows. Not a test: run it with scripts/bench/model-bench.sh.
  *
- * <p>Arguments are {@code key=value}: hidden, intermediate, layers, heads, kvHeads, vocab, seq, batch, steps.
+ * <p>Arguments are {@code key=value}: hidden, intermediate, layers, heads, kvHeads, vocab, seq, batch, steps,
+ * checkpointing (1 = activation checkpointing in forward+backward).
  */
 public final class ModelBenchmark {
     private ModelBenchmark() {
@@ -23,7 +24,7 @@ public final class ModelBenchmark {
 
     public static void main(String[] args) throws IOException {
         Map<String, Integer> a = new LinkedHashMap<>(Map.of("hidden", 1024, "intermediate", 2816, "layers", 4, "heads", 16,
-                "kvHeads", 16, "vocab", 32000, "seq", 512, "batch", 4, "steps", 5));
+                "kvHeads", 16, "vocab", 32000, "seq", 512, "batch", 4, "steps", 5, "checkpointing", 0));
         for (String arg : args) {
             String[] kv = arg.split("=", 2);
             if (kv.length != 2 || !a.containsKey(kv[0])) {
@@ -36,6 +37,7 @@ public final class ModelBenchmark {
         int b = a.get("batch");
         int t = a.get("seq");
         LlamaModel model = LlamaModel.random(config, DataType.FLOAT, 1, 0.02);
+        model.setGradientCheckpointing(a.get("checkpointing") != 0);
         SplittableRandom rng = new SplittableRandom(2);
         int[][] in = new int[b][t];
         int[][] tg = new int[b][t];
@@ -48,7 +50,8 @@ public final class ModelBenchmark {
         TokenBatch batch = TokenBatch.causal(in, tg);
         double tokens = (double) b * t;
         double trainFlops = config.flopsPerToken(t) * tokens;
-        System.out.printf("model: %s, %,d parameters; batch %d x %d; threads %s%n", config, config.numParameters(), b, t,
+        System.out.printf("model: %s, %,d parameters; batch %d x %d; gradient checkpointing %s; threads %s%n", config,
+                config.numParameters(), b, t, a.get("checkpointing") != 0 ? "on" : "off",
                 System.getenv().getOrDefault("OMP_NUM_THREADS", "default"));
         for (int step = 1; step <= a.get("steps"); step++) {
             long t0 = System.nanoTime();
@@ -60,20 +63,21 @@ public final class ModelBenchmark {
             double fwdMs = (t1 - t0) / 1e6;
             double fwdBwdMs = (t2 - t1) / 1e6;
             System.out.printf("step %d loss %.4f forward %.1f ms (%.1f GFLOP/s) forward+backward %.1f ms (%.1f GFLOP/s)"
-                    + " backward %.1f ms rss %d MB (javacpp off-heap %d MB, java heap used %d MB)%n", step, loss / tokens, fwdMs,
-                    trainFlops / 3 / fwdMs / 1e6, fwdBwdMs, trainFlops / fwdBwdMs / 1e6, fwdBwdMs - fwdMs, rssKb() / 1024,
+                    + " backward %.1f ms rss %d MB, peak %d MB (javacpp off-heap %d MB, java heap used %d MB)%n", step, loss / tokens,
+                    fwdMs, trainFlops / 3 / fwdMs / 1e6, fwdBwdMs, trainFlops / fwdBwdMs / 1e6, fwdBwdMs - fwdMs,
+                    statusKb("VmRSS:") / 1024, statusKb("VmHWM:") / 1024,
                     Pointer.totalBytes() >> 20, (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
         }
     }
 
-    /** Resident set size of this process, from /proc/self/status (-1 where that does not exist). */
-    static long rssKb() throws IOException {
+    /** A kB figure of /proc/self/status (VmRSS: resident now, VmHWM: peak resident), -1 where that does not exist. */
+    static long statusKb(String field) throws IOException {
         Path status = Path.of("/proc/self/status");
         if (!Files.exists(status)) {
             return -1;
         }
         for (String line : Files.readAllLines(status)) {
-            if (line.startsWith("VmRSS:")) {
+            if (line.startsWith(field)) {
                 return Long.parseLong(line.replaceAll("[^0-9]", ""));
             }
         }

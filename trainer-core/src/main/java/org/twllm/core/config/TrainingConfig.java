@@ -48,8 +48,9 @@ public record TrainingConfig(Values values) implements ConfigSection {
                     + " shipped Llama-2 configs name the paper's bf16 and are refused until it is)");
     public static final Key<Boolean> GRADIENT_CHECKPOINTING = KEYS.key("gradient_checkpointing", ValueTypes.bool())
             .byDefault(false)
-            .doc("recompute activations in the backward pass to save memory. **Not implemented yet**: `twllm train`"
-                    + " refuses `true` before any work");
+            .doc("activation checkpointing: each transformer block keeps only its input through the forward pass and"
+                    + " recomputes its forward right before its backward (about one extra forward per step); gradients and"
+                    + " losses are bit-identical to `false` (docs/model.md lists what is kept per token)");
     public static final Key<NanPolicy> NAN_POLICY = KEYS.key("nan_policy", ValueTypes.oneOf(NanPolicy.class))
             .byDefault(NanPolicy.STOP)
             .doc("a non-finite loss or gradient: stop the run, or skip that step");

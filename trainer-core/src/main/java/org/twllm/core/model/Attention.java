@@ -1,21 +1,25 @@
 package org.twllm.core.model;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Multi-head self-attention with rotary embeddings and grouped-query heads (query head h uses key/value
- * head h / G, G = heads / kvHeads, as HF's repeat_kv). Queries are kept as [B, kvHeads, G*T, D] so each
- * key/value head is multiplied against its G query heads in one batched product, without repeating K or V.
+ * head h / G, G = heads / kvHeads, as HF's repeat_kv): the q, k, v and output projections around
+ * {@link TiledAttention}. Queries are laid out [B, kvHeads, T*G, D], row {@code t*G + g} holding query head
+ * {@code kv*G + g} of position t, so each key/value head meets its G query heads in one batched product and a
+ * tile of positions is a contiguous block of rows; K and V are never repeated.
  *
- * <p>Saved for backward: the input x, rotated q and k, v, the softmax probabilities and the pre-output
- * projection values (see docs/model.md for sizes).
+ * <p>Saved for backward: the input x, the rotated q (scaled by 1/sqrt(D)) and k, v, the merged heads before
+ * o_proj, and one log-sum-exp per query row and head (see docs/model.md for sizes). Nothing of size T^2.
  */
 final class Attention {
     private final int heads;
     private final int kvHeads;
     private final int headDim;
+    private final int group;
+    private final double scale;
     private final Rotary rotary;
     private final INDArray wq;
     private final INDArray wk;
@@ -31,13 +35,15 @@ final class Attention {
     private INDArray q;
     private INDArray k;
     private INDArray v;
-    private INDArray probs;
+    private INDArray lse;
     private INDArray merged;
 
     Attention(LlamaConfig config, Rotary rotary, INDArray[] weights, INDArray[] grads) {
         this.heads = config.numHeads();
         this.kvHeads = config.numKvHeads();
         this.headDim = config.headDim();
+        this.group = heads / kvHeads;
+        this.scale = 1.0 / Math.sqrt(headDim);
         this.rotary = rotary;
         this.wq = weights[0];
         this.wk = weights[1];
@@ -55,24 +61,17 @@ final class Attention {
         input = x;
         int b = context.batchSize();
         int t = context.seqLen();
-        q = toHeads(Linear.forward(x, wq), heads, b, t);
-        k = toHeads(Linear.forward(x, wk), kvHeads, b, t);
-        v = toHeads(Linear.forward(x, wv), kvHeads, b, t);
-        rotary.rotate(q, context.cos(), context.sin());
-        rotary.rotate(k, context.cos(), context.sin());
+        q = toHeads(rotated(Linear.forward(x, wq), heads), group, headDim).muli(scale);
+        k = toHeads(rotated(Linear.forward(x, wk), kvHeads), 1, headDim);
+        v = toHeads(Linear.forward(x, wv), 1, headDim);
 
-        int group = heads / kvHeads;
-        INDArray qGrouped = q.reshape('c', b, kvHeads, (long) group * t, headDim);
-        INDArray scores = Nd4j.createUninitialized(x.dataType(), b, kvHeads, (long) group * t, t);
-        Nd4j.matmul(qGrouped, k, scores, false, true, false);
-        scores.muli(1.0 / Math.sqrt(headDim));
-        scores.reshape('c', b, heads, t, t).addi(context.mask());
-        Nd4j.exec(new SoftMax(scores, scores, -1));
-        probs = scores;
-
-        INDArray out = Nd4j.createUninitialized(x.dataType(), b, kvHeads, (long) group * t, headDim);
-        Nd4j.matmul(probs, v, out, false, false, false);
-        merged = fromHeads(out, heads, b, t);
+        INDArray out = Nd4j.createUninitialized(x.dataType(), b, kvHeads, (long) t * group, headDim);
+        lse = Nd4j.createUninitialized(x.dataType(), b, kvHeads, (long) t * group, 1);
+        AttentionTiling tiling = context.tiling();
+        for (int plan = 0; plan < tiling.plans(); plan++) {
+            TiledAttention.forward(tiling, plan, slab(q, plan), slab(k, plan), slab(v, plan), slab(out, plan), slab(lse, plan));
+        }
+        merged = fromHeads(out, group, headDim);
         return Linear.forward(merged, wo);
     }
 
@@ -80,31 +79,27 @@ final class Attention {
     INDArray backward(INDArray dy) {
         int b = ctx.batchSize();
         int t = ctx.seqLen();
-        int group = heads / kvHeads;
         Linear.accumulateWeightGrad(dy, merged, go);
-        INDArray dOut = toHeads(Linear.inputGrad(dy, wo), heads, b, t).reshape('c', b, kvHeads, (long) group * t, headDim);
+        INDArray dMerged = Linear.inputGrad(dy, wo);
+        // rowsum(dO * O) per query row and head, computed on the merged layout and moved to the heads'
+        INDArray rowDot = toHeads(dMerged.mul(merged).reshape('c', (long) b * t * heads, headDim).sum(true, 1)
+                .reshape('c', (long) b * t, heads), group, 1);
+        INDArray dOut = toHeads(dMerged, group, headDim);
 
-        INDArray dProbs = Nd4j.createUninitialized(dy.dataType(), b, kvHeads, (long) group * t, t);
-        Nd4j.matmul(dOut, v, dProbs, false, true, false);
-        INDArray dv = Nd4j.createUninitialized(dy.dataType(), b, kvHeads, t, headDim);
-        Nd4j.matmul(probs, dOut, dv, true, false, false);
-
-        // Softmax backward: dS = P * (dP - sum_k P dP), then the 1/sqrt(D) scale of the scores.
-        INDArray rowDot = probs.mul(dProbs).sum(true, 3);
-        INDArray dScores = dProbs.subi(rowDot).muli(probs).muli(1.0 / Math.sqrt(headDim));
-
-        INDArray qGrouped = q.reshape('c', b, kvHeads, (long) group * t, headDim);
-        INDArray dq = Nd4j.createUninitialized(dy.dataType(), b, kvHeads, (long) group * t, headDim);
-        Nd4j.matmul(dScores, k, dq, false, false, false);
-        INDArray dk = Nd4j.createUninitialized(dy.dataType(), b, kvHeads, t, headDim);
-        Nd4j.matmul(dScores, qGrouped, dk, true, false, false);
-        INDArray dqHeads = dq.reshape('c', b, heads, t, headDim);
-        rotary.rotateBack(dqHeads, ctx.cos(), ctx.sin());
-        rotary.rotateBack(dk, ctx.cos(), ctx.sin());
-
-        INDArray dqFlat = fromHeads(dqHeads, heads, b, t);
-        INDArray dkFlat = fromHeads(dk, kvHeads, b, t);
-        INDArray dvFlat = fromHeads(dv, kvHeads, b, t);
+        INDArray dq = Nd4j.zeros(dy.dataType(), b, kvHeads, (long) t * group, headDim);
+        INDArray dk = Nd4j.zeros(dy.dataType(), b, kvHeads, t, headDim);
+        INDArray dv = Nd4j.zeros(dy.dataType(), b, kvHeads, t, headDim);
+        AttentionTiling tiling = ctx.tiling();
+        for (int plan = 0; plan < tiling.plans(); plan++) {
+            TiledAttention.backward(tiling, plan, slab(q, plan), slab(k, plan), slab(v, plan), slab(lse, plan),
+                    slab(dOut, plan), slab(rowDot, plan), slab(dq, plan), slab(dk, plan), slab(dv, plan));
+        }
+        // q was scaled before the products, so dq is the gradient of the scaled queries
+        INDArray dqFlat = fromHeads(dq.muli(scale), group, headDim);
+        INDArray dkFlat = fromHeads(dk, 1, headDim);
+        INDArray dvFlat = fromHeads(dv, 1, headDim);
+        rotary.rotateBack(dqFlat.reshape('c', b, t, heads, headDim), ctx.cos(), ctx.sin());
+        rotary.rotateBack(dkFlat.reshape('c', b, t, kvHeads, headDim), ctx.cos(), ctx.sin());
         Linear.accumulateWeightGrad(dqFlat, input, gq);
         Linear.accumulateWeightGrad(dkFlat, input, gk);
         Linear.accumulateWeightGrad(dvFlat, input, gv);
@@ -114,13 +109,29 @@ final class Attention {
         return dx;
     }
 
-    /** [B*T, n*D] -> contiguous [B, n, T, D]. */
-    private INDArray toHeads(INDArray flat, int n, int b, int t) {
-        return flat.reshape('c', b, t, n, headDim).permute(0, 2, 1, 3).dup('c');
+    /** {@code flat} [B*T, n*D] with rotary applied in place, per position and head. */
+    private INDArray rotated(INDArray flat, int n) {
+        rotary.rotate(flat.reshape('c', ctx.batchSize(), ctx.seqLen(), n, headDim), ctx.cos(), ctx.sin());
+        return flat;
     }
 
-    /** [B, n, T, D] -> contiguous [B*T, n*D]. */
-    private INDArray fromHeads(INDArray perHead, int n, int b, int t) {
-        return perHead.reshape('c', b, n, t, headDim).permute(0, 2, 1, 3).dup('c').reshape('c', (long) b * t, (long) n * headDim);
+    /** [B*T, kvHeads*g*w] -> contiguous [B, kvHeads, T*g, w] (g query heads per key/value head, width w). */
+    private INDArray toHeads(INDArray flat, int g, int w) {
+        return flat.reshape('c', ctx.batchSize(), ctx.seqLen(), kvHeads, g, w).permute(0, 2, 1, 3, 4).dup('c')
+                .reshape('c', ctx.batchSize(), kvHeads, (long) ctx.seqLen() * g, w);
+    }
+
+    /** [B, kvHeads, T*g, w] -> contiguous [B*T, kvHeads*g*w]. */
+    private INDArray fromHeads(INDArray perHead, int g, int w) {
+        return perHead.reshape('c', ctx.batchSize(), kvHeads, ctx.seqLen(), g, w).permute(0, 2, 1, 3, 4).dup('c')
+                .reshape('c', (long) ctx.batchSize() * ctx.seqLen(), (long) kvHeads * g * w);
+    }
+
+    /** The heads one plan covers, as [n, rows, w]: every row's when the plan is shared, else one row's. */
+    private INDArray slab(INDArray perHead, int plan) {
+        if (ctx.tiling().sharedByAllRows()) {
+            return perHead.reshape('c', perHead.size(0) * perHead.size(1), perHead.size(2), perHead.size(3));
+        }
+        return perHead.get(NDArrayIndex.point(plan));
     }
 }

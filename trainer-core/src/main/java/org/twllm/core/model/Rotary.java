@@ -23,7 +23,7 @@ final class Rotary {
         }
     }
 
-    /** cos and sin tables, each [B, 1, T, D/2], for the batch's positions (angles computed in double). */
+    /** cos and sin tables, each [B, T, 1, D/2] (broadcast over heads), for the batch's positions (angles in double). */
     INDArray[] tables(int[] positions, int batchSize, int seqLen, DataType dataType) {
         int half = headDim / 2;
         double[] cos = new double[positions.length * half];
@@ -35,11 +35,11 @@ final class Rotary {
                 sin[t * half + i] = Math.sin(angle);
             }
         }
-        long[] shape = {batchSize, 1, seqLen, half};
+        long[] shape = {batchSize, seqLen, 1, half};
         return new INDArray[] {Nd4j.create(cos, shape, 'c').castTo(dataType), Nd4j.create(sin, shape, 'c').castTo(dataType)};
     }
 
-    /** Rotates {@code x} [B, heads, T, D] in place: (x1, x2) -> (x1 cos - x2 sin, x2 cos + x1 sin). */
+    /** Rotates {@code x} [B, T, heads, D] in place: (x1, x2) -> (x1 cos - x2 sin, x2 cos + x1 sin). */
     void rotate(INDArray x, INDArray cos, INDArray sin) {
         apply(x, cos, sin, 1.0);
     }

@@ -73,6 +73,7 @@ public final class TrainingRun {
         memory.requireFits();
 
         LlamaModel model = from != null ? HfModelDirectory.load(from.modelDir()) : initialModel(config);
+        model.setGradientCheckpointing(config.training().gradientCheckpointing());
         LlamaConfig shape = model.config();
         shape.requireVocab(tokenizer.vocabSize());
         if (config.data().seqLen() > shape.maxPositionEmbeddings()) {

@@ -24,10 +24,6 @@ final class UnsupportedSettings {
             problems.add("training.precision: " + training.precision().yamlName() + " is not implemented yet; twllm trains"
                     + " in fp32 (ND4J's CPU backend computes BF16/FP16 matrix products incorrectly); set training.precision: fp32");
         }
-        if (training.gradientCheckpointing()) {
-            problems.add("training.gradient_checkpointing: activation recomputation is not implemented yet; set it to false"
-                    + " (docs/model.md lists the activations kept per token) or lower data.seq_len / the micro-batch");
-        }
         boolean cudaBuild = Nd4j.getBackend().getClass().getName().contains("jcublas");
         if (config.device().backend() == DeviceConfig.Backend.CUDA && !cudaBuild) {
             problems.add("device.backend: cuda, but this build carries ND4J's CPU backend; rebuild with"

@@ -48,8 +48,8 @@ class LayerGradientTest {
     void rotaryBackIsTheTransposeOfRotate() {
         Rotary rotary = new Rotary(6, 500.0);
         INDArray[] cs = rotary.tables(new int[] {0, 3, 7, 1, 0, 2}, 2, 3, DataType.DOUBLE);
-        INDArray x = GradientCheck.random(1, 2, 4, 3, 6);
-        INDArray y = GradientCheck.random(2, 2, 4, 3, 6);
+        INDArray x = GradientCheck.random(1, 2, 3, 4, 6);   // [B, T, heads, D]
+        INDArray y = GradientCheck.random(2, 2, 3, 4, 6);
         INDArray rx = x.dup();
         rotary.rotate(rx, cs[0], cs[1]);
         INDArray ry = y.dup();
@@ -66,7 +66,8 @@ class LayerGradientTest {
         // row 0: two packed examples (positions restart); row 1: one example
         TokenBatch batch = new TokenBatch(2, 5, new int[10], new int[10],
                 new int[] {0, 1, 2, 0, 1, 0, 1, 2, 3, 4}, new int[] {0, 0, 0, 1, 1, 0, 0, 0, 0, 0});
-        AttentionContext ctx = AttentionContext.of(batch, new Rotary(config.headDim(), config.ropeTheta()), DataType.DOUBLE);
+        // tiles of 2 positions: several key tiles per query, partial and skipped ones, a short last tile
+        AttentionContext ctx = AttentionContext.of(batch, new Rotary(config.headDim(), config.ropeTheta()), DataType.DOUBLE, 2);
         INDArray x = GradientCheck.random(1, 10, 16);
         INDArray[] w = {GradientCheck.random(2, 16, 16), GradientCheck.random(3, 8, 16), GradientCheck.random(4, 8, 16),
                 GradientCheck.random(5, 16, 16)};

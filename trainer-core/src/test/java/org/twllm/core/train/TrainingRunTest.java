@@ -25,6 +25,7 @@ import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.checkpoint.CheckpointDirectory;
 import org.twllm.core.checkpoint.ModelExport;
 import org.twllm.core.config.StageConfig;
+import org.twllm.core.config.StageConfigLoader;
 import org.twllm.core.io.HfModelDirectory;
 import org.twllm.core.model.LlamaModel;
 import org.twllm.core.model.TokenBatch;
@@ -231,6 +232,27 @@ class TrainingRunTest {
     }
 
     @Test
+    void gradientCheckpointingRepeatsTheTinyCptRunsLossesExactly(@TempDir Path dir) throws Exception {
+        Path repo = TinyStages.FIXTURES.getParent();
+        List<List<Double>> losses = new ArrayList<>();
+        List<byte[]> weights = new ArrayList<>();
+        for (String checkpointing : List.of("false", "true")) {
+            Path out = dir.resolve("checkpointing-" + checkpointing);
+            // the shipped model and data, but 20 steps of one sample of 64 tokens (quick) and one checkpoint at the end
+            StageConfig config = StageConfigLoader.load(repo.resolve("configs/tiny/cpt.yaml"), List.of("run.output_dir=" + out,
+                    "data.cache_dir=" + dir.resolve("cache"), "data.seq_len=64", "training.max_steps=20",
+                    "training.per_device_train_batch_size=1",
+                    "checkpoint.save_steps=0", "device.peak_flops=1.0e11", "training.gradient_checkpointing=" + checkpointing), repo);
+            TrainingRun.run(config, ResumeRequest.never(), SingleRank::new, null);
+            losses.add(TinyStages.losses(out));
+            weights.add(Files.readAllBytes(out.resolve("final/model.safetensors")));
+        }
+        assertEquals(20, losses.get(0).size());
+        assertEquals(losses.get(0), losses.get(1), "per-step losses without and with gradient checkpointing");
+        assertArrayEquals(weights.get(0), weights.get(1), "final weights");
+    }
+
+    @Test
     void aTokenizerThatDoesNotFitTheModelIsRefusedBeforeTraining(@TempDir Path dir) throws Exception {
         String yaml = TinyStages.cpt(dir.resolve("out"), cache, corpus, 2, 0).replace("vocab_size: 8000", "vocab_size: 7000");
         ConfigException e = assertThrows(ConfigException.class,
@@ -243,13 +265,11 @@ class TrainingRunTest {
     void settingsTheEngineDoesNotCarryOutAreRefusedBeforeTraining(@TempDir Path dir) throws Exception {
         String yaml = TinyStages.cpt(dir.resolve("out"), cache, corpus, 2, 0);
         ConfigException e = assertThrows(ConfigException.class, () -> TrainingRun.run(TinyStages.load(dir, "bf16", yaml,
-                        "training.precision=bf16", "training.gradient_checkpointing=true", "device.backend=cuda"),
+                        "training.precision=bf16", "device.backend=cuda"),
                 ResumeRequest.auto(), SingleRank::new, null));
         assertEquals(List.of(
                 "training.precision: bf16 is not implemented yet; twllm trains in fp32 (ND4J's CPU backend computes"
                         + " BF16/FP16 matrix products incorrectly); set training.precision: fp32",
-                "training.gradient_checkpointing: activation recomputation is not implemented yet; set it to false"
-                        + " (docs/model.md lists the activations kept per token) or lower data.seq_len / the micro-batch",
                 "device.backend: cuda, but this build carries ND4J's CPU backend; rebuild with"
                         + " `mvn -Pcuda -DskipTests package` or set device.backend: cpu"), e.problems());
         assertFalse(Files.exists(dir.resolve("out")));
