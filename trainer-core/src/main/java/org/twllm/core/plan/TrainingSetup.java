@@ -12,12 +12,13 @@ import org.twllm.core.model.LlamaConfig;
  * @param microBatch   samples per micro-batch on one rank ({@code per_device_train_batch_size})
  * @param accumulation micro-batches per optimizer step on one rank
  * @param packedRows   rows may hold several examples (SFT stages): the attention mask is per row
+ * @param validation   a held-out loss is measured during training (forward-only passes)
  * @param bucketBytes  {@code distributed.bucket_size_mb} in bytes
  * @param termBytes    {@code distributed.transport.term_length_mb} in bytes: Aeron's term buffers
  */
 public record TrainingSetup(LlamaConfig shape, int microBatch, int seqLen, int accumulation, Precision precision,
-                            boolean checkpointing, int zeroStage, int worldSize, boolean packedRows, long bucketBytes,
-                            long termBytes) {
+                            boolean checkpointing, int zeroStage, int worldSize, boolean packedRows, boolean validation,
+                            long bucketBytes, long termBytes) {
 
     public TrainingSetup {
         if (microBatch < 0 || seqLen < 1 || accumulation < 1 || worldSize < 1 || bucketBytes < 1 || termBytes < 1) {
@@ -31,18 +32,20 @@ public record TrainingSetup(LlamaConfig shape, int microBatch, int seqLen, int a
         return new TrainingSetup(shape, config.training().perDeviceTrainBatchSize(), config.data().seqLen(),
                 config.training().gradientAccumulationSteps(), config.training().precision(),
                 config.training().gradientCheckpointing(), config.distributed().zeroStage(), config.distributed().worldSize(),
-                config.stage() != Stage.CPT, (long) config.distributed().bucketSizeMb() << 20,
+                config.stage() != Stage.CPT,
+                config.training().evalSteps() > 0 && !config.data().validationSources().isEmpty(),
+                (long) config.distributed().bucketSizeMb() << 20,
                 (long) config.distributed().transport().termLengthMb() << 20);
     }
 
     public TrainingSetup withMicroBatch(int samples) {
         return new TrainingSetup(shape, samples, seqLen, accumulation, precision, checkpointing, zeroStage, worldSize,
-                packedRows, bucketBytes, termBytes);
+                packedRows, validation, bucketBytes, termBytes);
     }
 
     public TrainingSetup withCheckpointing(boolean on) {
         return new TrainingSetup(shape, microBatch, seqLen, accumulation, precision, on, zeroStage, worldSize,
-                packedRows, bucketBytes, termBytes);
+                packedRows, validation, bucketBytes, termBytes);
     }
 
     /** Tokens of one micro-batch on one rank. */

@@ -17,7 +17,7 @@ class MemoryModelTest {
     static final long OWNED = 21_712;
 
     private static TrainingSetup setup(Precision precision, boolean checkpointing, int zeroStage) {
-        return new TrainingSetup(SHAPE, 2, 32, 3, precision, checkpointing, zeroStage, 4, false, 1 << 20, 16 << 20);
+        return new TrainingSetup(SHAPE, 2, 32, 3, precision, checkpointing, zeroStage, 4, false, false, 1 << 20, 16 << 20);
     }
 
     @Test
@@ -80,8 +80,10 @@ class MemoryModelTest {
         assertEquals(2 * OWNED * 4, m.optimizer());
         assertEquals(P * 4, m.gradients(), "today's CPU engine: a full-size buffer, reduce-scattered in place");
         assertEquals(0, m.buckets());
-        assertEquals((long) (CpuEngineMemory.stepBytes(s) * 1.05) + (long) (CpuEngineMemory.blockBytes(s) * 1.05), m.activations());
-        assertEquals((long) (CpuEngineMemory.chunkBytes(s) * 1.05), m.workspace());
+        assertEquals((long) (CpuEngineMemory.stepBytes(s) * 1.05) + (long) (CpuEngineMemory.blockBytes(s) * 1.05), m.activations(),
+                "the step and block workspaces; no block-forward or forward-only one without checkpointing or validation");
+        assertEquals((long) (CpuEngineMemory.chunkBytes(s) * 1.05) + (long) (CpuEngineMemory.attentionRowBytes(s) * 1.05)
+                + CpuEngineMemory.attentionTileBytes(s), m.workspace());
         assertEquals((300L << 20) + 2 * 3 * (16L << 20), m.reserve(), "base, and two Aeron logs of three 16 MiB terms");
         assertEquals(P * 4, new MemoryModel(DeviceKind.CPU, reserve).estimate(setup(Precision.BF16, false, 2)).weights(),
                 "the CPU keeps bf16-rounded weights in fp32 arrays");

@@ -19,7 +19,7 @@ class StepTimeModelTest {
     private static final double SECONDS_PER_BYTE = 0.75 / 5e8;
 
     private static TrainingSetup setup(int world, boolean checkpointing, long bucketBytes) {
-        return new TrainingSetup(MemoryModelTest.SHAPE, 2, 32, 3, Precision.BF16, checkpointing, 2, world, false, bucketBytes, 16 << 20);
+        return new TrainingSetup(MemoryModelTest.SHAPE, 2, 32, 3, Precision.BF16, checkpointing, 2, world, false, false, bucketBytes, 16 << 20);
     }
 
     private static StepTime step(TrainingSetup s, boolean partitioned, double linkGbps) {

@@ -19,7 +19,7 @@ class RingPartitionTest {
                 for (int r = 0; r < world; r++) {
                     largest = Math.max(largest, bounds[r + 1] - bounds[r]);
                 }
-                TrainingSetup setup = new TrainingSetup(shape, 1, 16, 1, Precision.FP32, false, 2, world, false, 1 << 20, 16 << 20);
+                TrainingSetup setup = new TrainingSetup(shape, 1, 16, 1, Precision.FP32, false, 2, world, false, false, 1 << 20, 16 << 20);
                 assertEquals(largest, setup.ownedParameters(), layers + " layers on " + world + " ranks");
             }
         }
