@@ -64,7 +64,7 @@ for c in "${cases[@]}"; do
       v=$(peak_of "$launcher"); [ -n "$v" ] && hwm[0]=$v
     else
       for p in $(pgrep -P "$launcher" || true); do   # the workers carry RANK in their environment
-        r=$(tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | sed -n 's/^RANK=//p')
+        r=$( (tr '\0' '\n' <"/proc/$p/environ") 2>/dev/null | sed -n 's/^RANK=//p' || true)
         v=$(peak_of "$p"); [ -n "$r" ] && [ -n "$v" ] && hwm[$r]=$v
       done
     fi

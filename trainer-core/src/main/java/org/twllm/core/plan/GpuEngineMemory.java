@@ -3,10 +3,10 @@ package org.twllm.core.plan;
 import org.twllm.core.model.LlamaConfig;
 
 /**
- * The GPU engine's memory as docs/engine design fixes it (ZeRO-2 with partitioned gradients and K bucket
- * buffers; lean attention; activation checkpointing keeping each block's input): what a CUDA engine built to that
- * design allocates. Nothing here is measured on a GPU yet; the device check prints the peak GPU memory to
- * compare with.
+ * The GPU engine's memory as the engine design fixes it (docs/performance.md, "Memory per rank"): ZeRO-2 with
+ * partitioned gradients and two bucket buffers, the lean attention, checkpointing that keeps each block's input,
+ * the saved state of {@link SavedActivations} with bf16 where a bf16 run keeps bf16. Nothing here is measured on a
+ * GPU yet; the device check prints the peak GPU memory to compare with.
  */
 final class GpuEngineMemory {
     /** Bucket buffers in flight at once (K >= 2: backward fills one while the other is reduced). */

@@ -21,10 +21,6 @@ public final class MemoryModel {
         this.cpuReserve = cpuReserve;
     }
 
-    public DeviceKind device() {
-        return device;
-    }
-
     /** The bytes of one rank running {@code s}. */
     public MemoryBreakdown estimate(TrainingSetup s) {
         int compute = device.computeBytes(s.precision());

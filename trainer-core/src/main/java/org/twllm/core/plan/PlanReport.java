@@ -107,6 +107,9 @@ public final class PlanReport {
         out.add("step time");
         out.add(row("compute", format("%.2f s at %.0f%% of %.1f TFLOP/s (%s)", t.computeS(), plan.mfu() * 100,
                 plan.peakFlops() / 1e12, plan.peakSource())));
+        if (plan.request().mfu() == null) {
+            out.add(row("", "default MFU: " + device.mfuSource()));
+        }
         if (s.worldSize() > 1) {
             out.add(row("reduce-scatter", format("%.2f s over a %.0f Gbit/s link at ring efficiency %.2f, overlapping backward",
                     t.reduceScatterS(), plan.link().linkGbps(), plan.link().efficiency())));
