@@ -58,6 +58,9 @@ class PackageDependenciesTest {
         forbid(broken, "org.twllm.core.checkpoint", "org.twllm.core.train");
         // The CUDA engine runs from the device bundle, which carries no ND4J (docs/gpu.md).
         forbid(broken, "org.twllm.core.engine.cuda", "org.nd4j");
+        // twllm plan runs from a model's shape alone, on machines without ND4J (the GPU bundle)
+        forbid(broken, "org.twllm.core.plan", "org.nd4j");
+        forbid(broken, "org.twllm.core.plan", "org.twllm.core.train");
         for (String pkg : product.edges.keySet()) {
             if (pkg.startsWith("org.twllm.data") || pkg.equals("org.twllm.errors") || pkg.equals("org.twllm.files")) {
                 forbid(broken, pkg, "org.nd4j");
