@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# AdamW step: the fused direct-buffer pass (org.twllm.core.train.AdamW) against ND4J in-place ops, same data.
+# AdamW step: the fused direct-buffer pass (org.twllm.core.engine.cpu.CpuAdamW) against ND4J in-place ops, same data.
 #   scripts/bench/adamw.sh [ELEMENTS] [STEPS]     defaults: 16M elements (the tiny model is 4.6M), 20 steps
 # Build folder: target, or $TWLLM_TARGET (e.g. TWLLM_TARGET=target-train).
 set -euo pipefail
@@ -12,4 +12,4 @@ trap 'rm -f "$deps"' EXIT
 (cd "$root" && mvn -B -q -o -Dstyle.color=never -Dtwllm.target="$target" -pl trainer-core -am test-compile \
   dependency:build-classpath -Dmdep.outputFile="$deps")
 cp="$root/trainer-core/$target/classes:$root/trainer-core/$target/test-classes:$(cat "$deps")"
-java -Xmx2g -cp "$cp" org.twllm.core.train.AdamWBenchmark "$@"
+java -Xmx2g -cp "$cp" org.twllm.core.engine.cpu.AdamWBenchmark "$@"

@@ -13,4 +13,4 @@ mvn -B -q -o -Dtwllm.target="$TARGET" -pl trainer-core -am test-compile \
   dependency:build-classpath -Dmdep.outputFile="$ROOT/trainer-core/$TARGET/bench-classpath.txt" >/dev/null
 exec java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED ${JAVA_OPTS:--Xmx2g} \
   -cp "trainer-core/$TARGET/classes:trainer-core/$TARGET/test-classes:$(cat "trainer-core/$TARGET/bench-classpath.txt")" \
-  org.twllm.core.model.ModelBenchmark "$@"
+  org.twllm.core.engine.cpu.ModelBenchmark "$@"

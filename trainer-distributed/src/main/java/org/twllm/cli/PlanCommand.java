@@ -5,12 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.twllm.core.engine.Engines;
 import org.twllm.core.plan.DeviceKind;
 import org.twllm.core.plan.PlanReport;
 import org.twllm.core.plan.PlanRequest;
 import org.twllm.core.plan.Planner;
 import org.twllm.core.plan.TrainingPlan;
-import org.twllm.core.train.PeakFlopsProbe;
 import org.twllm.core.train.TrainingRun;
 
 import picocli.CommandLine.Command;
@@ -56,7 +56,7 @@ public final class PlanCommand implements Callable<Integer> {
         DeviceKind device = gpu == null ? null : DeviceKind.named(gpu);
         PlanRequest request = new PlanRequest(device, nodes, gpusPerNode, mfu, linkGbps, tokens);
         TrainingPlan plan = Planner.plan(config, sets, Path.of("").toAbsolutePath(), request,
-                () -> PeakFlopsProbe.measure(TrainingRun.PEAK_PROBE_SECONDS));
+                () -> Engines.cpu().measurePeakFlops(TrainingRun.PEAK_PROBE_SECONDS));
         if (json) {
             System.out.println(PlanReport.json(plan));
         } else {

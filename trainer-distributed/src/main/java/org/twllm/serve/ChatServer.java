@@ -60,7 +60,7 @@ public final class ChatServer implements AutoCloseable {
         this.maxConcurrent = settings.maxConcurrent();
         this.maxQueue = settings.maxQueue();
         this.guard = new RequestGuard(settings.apiKey());
-        this.batcher = ContinuousBatcher.start(model.weights, model.tokenizer, model.contextLength, maxConcurrent, maxQueue);
+        this.batcher = ContinuousBatcher.start(model.decoder, model.tokenizer, model.contextLength, maxConcurrent, maxQueue);
         ServedReplies replies = new ServedReplies();
         this.completions = new CompletionsEndpoint(model, batcher, replies);
         this.feedback = new FeedbackEndpoint(model, replies, log);

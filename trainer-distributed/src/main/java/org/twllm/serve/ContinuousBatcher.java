@@ -9,10 +9,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.twllm.core.generate.BatchDecoder;
-import org.twllm.core.generate.DecoderWeights;
+import org.twllm.core.engine.Decoder;
 import org.twllm.core.generate.GenerationResult;
-import org.twllm.core.generate.KvCache;
+import org.twllm.core.engine.KvCache;
 import org.twllm.core.generate.ReplyText;
 import org.twllm.core.generate.SamplingSettings;
 import org.twllm.core.generate.TokenSampler;
@@ -39,7 +38,7 @@ final class ContinuousBatcher implements AutoCloseable {
     record Stats(int running, int queued, long completed, long cancelled, long rejected) {
     }
 
-    private final BatchDecoder decoder;
+    private final Decoder decoder;
     private final Tokenizer tokenizer;
     private final int maxQueue;
     private final KvCache[] caches;
@@ -57,8 +56,8 @@ final class ContinuousBatcher implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
-    private ContinuousBatcher(DecoderWeights weights, Tokenizer tokenizer, int contextLength, int maxConcurrent, int maxQueue) {
-        this.decoder = new BatchDecoder(weights);
+    private ContinuousBatcher(Decoder decoder, Tokenizer tokenizer, int contextLength, int maxConcurrent, int maxQueue) {
+        this.decoder = decoder;
         this.tokenizer = tokenizer;
         this.maxQueue = maxQueue;
         this.caches = new KvCache[maxConcurrent];
@@ -71,8 +70,8 @@ final class ContinuousBatcher implements AutoCloseable {
     }
 
     /** A batcher whose sequences hold at most {@code contextLength} tokens, its thread started. */
-    static ContinuousBatcher start(DecoderWeights weights, Tokenizer tokenizer, int contextLength, int maxConcurrent, int maxQueue) {
-        ContinuousBatcher batcher = new ContinuousBatcher(weights, tokenizer, contextLength, maxConcurrent, maxQueue);
+    static ContinuousBatcher start(Decoder decoder, Tokenizer tokenizer, int contextLength, int maxConcurrent, int maxQueue) {
+        ContinuousBatcher batcher = new ContinuousBatcher(decoder, tokenizer, contextLength, maxConcurrent, maxQueue);
         batcher.thread.start();
         return batcher;
     }

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.twllm.core.checkpoint.Checkpoint;
-import org.twllm.core.generate.DecoderWeights;
+import org.twllm.core.engine.Decoder;
 import org.twllm.core.generate.ModelSession;
 import org.twllm.core.generate.PromptFormat;
 import org.twllm.data.chat.Message;
@@ -22,7 +22,7 @@ final class ServedModel {
     final String name;
     final String chatTemplate;
     final Tokenizer tokenizer;
-    final DecoderWeights weights;
+    final Decoder decoder;
     final int contextLength;
     private final PromptFormat format;
     private final String systemPrompt;
@@ -31,7 +31,7 @@ final class ServedModel {
         this.name = name;
         this.chatTemplate = chatTemplate;
         this.tokenizer = session.tokenizer();
-        this.weights = session.weights();
+        this.decoder = session.model().decoder();
         this.format = session.format();
         this.contextLength = contextLength;
         this.systemPrompt = systemPrompt;

@@ -125,7 +125,7 @@ public final class CollectiveWorker {
         for (int i = 0; i < n; i++) {
             buffer.put(i, i >= bounds[rank] && i < bounds[rank + 1] ? input(rank, i) : Float.NaN);
         }
-        ring.allGather(Communicator.address(buffer), bounds, "all-gather", -1);
+        ring.allGather(Communicator.address(buffer), Float.BYTES, bounds, "all-gather", -1);
         for (int i = 0; i < n; i++) {
             expectBits(buffer.get(i), input(segmentOf(bounds, i), i), "all-gather", n, bounds, i);
         }

@@ -6,7 +6,10 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import org.twllm.core.io.HfModelDirectory;
-import org.twllm.core.model.LlamaModel;
+import org.twllm.core.engine.Engine;
+import org.twllm.core.engine.EngineSettings;
+import org.twllm.core.engine.Engines;
+import org.twllm.core.engine.LlamaConfig;
 import org.twllm.errors.ConfigException;
 
 /**
@@ -17,7 +20,8 @@ import org.twllm.errors.ConfigException;
  *     tokenizer.model                       the run's tokenizer
  *     tokenizer_config.json,                what HF tools need to tokenize, chat and generate
  *     generation_config.json                (see HfInferenceFiles)
- *     optimizer-START-END.safetensors       AdamW moments of flat range [START, END), one per saving rank
+ *     optimizer-START-END.safetensors       fp32 master weights and AdamW moments of flat range [START, END),
+ *                                           one per saving rank (OptimizerState)
  *     stage_config.yaml                     the run's resolved config
  *     trainer_state.json                    written last: step, counters, seed, fingerprint, checksums
  * </pre>
@@ -55,15 +59,28 @@ public record Checkpoint(Path dir, TrainerState state) {
     }
 
     /**
-     * The model of an HF model directory, for {@code model.init}, {@code score}, {@code generate} and the like.
-     * A twllm checkpoint directory (one with a trainer state) has every file verified first, so a damaged
-     * checkpoint is refused instead of loaded silently.
+     * The model of an HF model directory on the CPU engine, forward only, for {@code score}, {@code generate} and
+     * the like. A twllm checkpoint directory (one with a trainer state) has every file verified first, so a
+     * damaged checkpoint is refused instead of loaded silently.
      */
-    public static LlamaModel loadModel(Path modelDir) {
+    public static Engine loadModel(Path modelDir) {
+        LlamaConfig config = modelConfig(modelDir);
+        Engine engine = Engines.cpu().create(config, EngineSettings.inference(1, config.maxPositionEmbeddings()));
+        try {
+            HfModelDirectory.loadWeights(modelDir, engine.layout(), engine::writeWeights);
+        } catch (RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+        return engine;
+    }
+
+    /** The shape of the model in {@code modelDir}, after verifying it when it is a twllm checkpoint. */
+    public static LlamaConfig modelConfig(Path modelDir) {
         if (isCheckpoint(modelDir)) {
             verified(modelDir);
         }
-        return HfModelDirectory.load(modelDir);
+        return HfModelDirectory.readConfig(modelDir);
     }
 
     /** {@code dir} verified against its trainer state; a missing trainer state is damage too. */
@@ -108,8 +125,8 @@ public record Checkpoint(Path dir, TrainerState state) {
         return dir.resolve(CONFIG_FILE);
     }
 
-    /** AdamW moments for the flat range {@code [start, end)}, assembled from the saved ranges. */
-    public OptimizerState optimizerState(long start, long end) {
-        return OptimizerState.load(dir, start, end);
+    /** The saved partition state (master weights and AdamW moments) of every rank, open; close it after use. */
+    public OptimizerState optimizerState() {
+        return OptimizerState.open(dir);
     }
 }

@@ -70,9 +70,12 @@ public final class CheckpointWriter {
         return temp;
     }
 
-    /** Writes this rank's range of the optimizer state, adding the bytes written to {@code progress}. */
-    public void writeOptimizer(OptimizerState state, Progress progress) {
-        state.write(temp, progress);
+    /**
+     * Writes this rank's range {@code [start, end)} of the partition state (master weights and AdamW moments after
+     * {@code updates} updates), adding the bytes written to {@code progress}.
+     */
+    public void writeOptimizer(long start, long end, long updates, OptimizerState.Source state, Progress progress) {
+        OptimizerState.write(temp, start, end, updates, state, progress);
     }
 
     /** Copies {@code source} into the checkpoint as {@code name}. */

@@ -5,58 +5,130 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.twllm.core.engine.OwnedTensor;
 import org.twllm.core.io.DType;
 import org.twllm.core.io.SafetensorsFile;
 import org.twllm.core.io.SafetensorsWriter;
-import org.twllm.core.model.FlatFloats;
 import org.twllm.errors.TwllmException;
 import org.twllm.progress.Progress;
 
 /**
- * AdamW moments in a checkpoint, one safetensors file per saved range of the flat parameter vector:
- * {@code optimizer-<start>-<end>.safetensors} holding {@code exp_avg} and {@code exp_avg_sq} (F32,
- * {@code end - start} elements each) and, in its metadata, {@code start}, {@code end} and
- * {@code updates} (AdamW's bias-correction count). Each rank writes the range it owns; a resumed run,
- * on any world size, assembles the range it owns from whichever saved ranges overlap it.
+ * The fp32 partition state in a checkpoint, one safetensors file per saved range of the flat layout:
+ * {@code optimizer-<start>-<end>.safetensors} holding {@code master} (the fp32 master weights; in fp32 runs the
+ * weights themselves), {@code exp_avg} and {@code exp_avg_sq} (F32, {@code end - start} elements each) and, in its
+ * metadata, {@code start}, {@code end} and {@code updates} (AdamW's bias-correction count). Each rank writes the
+ * range it owns; a resumed run, on any world size and any engine, assembles the range it owns from whichever saved
+ * ranges overlap it. Files of twllm versions before the master weights hold only the moments.
  */
-public final class OptimizerState {
+public final class OptimizerState implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("optimizer-(\\d+)-(\\d+)\\.safetensors");
-    private static final String EXP_AVG = "exp_avg";
-    private static final String EXP_AVG_SQ = "exp_avg_sq";
+    private static final int CHUNK = 1 << 20;
 
-    private final long start;
-    private final INDArray expAvg;
-    private final INDArray expAvgSq;
+    /** Where a range's state is read from when saving: an engine's owned partition ({@code Engine::readOwned}). */
+    @FunctionalInterface
+    public interface Source {
+        void read(OwnedTensor tensor, long offset, float[] dst, int count);
+    }
+
+    /** Where restored state goes: an engine's owned partition ({@code Engine::writeOwned}). */
+    @FunctionalInterface
+    public interface Target {
+        void write(OwnedTensor tensor, long offset, float[] src, int count);
+    }
+
+    /** One saved range, open. */
+    private record Saved(long start, long end, SafetensorsFile file) {
+    }
+
+    private final Path dir;
+    private final List<Saved> ranges;
     private final long updates;
+    private final boolean hasMaster;
+
+    private OptimizerState(Path dir, List<Saved> ranges, long updates, boolean hasMaster) {
+        this.dir = dir;
+        this.ranges = ranges;
+        this.updates = updates;
+        this.hasMaster = hasMaster;
+    }
+
+    static String fileName(long start, long end) {
+        return "optimizer-" + start + "-" + end + ".safetensors";
+    }
+
+    /** The file's tensor name of {@code tensor}. */
+    static String tensorName(OwnedTensor tensor) {
+        return switch (tensor) {
+            case MASTER -> "master";
+            case EXP_AVG -> "exp_avg";
+            case EXP_AVG_SQ -> "exp_avg_sq";
+        };
+    }
 
     /**
-     * AdamW's moments of the flat range starting at {@code start} ({@code expAvg.length()} elements, fp32)
-     * and its bias-correction update count.
+     * Writes the state of flat range {@code [start, end)} after {@code updates} AdamW updates into {@code dir},
+     * adding the bytes written to {@code progress}; returns the file written.
      */
-    public OptimizerState(long start, INDArray expAvg, INDArray expAvgSq, long updates) {
-        if (expAvg.length() != expAvgSq.length()) {
-            throw new IllegalArgumentException("moments differ in length: " + expAvg.length() + " and " + expAvgSq.length());
+    public static Path write(Path dir, long start, long end, long updates, Source source, Progress progress) {
+        long[] shape = {end - start};
+        List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
+        for (OwnedTensor t : OwnedTensor.values()) {
+            tensors.add(new SafetensorsWriter.Tensor(tensorName(t), shape, (from, dst, count) -> source.read(t, from, dst, count)));
         }
-        this.start = start;
-        this.expAvg = expAvg;
-        this.expAvgSq = expAvgSq;
-        this.updates = updates;
+        Path file = dir.resolve(fileName(start, end));
+        SafetensorsWriter.write(file, tensors, DType.F32, Map.of("start", Long.toString(start), "end", Long.toString(end),
+                "updates", Long.toString(updates)), progress);
+        return file;
     }
 
-    public INDArray expAvg() {
-        return expAvg;
+    /** Bytes {@link #write} writes for a range of {@code elements}. */
+    public static long bytes(long elements) {
+        return OwnedTensor.values().length * elements * DType.F32.bytes();
     }
 
-    public INDArray expAvgSq() {
-        return expAvgSq;
+    /** Opens every saved range in {@code dir}; fails when they disagree on the update count or are malformed. */
+    public static OptimizerState open(Path dir) {
+        List<Saved> ranges = new ArrayList<>();
+        long updates = -1;
+        Boolean master = null;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "optimizer-*.safetensors")) {
+            for (Path path : files) {
+                Matcher m = NAME.matcher(path.getFileName().toString());
+                if (!m.matches()) {
+                    continue;
+                }
+                long start = Long.parseLong(m.group(1));
+                long end = Long.parseLong(m.group(2));
+                SafetensorsFile file = SafetensorsFile.open(path);
+                ranges.add(new Saved(start, end, file));
+                long fileUpdates = checkedUpdates(file, start, end);
+                if (updates >= 0 && fileUpdates != updates) {
+                    throw new TwllmException("optimizer state in " + dir + " is inconsistent: " + path.getFileName()
+                            + " was saved after " + fileUpdates + " updates, another range after " + updates);
+                }
+                updates = fileUpdates;
+                boolean fileHasMaster = file.tensors().containsKey(tensorName(OwnedTensor.MASTER));
+                if (master != null && master != fileHasMaster) {
+                    throw new TwllmException("optimizer state in " + dir + " is inconsistent: some ranges hold master weights,"
+                            + " others do not");
+                }
+                master = fileHasMaster;
+            }
+        } catch (IOException e) {
+            ranges.forEach(r -> r.file().close());
+            throw new TwllmException("cannot read optimizer state in " + dir + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            ranges.forEach(r -> r.file().close());
+            throw e;
+        }
+        ranges.sort(Comparator.comparingLong(Saved::start));
+        return new OptimizerState(dir, ranges, Math.max(updates, 0), Boolean.TRUE.equals(master));
     }
 
     /** AdamW's update count when the state was saved. */
@@ -64,65 +136,32 @@ public final class OptimizerState {
         return updates;
     }
 
-    static String fileName(long start, long end) {
-        return "optimizer-" + start + "-" + end + ".safetensors";
-    }
-
-    /** Writes this range into {@code dir}, adding the bytes written to {@code progress}; returns the file written. */
-    public Path write(Path dir, Progress progress) {
-        long end = start + expAvg.length();
-        long[] shape = {end - start};
-        Path file = dir.resolve(fileName(start, end));
-        SafetensorsWriter.write(file, List.of(
-                        new SafetensorsWriter.Tensor(EXP_AVG, shape, source(expAvg)),
-                        new SafetensorsWriter.Tensor(EXP_AVG_SQ, shape, source(expAvgSq))),
-                DType.F32, Map.of("start", Long.toString(start), "end", Long.toString(end),
-                        "updates", Long.toString(updates)), progress);
-        return file;
-    }
-
-    private static SafetensorsWriter.FloatSource source(INDArray flat) {
-        return (from, dst, count) -> FlatFloats.view(flat, from, count).get(dst, 0, count);
+    /** Whether the ranges hold master weights (every twllm that trains bf16 saves them). */
+    public boolean hasMaster() {
+        return hasMaster;
     }
 
     /**
-     * The moments of flat range {@code [start, end)} assembled from the range files in {@code dir}.
-     * Fails when the saved ranges do not cover it or disagree on the update count.
+     * Copies {@code tensor}'s state of flat range {@code [start, end)} into {@code target} (partition offset 0 =
+     * {@code start}), chunk by chunk, from whichever saved ranges cover it. Fails, naming the gap, when they do not.
      */
-    public static OptimizerState load(Path dir, long start, long end) {
-        INDArray expAvg = Nd4j.zeros(DataType.FLOAT, end - start);
-        INDArray expAvgSq = Nd4j.zeros(DataType.FLOAT, end - start);
-        List<long[]> covered = new ArrayList<>();
-        long updates = -1;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "optimizer-*.safetensors")) {
-            for (Path path : files) {
-                Matcher m = NAME.matcher(path.getFileName().toString());
-                if (!m.matches()) {
-                    continue;
-                }
-                long fileStart = Long.parseLong(m.group(1));
-                long fileEnd = Long.parseLong(m.group(2));
-                long from = Math.max(start, fileStart);
-                long to = Math.min(end, fileEnd);
-                try (SafetensorsFile file = SafetensorsFile.open(path)) {
-                    long fileUpdates = checkedUpdates(file, fileStart, fileEnd);
-                    if (updates >= 0 && fileUpdates != updates) {
-                        throw new TwllmException("optimizer state in " + dir + " is inconsistent: " + path.getFileName()
-                                + " was saved after " + fileUpdates + " updates, another range after " + updates);
-                    }
-                    updates = fileUpdates;
-                    if (from < to) {
-                        copy(file, EXP_AVG, from - fileStart, expAvg, from - start, to - from);
-                        copy(file, EXP_AVG_SQ, from - fileStart, expAvgSq, from - start, to - from);
-                        covered.add(new long[] {from, to});
-                    }
-                }
+    public void restore(OwnedTensor tensor, long start, long end, Target target) {
+        requireCovered(start, end);
+        float[] buf = new float[(int) Math.min(CHUNK, Math.max(1, end - start))];
+        for (Saved r : ranges) {
+            long from = Math.max(start, r.start());
+            long to = Math.min(end, r.end());
+            for (long s = from; s < to; s += buf.length) {
+                int n = (int) Math.min(buf.length, to - s);
+                r.file().read(tensorName(tensor), s - r.start(), buf, n);
+                target.write(tensor, s - start, buf, n);
             }
-        } catch (IOException e) {
-            throw new TwllmException("cannot read optimizer state in " + dir + ": " + e.getMessage(), e);
         }
-        requireCovered(dir, covered, start, end);
-        return new OptimizerState(start, expAvg, expAvgSq, updates);
+    }
+
+    /** Reads {@code count} values of {@code tensor} from flat element {@code offset} (which the ranges must cover). */
+    public void read(OwnedTensor tensor, long offset, float[] dst, int count) {
+        restore(tensor, offset, offset + count, (t, o, src, n) -> System.arraycopy(src, 0, dst, (int) o, n));
     }
 
     /** The file's update count, after checking that its metadata and tensors match the range in its name. */
@@ -132,10 +171,12 @@ public final class OptimizerState {
             throw new TwllmException(file.path() + " names range [" + fileStart + ", " + fileEnd + ") but its metadata says "
                     + meta);
         }
-        for (String tensor : List.of(EXP_AVG, EXP_AVG_SQ)) {
-            SafetensorsFile.TensorInfo t = file.tensors().get(tensor);
-            if (t == null || t.dtype() != DType.F32 || t.elements() != fileEnd - fileStart) {
-                throw new TwllmException(file.path() + " lacks an F32 tensor " + tensor + " of " + (fileEnd - fileStart) + " elements");
+        for (OwnedTensor t : OwnedTensor.values()) {
+            SafetensorsFile.TensorInfo info = file.tensors().get(tensorName(t));
+            if (info != null && (info.dtype() != DType.F32 || info.elements() != fileEnd - fileStart)
+                    || info == null && t != OwnedTensor.MASTER) {
+                throw new TwllmException(file.path() + " lacks an F32 tensor " + tensorName(t) + " of " + (fileEnd - fileStart)
+                        + " elements");
             }
         }
         try {
@@ -145,27 +186,22 @@ public final class OptimizerState {
         }
     }
 
-    private static void copy(SafetensorsFile file, String tensor, long fileOffset, INDArray target, long targetOffset, long n) {
-        float[] buf = new float[(int) Math.min(n, FlatFloats.CHUNK)];
-        for (long s = 0; s < n; s += buf.length) {
-            int len = (int) Math.min(buf.length, n - s);
-            file.read(tensor, fileOffset + s, buf, len);
-            FlatFloats.view(target, targetOffset + s, len).put(buf, 0, len);
-        }
-    }
-
-    private static void requireCovered(Path dir, List<long[]> covered, long start, long end) {
-        covered.sort((a, b) -> Long.compare(a[0], b[0]));
+    private void requireCovered(long start, long end) {
         long reached = start;
-        for (long[] r : covered) {
-            if (r[0] > reached) {
+        for (Saved r : ranges) {
+            if (r.start() > reached) {
                 break;
             }
-            reached = Math.max(reached, r[1]);
+            reached = Math.max(reached, r.end());
         }
         if (reached < end) {
             throw new TwllmException("checkpoint " + dir + " holds no optimizer state for parameters [" + reached + ", "
                     + end + "); was it saved by every rank?");
         }
+    }
+
+    @Override
+    public void close() {
+        ranges.forEach(r -> r.file().close());
     }
 }

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 import org.twllm.core.config.StageConfigLoader.FileChecks;
-import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.engine.LlamaConfig;
 
 /**
  * Where the weights come from ({@code model:}): an HF Llama directory, or random weights of the shape

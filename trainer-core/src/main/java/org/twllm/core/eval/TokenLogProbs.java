@@ -1,7 +1,7 @@
 package org.twllm.core.eval;
 
-import org.twllm.core.model.LlamaModel;
-import org.twllm.core.model.TokenBatch;
+import org.twllm.core.engine.Engine;
+import org.twllm.core.engine.TokenBatch;
 import org.twllm.data.tokenizer.Tokenizer;
 import org.twllm.errors.ConfigException;
 
@@ -14,7 +14,7 @@ public final class TokenLogProbs {
     }
 
     /** The log-probabilities of {@code ids[1..]}; empty for fewer than two ids. */
-    public static float[] of(LlamaModel model, int[] ids) {
+    public static float[] of(Engine model, int[] ids) {
         if (ids.length < 2) {
             return new float[0];
         }
@@ -29,7 +29,7 @@ public final class TokenLogProbs {
     }
 
     /** The log-probabilities of {@code text}'s tokens after BOS. */
-    public static float[] ofText(LlamaModel model, Tokenizer tokenizer, String text) {
+    public static float[] ofText(Engine model, Tokenizer tokenizer, String text) {
         int[] body = tokenizer.encode(text);
         int[] ids = new int[body.length + 1];
         ids[0] = tokenizer.bosId();

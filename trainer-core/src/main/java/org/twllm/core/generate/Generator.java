@@ -1,5 +1,7 @@
 package org.twllm.core.generate;
 
+import org.twllm.core.engine.Decoder;
+
 import java.util.Arrays;
 import java.util.function.Consumer;
 
@@ -16,8 +18,8 @@ public final class Generator {
     private final Tokenizer tokenizer;
 
     /** A generator whose sequences (prompt plus generated tokens) hold at most {@code contextLength} tokens. */
-    public Generator(DecoderWeights weights, Tokenizer tokenizer, int contextLength) {
-        this.decoder = new KvCacheDecoder(weights, Math.min(contextLength, weights.shape().maxPositionEmbeddings()));
+    public Generator(Decoder decoder, Tokenizer tokenizer, int contextLength) {
+        this.decoder = new KvCacheDecoder(decoder, Math.min(contextLength, decoder.shape().maxPositionEmbeddings()));
         this.tokenizer = tokenizer;
     }
 

@@ -1,18 +1,21 @@
 package org.twllm.core.generate;
 
+import org.twllm.core.engine.Decoder;
+import org.twllm.core.engine.KvCache;
+
 /**
  * The Llama forward pass for one sequence with a KV cache: each layer's rotated keys and values are
  * kept, so a new token costs one forward step over one position plus attention over the cache,
  * instead of a re-run of the whole sequence. The prompt goes through once ({@link #forward} with all
- * its tokens), then one token a call. A {@link BatchDecoder} over one {@link KvCache}; not thread-safe.
+ * its tokens), then one token a call. A {@link Decoder} over one {@link KvCache}; not thread-safe.
  */
 public final class KvCacheDecoder {
-    private final BatchDecoder decoder;
+    private final Decoder decoder;
     private final KvCache cache;
 
     /** A decoder whose cache holds up to {@code capacity} positions (at most the model's maximum). */
-    public KvCacheDecoder(DecoderWeights weights, int capacity) {
-        this.decoder = new BatchDecoder(weights);
+    public KvCacheDecoder(Decoder decoder, int capacity) {
+        this.decoder = decoder;
         this.cache = decoder.newCache(capacity);
     }
 

@@ -1,15 +1,17 @@
 package org.twllm.core.generate;
 
+import org.twllm.core.engine.Decoder;
+
 import org.twllm.data.tokenizer.Tokenizer;
 
-/** {@link LanguageModel} over a model's weights: generation through {@link Generator}, scoring in one forward pass. */
+/** {@link LanguageModel} over a model's {@link Decoder}: generation through {@link Generator}, scoring in one forward pass. */
 public final class KvCacheLanguageModel implements LanguageModel {
     private final Generator generator;
     private final KvCacheDecoder scorer;
 
-    public KvCacheLanguageModel(DecoderWeights weights, Tokenizer tokenizer, int contextLength) {
-        this.generator = new Generator(weights, tokenizer, contextLength);
-        this.scorer = new KvCacheDecoder(weights, generator.contextLength());
+    public KvCacheLanguageModel(Decoder decoder, Tokenizer tokenizer, int contextLength) {
+        this.generator = new Generator(decoder, tokenizer, contextLength);
+        this.scorer = new KvCacheDecoder(decoder, generator.contextLength());
     }
 
     @Override

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.function.Function;
 
 import org.twllm.core.io.HfModelDirectory;
-import org.twllm.core.model.LlamaModel;
+import org.twllm.core.engine.Engine;
 import org.twllm.data.chat.ChatTemplates;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.data.tokenizer.Tokenizer;
@@ -14,7 +14,7 @@ import org.twllm.errors.ConfigException;
  * A model directory, its tokenizer and a prompt format, loaded and checked against each other: what
  * {@code twllm generate}, {@code chat} and {@code eval} start from.
  */
-public record ModelSession(LlamaModel model, Tokenizer tokenizer, PromptFormat format, DecoderWeights weights) {
+public record ModelSession(Engine model, Tokenizer tokenizer, PromptFormat format) {
 
     /**
      * @param loadModel    reads the weights of {@code modelDir}: {@code Checkpoint::loadModel}, which verifies a twllm
@@ -22,16 +22,16 @@ public record ModelSession(LlamaModel model, Tokenizer tokenizer, PromptFormat f
      * @param chatTemplate a template name ({@code taiwan-llm}, {@code llama-2-chat}) or null for plain-text prompts
      * @param systemPrompt the system prompt for the template (null: the template's default)
      */
-    public static ModelSession open(Path modelDir, Function<Path, LlamaModel> loadModel, Path tokenizerFile, String chatTemplate,
+    public static ModelSession open(Path modelDir, Function<Path, Engine> loadModel, Path tokenizerFile, String chatTemplate,
                                     String systemPrompt) {
         Tokenizer tokenizer = SentencePieceTokenizer.load(tokenizerFile);
         // Check the vocabularies agree before reading gigabytes of weights.
         HfModelDirectory.readConfig(modelDir).requireVocab(tokenizer.vocabSize());
-        LlamaModel model = loadModel.apply(modelDir);
+        Engine model = loadModel.apply(modelDir);
         PromptFormat format = chatTemplate == null
                 ? new PlainPromptFormat(tokenizer)
                 : new ChatPromptFormat(ChatTemplates.byName(chatTemplate, systemPrompt, null), tokenizer);
-        return new ModelSession(model, tokenizer, format, DecoderWeights.of(model.parameters()));
+        return new ModelSession(model, tokenizer, format);
     }
 
     /**
@@ -59,10 +59,10 @@ public record ModelSession(LlamaModel model, Tokenizer tokenizer, PromptFormat f
     }
 
     public LanguageModel languageModel(int contextLength) {
-        return new KvCacheLanguageModel(weights, tokenizer, contextLength(contextLength));
+        return new KvCacheLanguageModel(model.decoder(), tokenizer, contextLength(contextLength));
     }
 
     public Generator generator(int contextLength) {
-        return new Generator(weights, tokenizer, contextLength(contextLength));
+        return new Generator(model.decoder(), tokenizer, contextLength(contextLength));
     }
 }

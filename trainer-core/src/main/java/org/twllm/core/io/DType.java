@@ -33,18 +33,6 @@ public enum DType {
         return null;
     }
 
-    public static float bf16ToFloat(short v) {
-        return Float.intBitsToFloat((v & 0xFFFF) << 16);
-    }
-
-    /** Round to nearest even; NaN stays a (quiet) NaN. */
-    public static short floatToBf16(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        if (Float.isNaN(f)) {
-            return (short) ((bits >>> 16) | 0x40);
-        }
-        return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
-    }
 
     static float f16ToFloat(short v) {
         int bits = v & 0xFFFF;

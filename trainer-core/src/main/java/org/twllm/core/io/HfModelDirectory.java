@@ -15,11 +15,11 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import org.nd4j.linalg.api.buffer.DataType;
-import org.twllm.core.model.LlamaConfig;
-import org.twllm.core.model.LlamaModel;
-import org.twllm.core.model.ParameterSpec;
-import org.twllm.core.model.ParameterStore;
+import org.twllm.core.engine.FloatRangeReader;
+import org.twllm.core.engine.FloatRangeWriter;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.ParameterLayout;
+import org.twllm.core.engine.ParameterSpec;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
 import org.twllm.progress.Progress;
@@ -44,52 +44,51 @@ public final class HfModelDirectory {
         return LlamaConfig.fromHfConfigJson(dir.resolve(CONFIG));
     }
 
-    /** Loads the model in fp32. */
-    public static LlamaModel load(Path dir) {
-        return load(dir, DataType.FLOAT);
-    }
-
-    public static LlamaModel load(Path dir, DataType dataType) {
-        LlamaConfig config = readConfig(dir);
-        ParameterStore store = new ParameterStore(config, dataType);
+    /**
+     * Reads the weights of the model in {@code dir} (any of F32, F16, BF16) into {@code target}, in {@code layout}'s
+     * flat order, after checking that the files hold exactly the tensors the layout has, in its shapes.
+     */
+    public static void loadWeights(Path dir, ParameterLayout layout, FloatRangeWriter target) {
+        requireDirectory(dir);
         Map<String, SafetensorsFile> files = openWeights(dir);
         try {
-            checkTensors(dir, store, files);
+            checkTensors(dir, layout, files);
             float[] buf = new float[CHUNK];
-            for (ParameterSpec s : store.specs()) {
+            for (ParameterSpec s : layout.specs()) {
                 SafetensorsFile f = files.get(s.name());
                 for (long start = 0; start < s.length(); start += CHUNK) {
                     int n = (int) Math.min(CHUNK, s.length() - start);
                     f.read(s.name(), start, buf, n);
-                    store.copyIn(s.offset() + start, buf, n);
+                    target.write(s.offset() + start, buf, n);
                 }
             }
         } finally {
             new LinkedHashSet<>(files.values()).forEach(SafetensorsFile::close);
         }
-        return new LlamaModel(store);
     }
 
     /** Writes {@code config.json} and {@code model.safetensors} (each atomically) in {@code dtype}. */
-    public static void save(LlamaModel model, Path dir, DType dtype) {
-        save(model, dir, dtype, Progress.none());
+    public static void save(LlamaConfig config, FloatRangeReader weights, Path dir, DType dtype) {
+        save(config, weights, dir, dtype, Progress.none());
     }
 
-    /** As {@link #save(LlamaModel, Path, DType)}, adding the weight bytes written to {@code progress}. */
-    public static void save(LlamaModel model, Path dir, DType dtype, Progress progress) {
+    /**
+     * As {@link #save(LlamaConfig, FloatRangeReader, Path, DType)}, adding the weight bytes written to
+     * {@code progress}; {@code weights} reads the flat layout of {@code config}.
+     */
+    public static void save(LlamaConfig config, FloatRangeReader weights, Path dir, DType dtype, Progress progress) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new TwllmException("could not create " + dir + ": " + e.getMessage(), e);
         }
-        ParameterStore store = model.parameters();
         List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
-        for (ParameterSpec s : store.specs()) {
+        for (ParameterSpec s : new ParameterLayout(config).specs()) {
             tensors.add(new SafetensorsWriter.Tensor(s.name(), s.shape(),
-                    (start, dst, count) -> store.copyOut(s.offset() + start, dst, count)));
+                    (start, dst, count) -> weights.read(s.offset() + start, dst, count)));
         }
         SafetensorsWriter.write(dir.resolve(SINGLE_FILE), tensors, dtype, Map.of("format", "pt"), progress);
-        model.config().writeHfConfigJson(dir.resolve(CONFIG), dtype.torchName());
+        config.writeHfConfigJson(dir.resolve(CONFIG), dtype.torchName());
     }
 
     private static void requireDirectory(Path dir) {
@@ -151,10 +150,10 @@ public final class HfModelDirectory {
     }
 
     /** Missing, unexpected and wrongly shaped tensors, all reported in one ConfigException. */
-    private static void checkTensors(Path dir, ParameterStore store, Map<String, SafetensorsFile> files) {
+    private static void checkTensors(Path dir, ParameterLayout layout, Map<String, SafetensorsFile> files) {
         List<String> problems = new ArrayList<>();
         List<String> missing = new ArrayList<>();
-        for (ParameterSpec s : store.specs()) {
+        for (ParameterSpec s : layout.specs()) {
             SafetensorsFile f = files.get(s.name());
             if (f == null) {
                 missing.add(s.name());
@@ -168,10 +167,10 @@ public final class HfModelDirectory {
         }
         if (!missing.isEmpty()) {
             problems.add(dir + " lacks " + missing.size() + " tensor(s) the config needs: " + summary(missing)
-                    + (store.config().tieWordEmbeddings() ? "" : " (is tie_word_embeddings wrong in config.json?)"));
+                    + (layout.has("lm_head.weight") ? " (is tie_word_embeddings wrong in config.json?)" : ""));
         }
         Set<String> unexpected = new LinkedHashSet<>(files.keySet());
-        store.specs().forEach(s -> unexpected.remove(s.name()));
+        layout.specs().forEach(s -> unexpected.remove(s.name()));
         // Older HF checkpoints store the rotary inverse frequencies; they are recomputed from rope_theta.
         unexpected.removeIf(name -> name.endsWith("self_attn.rotary_emb.inv_freq"));
         if (!unexpected.isEmpty()) {

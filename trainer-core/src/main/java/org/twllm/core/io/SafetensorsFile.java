@@ -1,5 +1,6 @@
 package org.twllm.core.io;
 
+import org.twllm.core.engine.Bf16;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -199,7 +200,7 @@ public final class SafetensorsFile implements AutoCloseable {
                     case F32 -> section.asFloatBuffer().get(dst, done, n);
                     case BF16 -> {
                         for (int i = 0; i < n; i++) {
-                            dst[done + i] = DType.bf16ToFloat(section.getShort(2 * i));
+                            dst[done + i] = Bf16.toFloat(section.getShort(2 * i));
                         }
                     }
                     case F16 -> {

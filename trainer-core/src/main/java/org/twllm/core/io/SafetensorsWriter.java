@@ -1,5 +1,6 @@
 package org.twllm.core.io;
 
+import org.twllm.core.engine.Bf16;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -91,7 +92,7 @@ public final class SafetensorsWriter {
                         for (int i = 0; i < n; i++) {
                             switch (dtype) {
                                 case F32 -> out.putFloat(values[i]);
-                                case BF16 -> out.putShort(DType.floatToBf16(values[i]));
+                                case BF16 -> out.putShort(Bf16.fromFloat(values[i]));
                                 case F16 -> out.putShort(DType.floatToF16(values[i]));
                                 default -> throw new IllegalStateException(dtype.name());
                             }

@@ -1,10 +1,11 @@
 package org.twllm.core.plan;
 
-import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.engine.LlamaConfig;
 
 /**
- * The CPU engine's memory as it is today (ND4J, {@code org.twllm.core.model}): a full-size fp32 gradient buffer on
- * every rank, reduce-scattered in place (no bucket buffers), and ND4J workspaces whose sizes are the sums of what
+ * The CPU engine's memory as it is today (ND4J, {@code org.twllm.core.engine.cpu}): a full-size fp32 gradient buffer
+ * on every rank, handed to the reduce-scatter bucket by bucket after the last micro-batch (no bucket buffers of its
+ * own), the fp32 gradient partition the sums are added into, and ND4J workspaces whose sizes are the sums of what
  * one cycle allocates in them, over-allocated by 5% ({@code Workspaces}). Each workspace below is written from
  * the model's code, allocation by allocation, in fp32 elements; {@code CpuWorkspaceSizesTest} trains small models
  * and checks that these are exactly the bytes ND4J's workspaces learn.
@@ -27,9 +28,15 @@ public final class CpuEngineMemory {
     private CpuEngineMemory() {
     }
 
-    /** Today's engine keeps the whole fp32 gradient on every rank, whatever the ZeRO stage. */
+    /**
+     * Today's engine keeps the whole fp32 gradient on every rank whatever the ZeRO stage ({@code FullGradients}),
+     * the owned partition's fp32 gradient, and one [vocab, hidden] buffer in which backward builds the LM head's and
+     * the embedding's gradients ({@code LlamaModel}).
+     */
     static long gradients(TrainingSetup s) {
-        return s.shape().numParameters() * Float.BYTES;
+        LlamaConfig c = s.shape();
+        long owned = s.zeroStage() == 0 ? c.numParameters() : s.ownedParameters();
+        return (c.numParameters() + owned + (long) c.vocabSize() * c.hiddenSize()) * Float.BYTES;
     }
 
     /** The workspaces that hold activations: the step's, one block's backward, one block's forward, a forward-only pass's. */

@@ -1,6 +1,6 @@
 package org.twllm.core.plan;
 
-import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.engine.LlamaConfig;
 
 /**
  * The GPU engine's memory as the engine design fixes it (docs/performance.md, "Memory per rank"): ZeRO-2 with

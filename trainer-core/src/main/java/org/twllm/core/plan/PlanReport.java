@@ -7,7 +7,7 @@ import java.util.Locale;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.engine.LlamaConfig;
 import org.twllm.core.plan.StepTimeModel.StepTime;
 
 /** A {@link TrainingPlan} as {@code twllm plan} prints it: a readable table, or one JSON object. */

@@ -10,7 +10,7 @@ import org.twllm.core.config.ConfigValidation;
 import org.twllm.core.config.DeviceConfig;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.config.StageConfigLoader;
-import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.engine.LlamaConfig;
 import org.twllm.errors.ConfigException;
 
 /**

@@ -2,7 +2,7 @@ package org.twllm.core.plan;
 
 import java.util.List;
 
-import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.engine.LlamaConfig;
 
 /**
  * What one transformer layer keeps between its forward and its backward, per token: the table of

@@ -1,6 +1,6 @@
 package org.twllm.core.plan;
 
-import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.engine.LlamaConfig;
 
 /**
  * Time of one optimizer step: compute at a fraction of the device's peak plus the communication that does not

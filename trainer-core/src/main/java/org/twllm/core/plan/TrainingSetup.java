@@ -3,7 +3,7 @@ package org.twllm.core.plan;
 import org.twllm.core.config.Stage;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.config.TrainingConfig.Precision;
-import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.engine.LlamaConfig;
 
 /**
  * What the memory and step-time models need from a stage config: the model shape, the batch geometry on each

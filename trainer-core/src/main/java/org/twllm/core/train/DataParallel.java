@@ -1,25 +1,26 @@
 package org.twllm.core.train;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.twllm.core.model.GradientReadyListener;
+import org.twllm.core.engine.GradientSink;
+import org.twllm.core.engine.HostBuffer;
 
 /**
- * What the training loop needs from data parallelism, ZeRO-2 style. Every rank holds the full
- * parameters and computes full local gradients; after the last micro-batch's backward the gradients
- * are summed across ranks, but each rank only needs (and keeps) the sum over the range it owns; the
- * optimizer updates that range of the flat fp32 parameters; then the updated ranges are all-gathered.
+ * What the training loop needs from data parallelism, ZeRO style. The flat parameter layout is split into one
+ * contiguous owned range per rank; every rank's engine holds the full compute weights and, for its owned range
+ * only, the master weights, AdamW moments and an fp32 gradient partition. Gradient buckets are summed over the
+ * ranks into each rank's partition as the engine hands them over ({@link #gradientSink}), each rank updates its
+ * range, and the updated ranges are all-gathered ({@link #allGather}).
  *
- * <p>The single-process case is {@link SingleRank}: it owns the whole buffer and communicates nothing.
+ * <p>The single-process case is {@link SingleRank}: it owns the whole layout and communicates nothing.
  */
 public interface DataParallel extends AutoCloseable {
     int rank();
 
     int worldSize();
 
-    /** First element of the flat parameter buffer this rank's optimizer updates. */
+    /** First element of the flat layout this rank owns. */
     long ownedStart();
 
-    /** One past the last element this rank's optimizer updates. */
+    /** One past the last element this rank owns. */
     long ownedEnd();
 
     /**
@@ -38,19 +39,13 @@ public interface DataParallel extends AutoCloseable {
     void barrier(long timeoutNs, String what);
 
     /**
-     * Listener for the last micro-batch's backward; it may start reducing gradient buckets as soon as
-     * they are final. Called once per optimizer step, before that backward.
+     * The sink an engine hands its gradient buckets to: each bucket is summed over the ranks and the sum over this
+     * rank's owned range is ADDED into {@code partition} (fp32; element i is flat element {@code ownedStart + i}).
      */
-    GradientReadyListener beginGradientSync(INDArray flatGradients);
+    GradientSink gradientSink(HostBuffer partition);
 
-    /**
-     * Completes the gradient reduction begun by {@link #beginGradientSync}: afterwards
-     * {@code flatGradients[ownedStart, ownedEnd)} holds the sum over all ranks. Other ranges are unspecified.
-     */
-    void finishGradientSync(INDArray flatGradients);
-
-    /** After the optimizer updated this rank's owned range, makes every rank's full parameters equal. */
-    void allGatherParameters(INDArray flatParameters);
+    /** {@code weights} (the whole layout; this rank's owned range updated) afterwards holds every rank's range. */
+    void allGather(HostBuffer weights);
 
     @Override
     void close();

@@ -6,7 +6,7 @@ import java.util.Map;
 
 import org.twllm.core.config.DeviceConfig;
 import org.twllm.core.config.StageConfig;
-import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.engine.LlamaConfig;
 import org.twllm.core.plan.CpuEngineMemory;
 import org.twllm.core.plan.CpuReserve;
 import org.twllm.core.plan.DeviceKind;

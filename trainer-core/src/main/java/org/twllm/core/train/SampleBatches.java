@@ -2,7 +2,7 @@ package org.twllm.core.train;
 
 import java.util.List;
 
-import org.twllm.core.model.TokenBatch;
+import org.twllm.core.engine.TokenBatch;
 import org.twllm.data.loader.Sample;
 
 /** Data-pipeline samples as the model's batches: the one place the loop's two vocabularies meet. */

@@ -1,7 +1,8 @@
 package org.twllm.core.train;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.twllm.core.model.GradientReadyListener;
+import org.twllm.core.engine.GradientBucket;
+import org.twllm.core.engine.GradientSink;
+import org.twllm.core.engine.HostBuffer;
 
 /** Data parallelism of one: this process owns every parameter and has nothing to exchange. */
 public final class SingleRank implements DataParallel {
@@ -46,18 +47,25 @@ public final class SingleRank implements DataParallel {
         // One rank: nobody to wait for.
     }
 
+    /** One rank's sum is its own bucket: added into the partition at once. */
     @Override
-    public GradientReadyListener beginGradientSync(INDArray flatGradients) {
-        return GradientReadyListener.NONE;
+    public GradientSink gradientSink(HostBuffer partition) {
+        return new GradientSink() {
+            @Override
+            public void bucketReady(GradientBucket bucket) {
+                partition.add(bucket.start(), bucket.buffer(), 0, bucket.end() - bucket.start());
+                bucket.release();
+            }
+
+            @Override
+            public void awaitAll() {
+                // Every bucket was added when it came.
+            }
+        };
     }
 
     @Override
-    public void finishGradientSync(INDArray flatGradients) {
-        // One rank: local gradients are already the global sum.
-    }
-
-    @Override
-    public void allGatherParameters(INDArray flatParameters) {
+    public void allGather(HostBuffer weights) {
         // One rank: the updated range is the whole buffer.
     }
 

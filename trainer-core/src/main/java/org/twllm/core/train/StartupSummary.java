@@ -7,7 +7,7 @@ import java.util.Locale;
 
 import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.config.StageConfig;
-import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.engine.LlamaConfig;
 
 /**
  * The block {@code twllm train} opens with: what is trained, how much per step, on how many ranks, where

@@ -3,13 +3,12 @@ package org.twllm.core.train;
 import java.util.List;
 import java.util.function.Consumer;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twllm.core.config.CheckpointConfig;
 import org.twllm.core.config.TrainingConfig;
-import org.twllm.core.model.GradientReadyListener;
-import org.twllm.core.model.LlamaModel;
+import org.twllm.core.engine.Engine;
+import org.twllm.core.engine.GradientSink;
 import org.twllm.data.loader.Sample;
 import org.twllm.errors.TwllmException;
 
@@ -20,12 +19,14 @@ import org.twllm.errors.TwllmException;
  *       summed across ranks before any backward, so every micro-batch's loss is scaled by
  *       {@code 1 / globalTrainedTokens} and the accumulated gradient is that of the global mean loss, however
  *       the batch is split over micro-batches and ranks;</li>
- *   <li>gradients zeroed, then forward/backward of each micro-batch adding into the flat gradient buffer;
- *       the last backward reports finished gradient ranges to data parallelism, which reduces them;</li>
+ *   <li>the engine's gradient partition zeroed, then forward/backward of each micro-batch; the engine hands its
+ *       finished gradient buckets to data parallelism's sink, which sums them over the ranks into each rank's
+ *       partition (every micro-batch with partitioned gradients, after the last one with zero_stage 1);</li>
  *   <li>global gradient norm (before clipping), NaN/Inf check under the configured policy; the loss and
- *       the squared norm are summed across ranks in one exchange, as the token and sample counts are
- *       before backward, so a step makes two scalar round trips;</li>
- *   <li>AdamW on this rank's owned range with the clip factor folded in, then the all-gather of parameters.</li>
+ *       the squared norm of the partitions are summed across ranks in one exchange, as the token and sample
+ *       counts are before backward, so a step makes two scalar round trips;</li>
+ *   <li>the engine's AdamW on this rank's partition with the clip factor folded in, then the all-gather of the
+ *       updated weights.</li>
  * </ol>
  * The loop draws no random numbers and every sum has a fixed order, so a run with a fixed seed repeats bit
  * for bit on the same machine and world size, and a resumed run continues exactly where the saved one stood.
@@ -35,9 +36,9 @@ public final class Trainer {
 
     private final TrainingConfig training;
     private final CheckpointConfig checkpointing;
-    private final LlamaModel model;
-    private final AdamW optimizer;
+    private final Engine engine;
     private final DataParallel dp;
+    private final GradientSink gradients;
     private final StepBatches batches;
     private final LrSchedule schedule;
     private final ValidationLoss validation;
@@ -59,14 +60,14 @@ public final class Trainer {
      * @param peakFlops     one device's peak FLOP/s, for MFU
      * @param progress      the counters to continue from (fresh or restored from a checkpoint)
      */
-    public Trainer(TrainingConfig training, CheckpointConfig checkpointing, LlamaModel model, AdamW optimizer, DataParallel dp,
+    public Trainer(TrainingConfig training, CheckpointConfig checkpointing, Engine engine, DataParallel dp,
                    StepBatches batches, ValidationLoss validation, CheckpointSaver saver, StepLog stepLog,
                    Consumer<String> console, double flopsPerToken, double peakFlops, TrainingProgress progress) {
         this.training = training;
         this.checkpointing = checkpointing;
-        this.model = model;
-        this.optimizer = optimizer;
+        this.engine = engine;
         this.dp = dp;
+        this.gradients = dp.gradientSink(engine.gradientPartition());
         this.batches = batches;
         this.schedule = new LrSchedule(training.lrSchedulerType(), training.learningRate(), training.minLr(),
                 training.effectiveWarmupSteps(), training.maxSteps());
@@ -128,22 +129,17 @@ public final class Trainer {
         double globalTokens = batchCounts[0];
         double globalSamples = batchCounts[1];
 
-        INDArray params = model.parameters().params();
-        INDArray grads = model.parameters().grads();
-        model.parameters().zeroGrads();
+        engine.zeroGradients();
         double lossScale = globalTokens > 0 ? 1.0 / globalTokens : 0.0;
         double localLoss = 0;
-        for (int i = 0; i < micro.size(); i++) {
-            GradientReadyListener listener = i == micro.size() - 1 ? dp.beginGradientSync(grads) : GradientReadyListener.NONE;
-            localLoss += model.forwardBackward(SampleBatches.of(micro.get(i)), lossScale, listener);
+        for (List<Sample> mb : micro) {
+            localLoss += engine.forwardBackward(SampleBatches.of(mb), lossScale, gradients);
         }
-        if (micro.isEmpty()) {
-            dp.beginGradientSync(grads);
-        }
-        dp.finishGradientSync(grads);
+        engine.flushGradients(gradients);
+        gradients.awaitAll();
         // The one exchange after backward: the loss and each rank's share of the squared gradient norm.
         stepSums[0] = localLoss;
-        stepSums[1] = GradientClipping.ownedSumOfSquares(grads, dp);
+        stepSums[1] = engine.gradientSumOfSquares();
         dp.allReduceSum(stepSums);
         double loss = stepSums[0] / globalTokens;
         double gradNorm = Math.sqrt(stepSums[1]);
@@ -159,8 +155,8 @@ public final class Trainer {
             }
             LOG.warn("step {}: {}; skipping the update (nan_policy: skip)", step, what);
         } else {
-            optimizer.step(params, grads, lr, GradientClipping.clipFactor(gradNorm, training.maxGradNorm()));
-            dp.allGatherParameters(params);
+            engine.optimizerStep(lr, GradientClipping.clipFactor(gradNorm, training.maxGradNorm()));
+            engine.gatherWeights(dp::allGather);
         }
         double seconds = (System.nanoTime() - stepStart) / 1e9;
         progress.finishStep((long) globalSamples, (long) globalTokens, !finite, seconds);
@@ -168,7 +164,7 @@ public final class Trainer {
         double valLoss = Double.NaN;
         if (validation != null && training.evalSteps() > 0
                 && (step % training.evalSteps() == 0 || step == training.maxSteps())) {
-            valLoss = validation.measure(model, dp);
+            valLoss = validation.measure(engine, dp);
         }
         double tokensPerS = globalTokens / seconds;
         double mfu = flopsPerToken * tokensPerS / (peakFlops * dp.worldSize());

@@ -13,14 +13,16 @@ import org.twllm.core.checkpoint.TrainerState;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.io.DType;
 import org.twllm.core.io.HfModelDirectory;
-import org.twllm.core.model.LlamaModel;
+import org.twllm.core.engine.Engine;
+import org.twllm.core.engine.Precision;
 import org.twllm.progress.Progress;
 import org.twllm.progress.ProgressOutput;
 
 /**
  * Saves the run's checkpoints into its output directory (see {@link Checkpoint} for the layout) and keeps
- * the newest {@code save_total_limit}. Every rank writes the optimizer range it owns; rank 0 writes the
- * model, tokenizer, config and trainer state and commits, between barriers that wait as long as the save
+ * the newest {@code save_total_limit}. Every rank writes the partition state it owns (fp32 master weights and AdamW
+ * moments); rank 0 writes the model from the compute weights (bf16 safetensors for bf16 runs, fp32 for fp32 runs),
+ * tokenizer, config and trainer state and commits, between barriers that wait as long as the save
  * may take ({@link #saveTimeoutNs}), not the collective timeout; with several ranks the output directory
  * must be on a file system they share.
  */
@@ -29,8 +31,7 @@ public final class TrainingCheckpoints implements CheckpointSaver {
     static final long SLOWEST_DISK_BYTES_PER_S = 100L << 20;
 
     private final StageConfig config;
-    private final LlamaModel model;
-    private final AdamW optimizer;
+    private final Engine engine;
     private final DataParallel dp;
     private final Path tokenizerFile;
     private final HfInferenceFiles hfFiles;
@@ -43,11 +44,10 @@ public final class TrainingCheckpoints implements CheckpointSaver {
      * @param hfFiles  the tokenizer and generation configs every checkpoint's model carries
      * @param progress where a long save shows the bytes written (rank 0's optimizer range and the model)
      */
-    public TrainingCheckpoints(StageConfig config, LlamaModel model, AdamW optimizer, DataParallel dp, Path tokenizerFile,
+    public TrainingCheckpoints(StageConfig config, Engine engine, DataParallel dp, Path tokenizerFile,
                                HfInferenceFiles hfFiles, ProgressOutput progress) {
         this.config = config;
-        this.model = model;
-        this.optimizer = optimizer;
+        this.engine = engine;
         this.dp = dp;
         this.tokenizerFile = tokenizerFile;
         this.hfFiles = hfFiles;
@@ -64,7 +64,7 @@ public final class TrainingCheckpoints implements CheckpointSaver {
      */
     static long saveTimeoutNs(long numParameters, int worldSize, long collectiveTimeoutNs) {
         long model = 4 * numParameters;
-        long optimizer = 8 * numParameters;
+        long optimizer = OptimizerState.bytes(numParameters);
         long moved = model + optimizer / worldSize + model + optimizer; // written by rank 0, then all read to checksum
         return collectiveTimeoutNs + TimeUnit.SECONDS.toNanos(60) + TimeUnit.SECONDS.toNanos(moved / SLOWEST_DISK_BYTES_PER_S);
     }
@@ -74,10 +74,15 @@ public final class TrainingCheckpoints implements CheckpointSaver {
         return saveTimeoutNs(numParameters, worldSize, TimeUnit.SECONDS.toNanos(config.distributed().transport().collectiveTimeoutS()));
     }
 
+    /** How a checkpoint stores the model of a run in {@code precision}: exactly its compute weights. */
+    public static DType modelDType(Precision precision) {
+        return precision == Precision.BF16 ? DType.BF16 : DType.F32;
+    }
+
     @Override
     public void save(TrainingProgress progress) {
         Path outputDir = config.run().outputDir();
-        long timeout = saveTimeoutNs(config, model.parameters().numParameters(), dp.worldSize());
+        long timeout = saveTimeoutNs(config, engine.layout().total(), dp.worldSize());
         String what = "the barrier of checkpoint " + Checkpoint.dirName(progress.step());
         if (token == 0) {
             // Rank 0's token names the job's temporary checkpoint directories; it travels as a sum with zeros.
@@ -88,14 +93,16 @@ public final class TrainingCheckpoints implements CheckpointSaver {
         CheckpointWriter writer = dp.rank() == 0 ? CheckpointWriter.begin(outputDir, progress.step(), token) : null;
         dp.barrier(timeout, what); // the temporary directory exists before any rank writes into it
         CheckpointWriter mine = writer != null ? writer : CheckpointWriter.join(outputDir, progress.step(), token);
-        long modelBytes = writer != null ? model.parameters().numParameters() * DType.F32.bytes() : 0;
+        DType modelType = modelDType(engine.settings().precision());
+        long modelBytes = writer != null ? engine.layout().total() * modelType.bytes() : 0;
+        long start = engine.settings().ownedStart();
+        long end = engine.settings().ownedEnd();
         try (Progress shown = this.progress.start(Checkpoint.dirName(progress.step()), null,
-                2 * optimizer.expAvg().length() * DType.F32.bytes() + modelBytes)) {
-            mine.writeOptimizer(new OptimizerState(optimizer.start(), optimizer.expAvg(), optimizer.expAvgSq(),
-                    optimizer.updates()), shown);
+                OptimizerState.bytes(end - start) + modelBytes)) {
+            mine.writeOptimizer(start, end, engine.optimizerUpdates(), engine::readOwned, shown);
             dp.barrier(timeout, what); // every range is on disk before rank 0 checksums and commits
             if (writer != null) {
-                HfModelDirectory.save(model, writer.directory(), DType.F32, shown);
+                HfModelDirectory.save(engine.config(), engine::readWeights, writer.directory(), modelType, shown);
             }
         }
         if (writer != null) {

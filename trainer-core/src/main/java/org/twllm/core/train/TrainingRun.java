@@ -9,7 +9,6 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twllm.core.checkpoint.Checkpoint;
@@ -18,11 +17,20 @@ import org.twllm.core.checkpoint.HfInferenceFiles;
 import org.twllm.core.checkpoint.ModelExport;
 import org.twllm.core.checkpoint.OptimizerState;
 import org.twllm.core.checkpoint.ResumeCompatibility;
+import org.twllm.core.config.DeviceConfig;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.config.TrainingConfig;
 import org.twllm.core.io.HfModelDirectory;
-import org.twllm.core.model.LlamaConfig;
-import org.twllm.core.model.LlamaModel;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.AdamWSettings;
+import org.twllm.core.engine.Engine;
+import org.twllm.core.engine.EngineFactory;
+import org.twllm.core.engine.EngineSettings;
+import org.twllm.core.engine.Engines;
+import org.twllm.core.engine.GradientBuckets;
+import org.twllm.core.engine.OwnedTensor;
+import org.twllm.core.engine.Precision;
+import org.twllm.core.engine.RandomWeights;
 import org.twllm.core.plan.MemoryLimits;
 import org.twllm.core.plan.Planner;
 import org.twllm.data.loader.DataLoader;
@@ -60,6 +68,7 @@ public final class TrainingRun {
     public static Result run(StageConfig config, ResumeRequest resume, LongFunction<DataParallel> dataParallel,
                              Consumer<String> console) {
         UnsupportedSettings.requireSupported(config);
+        EngineFactory engines = Engines.load(config.device().backend() == DeviceConfig.Backend.CUDA ? Engines.CUDA : Engines.CPU);
         Path outputDir = config.run().outputDir();
         CheckpointDirectory checkpoints = new CheckpointDirectory(outputDir);
         SentencePieceTokenizer tokenizer = SentencePieceTokenizer.load(config.tokenizer().path());
@@ -72,14 +81,14 @@ public final class TrainingRun {
         MemoryCheck memory = MemoryCheck.of(config, plannedShape, MemoryLimits.ofThisProcess(), System.getenv());
         memory.requireFits();
 
-        LlamaModel model = from != null ? HfModelDirectory.load(from.modelDir()) : initialModel(config);
-        model.setGradientCheckpointing(config.training().gradientCheckpointing());
-        LlamaConfig shape = model.config();
+        LlamaConfig shape = from != null ? HfModelDirectory.readConfig(from.modelDir())
+                : config.model().isRandomInit() ? config.model().architecture() : Checkpoint.modelConfig(config.model().init());
         shape.requireVocab(tokenizer.vocabSize());
         if (config.data().seqLen() > shape.maxPositionEmbeddings()) {
             throw new ConfigException("data.seq_len " + config.data().seqLen() + " is longer than the model's"
                     + " max_position_embeddings " + shape.maxPositionEmbeddings() + "; lower data.seq_len");
         }
+        engines.requireAvailable();
         // Only the process that actually tokenizes (one per node, see CorpusPreparer) shows progress.
         TrainingDatasets data = TrainingDatasets.build(config, tokenizer,
                 console != null ? ProgressOutput.console() : ProgressOutput.none());
@@ -89,29 +98,30 @@ public final class TrainingRun {
             throw TooFewSamples.error(config, data.train(), globalBatch);
         }
 
-        try (DataParallel dp = dataParallel.apply(model.parameters().numParameters())) {
+        long parameters = shape.numParameters();
+        try (DataParallel dp = dataParallel.apply(parameters);
+             Engine engine = engines.create(shape, engineSettings(config, dp))) {
+            loadWeights(config, from, engine);
             DataLoader loader = new DataLoader(data.train(), config.run().seed(), config.data().shuffle(),
                     Math.toIntExact(globalBatch), training.perDeviceTrainBatchSize());
             boolean leader = dp.rank() == 0;
             if (leader) {
                 prepareOutputDir(config, checkpoints);
             }
-            AdamW optimizer = optimizer(config, model, dp, from);
             TrainingProgress progress = from == null ? new TrainingProgress() : new TrainingProgress(from.step(),
                     from.state().consumedSamples(), from.state().tokens(), from.state().skippedSteps(), from.state().elapsedS());
             double peak = config.device().peakFlops() != null ? config.device().peakFlops()
-                    : PeakFlopsProbe.measure(PEAK_PROBE_SECONDS);
+                    : engines.measurePeakFlops(PEAK_PROBE_SECONDS);
             ValidationLoss validation = data.validation() != null && training.evalSteps() > 0
                     ? new ValidationLoss(data.validation(), training.evalMaxSamples(), training.perDeviceTrainBatchSize()) : null;
             Consumer<String> out = leader ? console : null;
             if (out != null) {
-                new StartupSummary(config, shape, model.parameters().numParameters(), data.train().size(), dp.worldSize(),
+                new StartupSummary(config, shape, parameters, data.train().size(), dp.worldSize(),
                         from, peak, memory.summary()).lines().forEach(out);
             }
             HfInferenceFiles hfFiles = HfInferenceFiles.of(tokenizer, TrainingDatasets.chatTemplate(config), shape.maxPositionEmbeddings());
             ProgressOutput shown = out != null ? ProgressOutput.console() : ProgressOutput.none();
-            TrainingCheckpoints saver = new TrainingCheckpoints(config, model, optimizer, dp, config.tokenizer().path(), hfFiles,
-                    shown);
+            TrainingCheckpoints saver = new TrainingCheckpoints(config, engine, dp, config.tokenizer().path(), hfFiles, shown);
             try (MetricsLog metrics = leader ? MetricsLog.open(outputDir, progress.step()) : null;
                  TensorBoardLog tensorboard = leader
                          ? TensorBoardLog.open(outputDir, config.run().name(), progress.step(), config.toYaml()) : null) {
@@ -119,7 +129,7 @@ public final class TrainingRun {
                     metrics.append(m);
                     tensorboard.append(m);
                 } : null;
-                Trainer trainer = new Trainer(training, config.checkpoint(), model, optimizer, dp,
+                Trainer trainer = new Trainer(training, config.checkpoint(), engine, dp,
                         index -> loader.microBatches(index, dp.rank(), dp.worldSize()), validation, saver, stepLog, out,
                         shape.flopsPerToken(config.data().seqLen()), peak, progress);
                 trainer.run();
@@ -134,7 +144,7 @@ public final class TrainingRun {
                 }
             }
             // No rank returns before rank 0 has exported the final model, which takes as long as a save.
-            dp.barrier(TrainingCheckpoints.saveTimeoutNs(config, model.parameters().numParameters(), dp.worldSize()),
+            dp.barrier(TrainingCheckpoints.saveTimeoutNs(config, parameters, dp.worldSize()),
                     "the barrier after exporting the final model");
             return new Result(progress, last, finalModel);
         }
@@ -159,23 +169,44 @@ public final class TrainingRun {
         }
     }
 
-    private static LlamaModel initialModel(StageConfig config) {
-        if (config.model().isRandomInit()) {
-            return LlamaModel.random(config.model().architecture(), DataType.FLOAT, config.run().seed(),
-                    config.model().initializerRange());
-        }
-        return Checkpoint.loadModel(config.model().init());
+    /** The engine's set-up for this rank: its owned partition, the config's precision, gradients and optimizer. */
+    static EngineSettings engineSettings(StageConfig config, DataParallel dp) {
+        TrainingConfig t = config.training();
+        return new EngineSettings(t.precision() == TrainingConfig.Precision.BF16 ? Precision.BF16 : Precision.FP32,
+                dp.ownedStart(), dp.ownedEnd(), config.distributed().zeroStage() != 1,
+                GradientBuckets.elementsOfMib(config.distributed().bucketSizeMb()),
+                new AdamWSettings(t.adamBeta1(), t.adamBeta2(), t.adamEpsilon(), t.weightDecay()), t.gradientCheckpointing(),
+                t.perDeviceTrainBatchSize(), config.data().seqLen());
     }
 
-    private static AdamW optimizer(StageConfig config, LlamaModel model, DataParallel dp, Checkpoint from) {
-        TrainingConfig t = config.training();
-        AdamW.Settings settings = new AdamW.Settings(t.adamBeta1(), t.adamBeta2(), t.adamEpsilon(), t.weightDecay());
-        DecayMask mask = DecayMask.of(model.parameters().layout());
+    /**
+     * The weights to start from: the resumed checkpoint's (its compute weights, then its fp32 master weights and
+     * AdamW moments of this rank's partition, from whichever saved ranges cover it), a random init, or
+     * {@code model.init}'s model directory.
+     */
+    private static void loadWeights(StageConfig config, Checkpoint from, Engine engine) {
         if (from == null) {
-            return new AdamW(settings, dp.ownedStart(), dp.ownedEnd(), mask);
+            if (config.model().isRandomInit()) {
+                RandomWeights.fill(engine.layout(), config.run().seed(), config.model().initializerRange(), engine::writeWeights);
+            } else {
+                HfModelDirectory.loadWeights(config.model().init(), engine.layout(), engine::writeWeights);
+            }
+            return;
         }
-        OptimizerState state = from.optimizerState(dp.ownedStart(), dp.ownedEnd());
-        return new AdamW(settings, dp.ownedStart(), dp.ownedEnd(), mask, state.expAvg(), state.expAvgSq(), state.updates());
+        HfModelDirectory.loadWeights(from.modelDir(), engine.layout(), engine::writeWeights);
+        long start = engine.settings().ownedStart();
+        long end = engine.settings().ownedEnd();
+        try (OptimizerState saved = from.optimizerState()) {
+            if (saved.hasMaster()) {
+                saved.restore(OwnedTensor.MASTER, start, end, engine::writeOwned);
+            } else if (engine.settings().precision() != Precision.FP32) {
+                throw new TwllmException(from.dir() + " holds no fp32 master weights (saved by an older twllm), so a"
+                        + " training.precision: bf16 run cannot continue from it exactly; resume it with training.precision: fp32");
+            }
+            saved.restore(OwnedTensor.EXP_AVG, start, end, engine::writeOwned);
+            saved.restore(OwnedTensor.EXP_AVG_SQ, start, end, engine::writeOwned);
+            engine.setOptimizerUpdates(saved.updates());
+        }
     }
 
     /** Sweeps debris of a crashed save and records the resolved config of this run. */

@@ -3,8 +3,8 @@ package org.twllm.core.train;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.twllm.core.model.LlamaModel;
-import org.twllm.core.model.TokenBatch;
+import org.twllm.core.engine.Engine;
+import org.twllm.core.engine.TokenBatch;
 import org.twllm.data.loader.Sample;
 import org.twllm.data.loader.SampleDataset;
 
@@ -24,7 +24,7 @@ public final class ValidationLoss {
         this.microBatchSize = microBatchSize;
     }
 
-    public double measure(LlamaModel model, DataParallel dp) {
+    public double measure(Engine model, DataParallel dp) {
         long perRank = (samples + dp.worldSize() - 1) / dp.worldSize();
         long from = Math.min(samples, dp.rank() * perRank);
         long to = Math.min(samples, from + perRank);

@@ -12,7 +12,7 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.twllm.core.config.StageConfigLoader.FileChecks;
-import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.engine.LlamaConfig;
 
 /**
  * Every stage config under configs/ validates, from the repository root. Skipped: sweeps/ (sweep

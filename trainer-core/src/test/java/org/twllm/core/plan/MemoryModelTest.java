@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.twllm.core.config.TrainingConfig.Precision;
-import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.engine.LlamaConfig;
 
 /** The byte formulas against hand computations for a small shape. */
 class MemoryModelTest {
@@ -78,7 +78,8 @@ class MemoryModelTest {
         MemoryBreakdown m = new MemoryModel(DeviceKind.CPU, reserve).estimate(s);
         assertEquals(P * 4, m.weights());
         assertEquals(2 * OWNED * 4, m.optimizer());
-        assertEquals(P * 4, m.gradients(), "today's CPU engine: a full-size buffer, reduce-scattered in place");
+        assertEquals((P + OWNED + (long) SHAPE.vocabSize() * SHAPE.hiddenSize()) * 4, m.gradients(),
+                "today's CPU engine: a full-size local buffer, the owned partition and the vocabulary-sized head/embedding buffer");
         assertEquals(0, m.buckets());
         assertEquals((long) (CpuEngineMemory.stepBytes(s) * 1.05) + (long) (CpuEngineMemory.blockBytes(s) * 1.05), m.activations(),
                 "the step and block workspaces; no block-forward or forward-only one without checkpointing or validation");

@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
-import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.engine.LlamaConfig;
 
 /** docs/model.md's table of what a layer keeps per token is {@link SavedActivations}, the list the memory model uses. */
 class SavedActivationsDocTest {

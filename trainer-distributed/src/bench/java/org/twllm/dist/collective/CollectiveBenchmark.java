@@ -81,7 +81,7 @@ public final class CollectiveBenchmark {
                 comm.barrier();
                 long start = System.nanoTime();
                 comm.reduceScatter(address, bounds, "reduce-scatter", -1);
-                comm.allGather(address, bounds, "all-gather", -1);
+                comm.allGather(address, Float.BYTES, bounds, "all-gather", -1);
                 nanos[i] = System.nanoTime() - start;
             }
             return nanos;

@@ -59,9 +59,12 @@ public final class Communicator implements AutoCloseable {
         run(Op.REDUCE_SCATTER, Float.BYTES, address, bounds, 0, label, tag);
     }
 
-    /** Afterwards every rank holds every rank's range {@code [bounds[q], bounds[q+1])}. */
-    public void allGather(long address, long[] bounds, String label, int tag) {
-        run(Op.ALL_GATHER, Float.BYTES, address, bounds, 0, label, tag);
+    /**
+     * Afterwards every rank holds every rank's range {@code [bounds[q], bounds[q+1])} of elements of
+     * {@code elementSize} bytes (an all-gather copies, so any element type travels: bf16 weights as 2 bytes each).
+     */
+    public void allGather(long address, int elementSize, long[] bounds, String label, int tag) {
+        run(Op.ALL_GATHER, elementSize, address, bounds, 0, label, tag);
     }
 
     /** Afterwards every element of {@code [bounds[0], bounds[world])} holds the sum over ranks. */

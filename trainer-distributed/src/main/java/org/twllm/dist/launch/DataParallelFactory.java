@@ -17,7 +17,7 @@ import org.twllm.errors.ConfigException;
 
 /**
  * Chooses the data parallelism of a {@code twllm train} process: one process when the environment
- * names no job, else ZeRO-2 over Aeron with this rank's place from torchrun's or Slurm's variables
+ * names no job, else ZeRO (stage 2 or 1) over Aeron with this rank's place from torchrun's or Slurm's variables
  * and the transport settings of {@code distributed.transport}. A launcher that runs a media driver for
  * all ranks of the host sets {@code TWLLM_AERON_DIR}; the ranks then attach to it and use IPC.
  */
@@ -45,9 +45,9 @@ public final class DataParallelFactory {
             throw new ConfigException("distributed.world_size is " + distributed.worldSize() + " but the job has "
                     + rank.worldSize() + " ranks; set --set distributed.world_size=" + rank.worldSize());
         }
-        if (distributed.zeroStage() != 2) {
-            throw new ConfigException("distributed.zero_stage " + distributed.zeroStage() + " is not implemented over Aeron;"
-                    + " use zero_stage 2 (the same updates, with optimizer state sharded)");
+        if (distributed.zeroStage() == 0) {
+            throw new ConfigException("distributed.zero_stage 0 (plain all-reduce) is not implemented over Aeron;"
+                    + " use zero_stage 2 (the same updates, with optimizer state and gradients sharded) or 1");
         }
         if (rank.worldSize() == 1) {
             return SingleRank::new;
@@ -55,8 +55,7 @@ public final class DataParallelFactory {
         TransportSettings settings = settings(distributed.transport(), env.get(AERON_DIR_VARIABLE));
         Rendezvous.Identity identity = new Rendezvous.Identity(config.jobFingerprint(), TrainerState.currentCodeVersion(),
                 settings.fingerprint());
-        long bucket = AeronDataParallel.bucketElements(distributed.bucketSizeMb());
-        return n -> new AeronDataParallel(RingBootstrap.start(rank, settings, identity, RENDEZVOUS_TIMEOUT_NS), n, bucket);
+        return n -> new AeronDataParallel(RingBootstrap.start(rank, settings, identity, RENDEZVOUS_TIMEOUT_NS), n);
     }
 
     /** {@code distributed.transport} as transport settings; {@code launcherDriverDir} (may be null) wins over the config. */

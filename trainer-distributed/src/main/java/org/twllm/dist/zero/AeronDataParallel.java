@@ -8,26 +8,24 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.twllm.core.model.GradientReadyListener;
+import org.twllm.core.engine.GradientBucket;
+import org.twllm.core.engine.GradientSink;
+import org.twllm.core.engine.HostBuffer;
 import org.twllm.core.train.DataParallel;
 import org.twllm.dist.collective.Communicator;
 import org.twllm.dist.collective.RingPartition;
 import org.twllm.errors.TwllmException;
 
 /**
- * ZeRO-2 data parallelism over an Aeron ring. The flat buffers are split into one contiguous range per
- * rank by {@link RingPartition#split} with 16-float alignment (rank {@code r} owns
- * {@code [bounds[r], bounds[r+1])}; the last ranges may be short or empty). During the last
- * micro-batch's backward, gradient buckets ({@code bucket_size_mb}) are reduce-scattered on a
- * communication thread as soon as backward reports them final, from the end of the buffer towards the
- * start, so communication overlaps the rest of backward; {@link #finishGradientSync} waits for the
- * rest. Each rank then holds the global gradient sum of its own range (ring order, see
- * {@link Communicator}), updates that range with its optimizer, and {@link #allGatherParameters}
- * makes every rank's parameters equal again.
+ * ZeRO data parallelism over an Aeron ring. The flat layout is split into one contiguous owned range per rank
+ * by {@link RingPartition#split} with 16-float alignment (rank {@code r} owns {@code [bounds[r], bounds[r+1])};
+ * the last ranges may be short or empty). Every gradient bucket an engine hands over is reduce-scattered on a
+ * communication thread in the order they come (the same on every rank), so communication overlaps the rest of
+ * backward; the owned part of the sum is then ADDED into the rank's fp32 gradient partition and the bucket is
+ * released to the engine. Each rank updates its range; {@link #allGather} makes the weights equal again, in the
+ * engine's compute element type (bf16 travels as 2 bytes an element).
  *
  * <p>The communicator is used only from the communication thread.
  */
@@ -35,45 +33,24 @@ public final class AeronDataParallel implements DataParallel {
     private static final Logger LOG = LoggerFactory.getLogger(AeronDataParallel.class);
 
     private final Communicator communicator;
-    private final long numParameters;
     private final long[] bounds;
-    private final long bucketElements;
     private final ExecutorService commThread;
 
-    private final List<Future<?>> inFlight = new ArrayList<>();
-    private GradientBuckets buckets;
-    private long gradientAddress;
     private long steps;
     private long bucketCount;
     private volatile long commNanos;
     private long blockedNanos;
     private long gatherNanos;
 
-    /**
-     * Wraps a connected communicator (this object closes it); gradients are reduce-scattered in buckets
-     * of {@code bucketElements} floats (see {@link #bucketElements(int)} for the config's MiB).
-     */
-    public AeronDataParallel(Communicator communicator, long numParameters, long bucketElements) {
-        if (bucketElements < 1) {
-            throw new IllegalArgumentException("bucket size must be positive");
-        }
+    /** Wraps a connected communicator (this object closes it) for a flat layout of {@code numParameters} elements. */
+    public AeronDataParallel(Communicator communicator, long numParameters) {
         this.communicator = communicator;
-        this.numParameters = numParameters;
         this.bounds = RingPartition.split(numParameters, communicator.worldSize(), RingPartition.CACHE_LINE_FLOATS);
-        this.bucketElements = bucketElements;
         this.commThread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "twllm-comm-rank" + communicator.rank());
             t.setDaemon(true);
             return t;
         });
-    }
-
-    /** Floats in a bucket of {@code bucketSizeMb} MiB ({@code distributed.bucket_size_mb}). */
-    public static long bucketElements(int bucketSizeMb) {
-        if (bucketSizeMb < 1) {
-            throw new IllegalArgumentException("distributed.bucket_size_mb must be at least 1");
-        }
-        return (long) bucketSizeMb * (1 << 20) / Float.BYTES;
     }
 
     @Override
@@ -105,58 +82,71 @@ public final class AeronDataParallel implements DataParallel {
     }
 
     @Override
-    public GradientReadyListener beginGradientSync(INDArray flatGradients) {
-        if (buckets != null) {
-            throw new IllegalStateException("beginGradientSync called twice without finishGradientSync");
+    public GradientSink gradientSink(HostBuffer partition) {
+        if (partition.elements() != ownedEnd() - ownedStart()) {
+            throw new IllegalArgumentException("a gradient partition of " + partition.elements() + " elements for the owned range ["
+                    + ownedStart() + ", " + ownedEnd() + ")");
         }
-        gradientAddress = addressOf(flatGradients, "gradients");
-        buckets = new GradientBuckets(numParameters, bucketElements, this::launchBucket);
-        return buckets;
+        return new RingSink(partition);
     }
 
-    /** Runs on the thread that reported the bucket's last range: queues its reduce-scatter. */
-    private void launchBucket(int bucket) {
-        long[] clipped = RingPartition.clip(bounds, buckets.start(bucket), buckets.end(bucket));
-        long address = gradientAddress;
-        inFlight.add(commThread.submit(() -> {
+    /** Reduce-scatters buckets on the communication thread and adds the owned part into the partition. */
+    private final class RingSink implements GradientSink {
+        private final HostBuffer partition;
+        private final List<Future<?>> inFlight = new ArrayList<>();
+
+        RingSink(HostBuffer partition) {
+            this.partition = partition;
+        }
+
+        @Override
+        public void bucketReady(GradientBucket bucket) {
+            long[] clipped = RingPartition.clip(bounds, bucket.start(), bucket.end());
+            // the ring addresses flat elements: element e of the bucket's range lies at base + 4e
+            long base = bucket.buffer().address() - bucket.start() * Float.BYTES;
+            inFlight.add(commThread.submit(() -> {
+                long started = System.nanoTime();
+                try {
+                    communicator.reduceScatter(base, clipped, "reduce-scatter of gradients", bucket.index());
+                    long from = Math.max(bucket.start(), ownedStart());
+                    long to = Math.min(bucket.end(), ownedEnd());
+                    if (from < to) {
+                        partition.add(from - ownedStart(), bucket.buffer(), from - bucket.start(), to - from);
+                    }
+                } finally {
+                    // released even after a failure, so an engine waiting for a free bucket goes on to see it
+                    bucket.release();
+                    commNanos += System.nanoTime() - started;
+                }
+                return null;
+            }));
+            bucketCount++;
+        }
+
+        @Override
+        public void awaitAll() {
             long started = System.nanoTime();
-            communicator.reduceScatter(address, clipped, "reduce-scatter of gradients", bucket);
-            commNanos += System.nanoTime() - started;
-            return null;
-        }));
-        bucketCount++;
-    }
-
-    @Override
-    public void finishGradientSync(INDArray flatGradients) {
-        if (buckets == null) {
-            beginGradientSync(flatGradients);
-        }
-        if (addressOf(flatGradients, "gradients") != gradientAddress) {
-            throw new IllegalStateException("finishGradientSync got another gradient buffer than beginGradientSync");
-        }
-        long started = System.nanoTime();
-        try {
-            synchronized (buckets) {
-                buckets.launchRest();
+            try {
+                for (Future<?> f : inFlight) {
+                    await(f);
+                }
+            } finally {
+                blockedNanos += System.nanoTime() - started;
+                inFlight.clear();
+                steps++;
             }
-            for (Future<?> f : inFlight) {
-                await(f);
-            }
-        } finally {
-            blockedNanos += System.nanoTime() - started;
-            inFlight.clear();
-            buckets = null;
-            steps++;
         }
     }
 
     @Override
-    public void allGatherParameters(INDArray flatParameters) {
-        long address = addressOf(flatParameters, "parameters");
+    public void allGather(HostBuffer weights) {
+        if (weights.elements() != bounds[bounds.length - 1]) {
+            throw new IllegalArgumentException("all-gather of " + weights.elements() + " elements over a layout of "
+                    + bounds[bounds.length - 1]);
+        }
         long started = System.nanoTime();
         onCommThread(() -> {
-            communicator.allGather(address, bounds, "all-gather of parameters", -1);
+            communicator.allGather(weights.address(), weights.element().bytes(), bounds, "all-gather of weights", -1);
             return null;
         });
         gatherNanos += System.nanoTime() - started;
@@ -182,14 +172,6 @@ public final class AeronDataParallel implements DataParallel {
         return new CommunicationStats(steps, bucketCount, commNanos, blockedNanos, gatherNanos);
     }
 
-    private long addressOf(INDArray flat, String what) {
-        if (flat.dataType() != DataType.FLOAT || flat.length() != numParameters || flat.elementWiseStride() != 1) {
-            throw new IllegalArgumentException("flat " + what + " must be a dense fp32 vector of " + numParameters
-                    + " elements, got " + flat.dataType() + " of " + flat.length());
-        }
-        return flat.data().addressPointer().address() + flat.offset() * Float.BYTES;
-    }
-
     private <T> T onCommThread(Callable<T> task) {
         return await(commThread.submit(task));
     }
@@ -212,7 +194,7 @@ public final class AeronDataParallel implements DataParallel {
     @Override
     public void close() {
         if (steps > 0) {
-            LOG.info("rank {}: ZeRO-2 communication: {}", rank(), stats());
+            LOG.info("rank {}: ZeRO communication: {}", rank(), stats());
         }
         commThread.shutdown();
         communicator.close();

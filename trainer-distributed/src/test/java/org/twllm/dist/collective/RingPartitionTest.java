@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 import org.twllm.core.config.TrainingConfig.Precision;
-import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.engine.LlamaConfig;
 import org.twllm.core.plan.TrainingSetup;
 
 /** The memory model's owned partition is the largest range the ring assigns a rank. */

@@ -1,7 +1,7 @@
 package org.twllm.core.engine.cuda;
 
 /**
- * The scalars of one AdamW update number {@code t} as org.twllm.core.train.AdamW computes them, in double:
+ * The scalars of one AdamW update number {@code t} as org.twllm.core.engine.cpu.CpuAdamW computes them, in double:
  * {@code stepSize = lr / (1 - beta1^t)}, {@code bc2Sqrt = sqrt(1 - beta2^t)}, the decoupled decay factor
  * {@code 1 - lr * weightDecay}, and the gradient scale (the clip factor).
  */

@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
-import org.twllm.core.model.TokenBatch;
+import org.twllm.core.engine.TokenBatch;
 
 /**
  * The LM head fused with softmax cross-entropy, over chunks of rows: for each chunk a cuBLAS GEMM writes

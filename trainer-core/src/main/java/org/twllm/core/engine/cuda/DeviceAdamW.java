@@ -1,10 +1,10 @@
 package org.twllm.core.engine.cuda;
 
-import org.twllm.core.train.DecayMask;
+import org.twllm.core.engine.DecayMask;
 
 /**
  * AdamW on the device over the owned partition {@code [start, end)} of the flat buffers: fp32 master
- * weights and fp32 moments of the partition's length, the update of org.twllm.core.train.AdamW
+ * weights and fp32 moments of the partition's length, the update of org.twllm.core.engine.cpu.CpuAdamW
  * (bit-identical; see adamw.cu), and the compute copy of the partition rewritten in the storage type.
  * In fp32 the compute copy is the master (no second buffer). Launched once per segment of equal decay.
  */

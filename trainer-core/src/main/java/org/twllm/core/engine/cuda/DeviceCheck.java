@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import org.twllm.core.model.LlamaConfig;
+import org.twllm.core.engine.LlamaConfig;
 import org.twllm.errors.TwllmException;
 
 /**

@@ -3,9 +3,9 @@ package org.twllm.core.engine.cuda;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-import org.twllm.core.model.LlamaConfig;
-import org.twllm.core.model.ParameterLayout;
-import org.twllm.core.model.TokenBatch;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.ParameterLayout;
+import org.twllm.core.engine.TokenBatch;
 
 /**
  * The Llama-2 model on a {@link Gpu}: forward and backward of the whole model over ONE flat parameter

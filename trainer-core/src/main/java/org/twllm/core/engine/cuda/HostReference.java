@@ -1,6 +1,6 @@
 package org.twllm.core.engine.cuda;
 
-import org.twllm.core.model.TokenBatch;
+import org.twllm.core.engine.TokenBatch;
 
 /**
  * The independent host computation of every kernel, in fp64 with plain loops: what the device check and
@@ -256,7 +256,7 @@ public final class HostReference {
     }
 
     /**
-     * AdamW on fp32 storage exactly as org.twllm.core.train.AdamW's loop body (fp64 arithmetic, fp32
+     * AdamW on fp32 storage exactly as org.twllm.core.engine.cpu.CpuAdamW's loop body (fp64 arithmetic, fp32
      * moments and parameters): updates p, m and v in place.
      */
     public static void adamw(float[] p, float[] g, float[] m, float[] v, AdamWStep step, boolean decays) {

@@ -1,5 +1,6 @@
 package org.twllm.core.engine.cuda;
 
+import org.twllm.core.engine.Bf16;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -20,7 +21,7 @@ public final class HostTransfer {
             if (type == StorageType.F32) {
                 b.putFloat(v);
             } else {
-                b.putShort(DType.floatToBf16(v));
+                b.putShort(Bf16.fromFloat(v));
             }
         }
         gpu.upload(address, b.flip());
@@ -41,7 +42,7 @@ public final class HostTransfer {
         b.flip();
         float[] out = new float[count];
         for (int i = 0; i < count; i++) {
-            out[i] = type == StorageType.F32 ? b.getFloat() : DType.bf16ToFloat(b.getShort());
+            out[i] = type == StorageType.F32 ? b.getFloat() : Bf16.toFloat(b.getShort());
         }
         return out;
     }
@@ -64,7 +65,7 @@ public final class HostTransfer {
         }
         float[] out = new float[values.length];
         for (int i = 0; i < values.length; i++) {
-            out[i] = DType.bf16ToFloat(DType.floatToBf16(values[i]));
+            out[i] = Bf16.toFloat(Bf16.fromFloat(values[i]));
         }
         return out;
     }

@@ -1,11 +1,12 @@
 package org.twllm.core.engine.cuda;
 
+import org.twllm.core.engine.Bf16;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
 import org.twllm.core.io.DType;
-import org.twllm.core.model.TokenBatch;
+import org.twllm.core.engine.TokenBatch;
 
 /**
  * Runs every kernel (and the GEMM-and-kernel compositions: tiled attention, the chunked LM head) on a
@@ -362,8 +363,8 @@ public final class KernelChecks {
             float[] got = f32(back, all.length);
             int wrong = 0;
             for (int i = 0; i < all.length; i++) {
-                short want = DType.floatToBf16(all[i]);
-                if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(DType.bf16ToFloat(want))) {
+                short want = Bf16.fromFloat(all[i]);
+                if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(Bf16.toFloat(want))) {
                     wrong++;
                 }
             }

@@ -9,10 +9,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.twllm.core.io.SafetensorsFile;
-import org.twllm.core.model.LlamaConfig;
-import org.twllm.core.model.ParameterLayout;
-import org.twllm.core.model.ParameterSpec;
-import org.twllm.core.model.TokenBatch;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.ParameterLayout;
+import org.twllm.core.engine.ParameterSpec;
+import org.twllm.core.engine.TokenBatch;
 import org.twllm.errors.ConfigException;
 
 /**

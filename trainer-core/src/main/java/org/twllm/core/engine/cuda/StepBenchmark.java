@@ -1,8 +1,8 @@
 package org.twllm.core.engine.cuda;
 
-import org.twllm.core.model.LlamaConfig;
-import org.twllm.core.model.ParameterSpec;
-import org.twllm.core.model.TokenBatch;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.ParameterSpec;
+import org.twllm.core.engine.TokenBatch;
 
 /**
  * Times full training steps of the device engine on one GPU: forward, backward, the gradient norm and

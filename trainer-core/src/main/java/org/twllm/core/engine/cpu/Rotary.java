@@ -1,0 +1,70 @@
+package org.twllm.core.engine.cpu;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Rotary position embeddings in HuggingFace's rotate-half convention: the head dimension is split in
+ * halves (x1, x2) and pair i = (x1[i], x2[i]) is rotated by angle {@code position * theta^(-2i/D)}.
+ * Positions come from the batch, so packed SFT examples restart at 0.
+ */
+final class Rotary {
+    private final int headDim;
+    private final double[] inverseFrequency;
+
+    Rotary(int headDim, double theta) {
+        this.headDim = headDim;
+        this.inverseFrequency = new double[headDim / 2];
+        for (int i = 0; i < headDim / 2; i++) {
+            inverseFrequency[i] = 1.0 / Math.pow(theta, (2.0 * i) / headDim);
+        }
+    }
+
+    /** cos and sin tables, each [B, T, 1, D/2] (broadcast over heads), for the batch's positions (angles in double). */
+    INDArray[] tables(int[] positions, int batchSize, int seqLen, DataType dataType) {
+        int half = headDim / 2;
+        double[] cos = new double[positions.length * half];
+        double[] sin = new double[positions.length * half];
+        for (int t = 0; t < positions.length; t++) {
+            for (int i = 0; i < half; i++) {
+                double angle = positions[t] * inverseFrequency[i];
+                cos[t * half + i] = Math.cos(angle);
+                sin[t * half + i] = Math.sin(angle);
+            }
+        }
+        long[] shape = {batchSize, seqLen, 1, half};
+        return new INDArray[] {Nd4j.create(cos, shape, 'c').castTo(dataType), Nd4j.create(sin, shape, 'c').castTo(dataType)};
+    }
+
+    /** Rotates {@code x} [B, T, heads, D] in place: (x1, x2) -> (x1 cos - x2 sin, x2 cos + x1 sin). */
+    void rotate(INDArray x, INDArray cos, INDArray sin) {
+        apply(x, cos, sin, 1.0);
+    }
+
+    /** The transpose of {@link #rotate} (rotation by the negative angle), in place: the backward of rotate. */
+    void rotateBack(INDArray dx, INDArray cos, INDArray sin) {
+        apply(dx, cos, sin, -1.0);
+    }
+
+    private void apply(INDArray x, INDArray cos, INDArray sin, double direction) {
+        int half = headDim / 2;
+        INDArray x1 = x.get(firstHalf(half));
+        INDArray x2 = x.get(secondHalf(half));
+        INDArray signedSin = direction > 0 ? sin : sin.neg();
+        INDArray out1 = x1.mul(cos).subi(x2.mul(signedSin));
+        INDArray out2 = x2.mul(cos).addi(x1.mul(signedSin));
+        x1.assign(out1);
+        x2.assign(out2);
+    }
+
+    private static INDArrayIndex[] firstHalf(int half) {
+        return new INDArrayIndex[] {NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, half)};
+    }
+
+    private static INDArrayIndex[] secondHalf(int half) {
+        return new INDArrayIndex[] {NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(half, 2 * half)};
+    }
+}

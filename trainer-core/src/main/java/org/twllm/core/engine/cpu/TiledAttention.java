@@ -1,0 +1,125 @@
+package org.twllm.core.engine.cpu;
+
+import org.nd4j.linalg.api.blas.params.MMulTranspose;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The middle of attention, {@code softmax(Q K^T + mask) V}, tiled with an online softmax as in
+ * FlashAttention-2 (Dao, 2023): no [T, T] scores ever exist; forward keeps per query row only the output and
+ * the log-sum-exp, and backward recomputes each score tile from Q, K and that log-sum-exp.
+ *
+ * <p>Arrays are one plan's slab of heads ({@link AttentionTiling}): q [n, T*G, D] with row {@code t*G + g}
+ * for position t and query head g of the group that shares one key/value head; k, v [n, T, D]. Q is already
+ * scaled by 1/sqrt(D). A tile of query positions [t0, t1) is rows [t0*G, t1*G), so each pair is a handful of
+ * batched products of at most (tile*G) x tile scores per head; its temporaries live in a workspace reset after
+ * the pair, so their size depends on the tile size, not on T.
+ */
+final class TiledAttention {
+    private TiledAttention() {
+    }
+
+    /**
+     * Writes {@code out} [n, T*G, D] and {@code lse} [n, T*G, 1], the log of the softmax denominator per
+     * query row: {@code lse = m + log(l)} with m the row's largest score and l the sum of exp(score - m) over
+     * the keys it sees.
+     */
+    static void forward(AttentionTiling tiling, int plan, INDArray q, INDArray k, INDArray v, INDArray out, INDArray lse) {
+        long n = q.size(0);
+        int group = (int) (q.size(1) / k.size(1));
+        for (int i = 0; i < tiling.tileCount(); i++) {
+            long r0 = (long) tiling.start(i) * group;
+            long r1 = (long) tiling.end(i) * group;
+            INDArray qi = rows(q, r0, r1);
+            INDArray oi = rows(out, r0, r1);
+            INDArray mi = rows(lse, r0, r1);
+            try (MemoryWorkspace row = Workspaces.open(Workspaces.ATTENTION_ROW)) {
+                INDArray li = Nd4j.createUninitialized(q.dataType(), n, r1 - r0, 1);
+                boolean first = true;
+                for (AttentionTiling.Pair pair : tiling.pairsOfQueryTile(plan, i)) {
+                    int k0 = tiling.start(pair.keyTile());
+                    int k1 = tiling.end(pair.keyTile());
+                    try (MemoryWorkspace tile = Workspaces.open(Workspaces.ATTENTION_TILE)) {
+                        INDArray p = scores(qi, rows(k, k0, k1), pair.mask(), group);
+                        INDArray rowMax = p.max(true, 2);
+                        if (first) {
+                            mi.assign(rowMax);
+                            Transforms.exp(p.subi(mi), false);
+                            li.assign(p.sum(true, 2));
+                            Nd4j.matmul(p, rows(v, k0, k1), oi, false, false, false);
+                        } else {
+                            // rescale what earlier key tiles summed to the new row maximum
+                            INDArray mNew = Transforms.max(mi, rowMax, true);
+                            INDArray alpha = Transforms.exp(mi.sub(mNew), false);
+                            Transforms.exp(p.subi(mNew), false);
+                            li.muli(alpha).addi(p.sum(true, 2));
+                            oi.muli(alpha);
+                            accumulate(p, rows(v, k0, k1), oi, false, false);
+                            mi.assign(mNew);
+                        }
+                    }
+                    first = false;
+                }
+                oi.divi(li);
+                mi.addi(Transforms.log(li, false));
+            }
+        }
+    }
+
+    /**
+     * Adds dQ (of the scaled queries), dK and dV into {@code dq} [n, T*G, D], {@code dk}, {@code dv} [n, T, D],
+     * given {@code dOut} and {@code rowDot} = rowsum(dOut * out) [n, T*G, 1] (FlashAttention-2's D). Key tiles
+     * are the outer loop, each key tile meeting the query tiles that see it in ascending order.
+     */
+    static void backward(AttentionTiling tiling, int plan, INDArray q, INDArray k, INDArray v, INDArray lse, INDArray dOut,
+                         INDArray rowDot, INDArray dq, INDArray dk, INDArray dv) {
+        int group = (int) (q.size(1) / k.size(1));
+        for (int j = 0; j < tiling.tileCount(); j++) {
+            int k0 = tiling.start(j);
+            int k1 = tiling.end(j);
+            INDArray kj = rows(k, k0, k1);
+            INDArray vj = rows(v, k0, k1);
+            INDArray dkj = rows(dk, k0, k1);
+            INDArray dvj = rows(dv, k0, k1);
+            for (AttentionTiling.Pair pair : tiling.pairsOfKeyTile(plan, j)) {
+                long r0 = (long) tiling.start(pair.queryTile()) * group;
+                long r1 = (long) tiling.end(pair.queryTile()) * group;
+                INDArray qi = rows(q, r0, r1);
+                INDArray dOi = rows(dOut, r0, r1);
+                try (MemoryWorkspace tile = Workspaces.open(Workspaces.ATTENTION_TILE)) {
+                    INDArray p = scores(qi, kj, pair.mask(), group);
+                    Transforms.exp(p.subi(rows(lse, r0, r1)), false);
+                    accumulate(p, dOi, dvj, true, false);
+                    INDArray dp = Nd4j.matmul(dOi, vj, null, false, true, false);
+                    // softmax backward: dS = P * (dP - rowsum(dO * O))
+                    INDArray ds = dp.subi(rows(rowDot, r0, r1)).muli(p);
+                    accumulate(ds, kj, rows(dq, r0, r1), false, false);
+                    accumulate(ds, qi, dkj, true, false);
+                }
+            }
+        }
+    }
+
+    /** Scores [n, queries*G, keys] of one tile pair, with the pair's mask added where it has one. */
+    private static INDArray scores(INDArray qi, INDArray kj, INDArray mask, int group) {
+        INDArray s = Nd4j.matmul(qi, kj, null, false, true, false);
+        if (mask != null) {
+            s.reshape('c', s.size(0), s.size(1) / group, group, s.size(2)).addi(mask);
+        }
+        return s;
+    }
+
+    /** c += op(a) op(b), batched over the first axis. */
+    private static void accumulate(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB) {
+        Nd4j.exec(new Mmul(a, b, c, 1.0, 1.0, MMulTranspose.builder().transposeA(transA).transposeB(transB).build()));
+    }
+
+    /** Rows [from, to) of the middle axis, a view. */
+    private static INDArray rows(INDArray a, long from, long to) {
+        return a.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to), NDArrayIndex.all());
+    }
+}

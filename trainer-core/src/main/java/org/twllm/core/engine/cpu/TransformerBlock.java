@@ -1,0 +1,38 @@
+package org.twllm.core.engine.cpu;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.ParameterLayout;
+
+/** One pre-norm Llama block: {@code x + attn(norm1(x))}, then {@code h + mlp(norm2(h))}. */
+final class TransformerBlock {
+    private final RmsNorm attentionNorm;
+    private final Attention attention;
+    private final RmsNorm mlpNorm;
+    private final SwiGluMlp mlp;
+
+    TransformerBlock(LlamaConfig config, ParameterStore store, int layer, Rotary rotary) {
+        String p = ParameterLayout.layerPrefix(layer);
+        attentionNorm = new RmsNorm(store, p + "input_layernorm.weight", config.rmsNormEps());
+        attention = new Attention(config, rotary, store, layer);
+        mlpNorm = new RmsNorm(store, p + "post_attention_layernorm.weight", config.rmsNormEps());
+        mlp = new SwiGluMlp(store, layer);
+    }
+
+    /** {@code x} [N, hidden] -> new [N, hidden]; x itself is kept (the attention norm's saved input). */
+    INDArray forward(INDArray x, AttentionContext ctx) {
+        INDArray afterAttention = x.add(attention.forward(attentionNorm.forward(x), ctx));
+        return afterAttention.add(mlp.forward(mlpNorm.forward(afterAttention)));
+    }
+
+    /**
+     * Turns the gradient w.r.t. the block's output into the gradient w.r.t. its input, in place (the residual
+     * stream's gradient buffer), giving every parameter gradient to {@code grads} on the way (last tensor first).
+     */
+    void backward(INDArray dResidual, GradientWriter grads) {
+        INDArray dMlpNormOut = mlp.backward(dResidual, grads);
+        dResidual.addi(mlpNorm.backward(dMlpNormOut, grads));
+        INDArray dAttentionNormOut = attention.backward(dResidual, grads);
+        dResidual.addi(attentionNorm.backward(dAttentionNormOut, grads));
+    }
+}
