@@ -1,5 +1,6 @@
 package org.twllm.core.engine.cpu;
 
+import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
 
 import org.nd4j.linalg.api.buffer.DataType;
@@ -39,7 +40,7 @@ final class CpuEngine implements Engine {
     private final HostBuffer weights;
     /** bf16 training: the fp32 master weights of the owned partition; else null (the compute weights' owned range is the master). */
     private final HostBuffer master;
-    /** bf16 training: the compute weights as bf16 bit patterns, the all-gather's buffer; else null. */
+    /** bf16 training on several ranks: the compute weights as bf16 bit patterns, the all-gather's buffer; else null. */
     private final HostBuffer gathered;
     private final GradientBuckets buckets;
     private final HostBuffer partition;
@@ -73,7 +74,9 @@ final class CpuEngine implements Engine {
         }
         if (settings.trains() && bf16()) {
             this.master = HostBuffer.allocate(settings.ownedLength(), HostBuffer.Element.F32);
-            this.gathered = HostBuffer.allocate(layout.total(), HostBuffer.Element.BF16);
+            // one rank owns everything and gathers nothing
+            this.gathered = settings.ownedLength() < layout.total()
+                    ? HostBuffer.allocate(layout.total(), HostBuffer.Element.BF16) : null;
         } else {
             this.master = null;
             this.gathered = null;
@@ -190,15 +193,25 @@ final class CpuEngine implements Engine {
             return;
         }
         long owned = settings.ownedStart();
-        optimizer.step(master, partition, lr, clipFactor, (offset, length) -> Bf16.round(master.floats(offset, length),
-                weights.floats(owned + offset, length), gathered.shorts(owned + offset, length), length));
+        optimizer.step(master, partition, lr, clipFactor, (offset, length) -> {
+            FloatBuffer compute = weights.floats(owned + offset, length);
+            if (gathered != null) {
+                Bf16.round(master.floats(offset, length), compute, gathered.shorts(owned + offset, length), length);
+            } else {
+                compute.put(master.floats(offset, length));
+                Bf16.roundInPlace(compute, length);
+            }
+        });
     }
 
     @Override
     public void gatherWeights(WeightGather gather) {
-        if (gathered == null) {
+        if (master == null) {
             gather.allGather(weights);
             return;
+        }
+        if (gathered == null) {
+            return; // bf16 on one rank: optimizerStep already rounded every weight into the compute weights
         }
         gather.allGather(gathered);
         widen(0, settings.ownedStart());
@@ -270,6 +283,8 @@ final class CpuEngine implements Engine {
         partition.close();
         if (master != null) {
             master.close();
+        }
+        if (gathered != null) {
             gathered.close();
         }
         if (optimizer != null) {

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.SplittableRandom;
-
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -45,19 +43,9 @@ class Bf16EngineTest {
         return engine(precision, 0, CONFIG.numParameters(), false);
     }
 
-    private static TokenBatch batch(int seed) {
-        int t = 20;
-        SplittableRandom rng = new SplittableRandom(seed);
-        int[] inputs = new int[2 * t];
-        int[] targets = new int[2 * t];
-        int[] positions = new int[2 * t];
-        int[] examples = new int[2 * t];
-        for (int i = 0; i < 2 * t; i++) {
-            inputs[i] = rng.nextInt(50);
-            targets[i] = i % 7 == 0 ? TokenBatch.IGNORE : rng.nextInt(50);
-            positions[i] = i % t;
-        }
-        return new TokenBatch(2, t, inputs, targets, positions, examples);
+    /** The packed GQA batch of GradientCheckpointingTest: examples of 9 and 11 tokens with ignored prompts, and one of 20. */
+    private static TokenBatch batch() {
+        return GradientCheckpointingTest.packedBatch();
     }
 
     private static float[] master(Engine e) {
@@ -79,7 +67,7 @@ class Bf16EngineTest {
             }
             assertTrue(inexact > exact.length / 2, "random weights are mostly not bf16 values");
 
-            TokenBatch b = batch(1);
+            TokenBatch b = batch();
             TestEngines.gradients(bf16, b, 1.0 / b.trainedTokens());
             bf16.optimizerStep(1e-2, 1.0);
             bf16.gatherWeights(w -> { });
@@ -95,7 +83,7 @@ class Bf16EngineTest {
     @Test
     void forwardAndBackwardTrackFp32WithinBf16Tolerance() {
         try (Engine bf16 = engine(Precision.BF16); Engine fp32 = engine(Precision.FP32)) {
-            TokenBatch b = batch(2);
+            TokenBatch b = batch();
             double scale = 1.0 / b.trainedTokens();
             double loss16 = TestEngines.gradients(bf16, b, scale) * scale;
             double loss32 = TestEngines.gradients(fp32, b, scale) * scale;
@@ -125,7 +113,7 @@ class Bf16EngineTest {
     @Test
     void checkpointedBf16GradientsAreBitIdentical() {
         try (Engine plain = engine(Precision.BF16); Engine checkpointed = engine(Precision.BF16, 0, CONFIG.numParameters(), true)) {
-            TokenBatch b = batch(3);
+            TokenBatch b = batch();
             double scale = 1.0 / b.trainedTokens();
             assertEquals(TestEngines.gradients(plain, b, scale), TestEngines.gradients(checkpointed, b, scale));
             assertArrayEquals(TestEngines.partition(plain), TestEngines.partition(checkpointed));
@@ -147,7 +135,7 @@ class Bf16EngineTest {
              Engine r1 = engine(Precision.BF16, half, total, false)) {
             Engine[] ranks = {r0, r1};
             for (int step = 0; step < 3; step++) {
-                TokenBatch b = batch(10 + step);
+                TokenBatch b = batch();
                 double scale = 1.0 / b.trainedTokens();
                 TestEngines.gradients(one, b, scale);
                 one.optimizerStep(1e-2, 1.0);
