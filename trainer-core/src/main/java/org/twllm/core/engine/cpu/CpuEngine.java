@@ -28,8 +28,8 @@ import org.twllm.core.engine.WeightGather;
  * <p>In bf16 (ND4J's BF16 GEMM is slow and inexact) the compute weights are fp32 arrays holding bf16-rounded values
  * and the model rounds its stored activations ({@link ActivationRounding}), so it has the numerics of a bf16 GPU run
  * up to accumulation order. The owned partition then has its own fp32 master weights; after AdamW each updated chunk
- * is rounded (to nearest even) into the compute weights and into a bf16 copy of the whole layout, which is what the
- * all-gather moves (2 bytes an element) and what the other ranks' compute weights are widened from.
+ * is rounded (to nearest even) into the compute weights and, on several ranks, into a bf16 copy of the whole layout,
+ * which is what the all-gather moves (2 bytes an element) and what the other ranks' compute weights are widened from.
  */
 final class CpuEngine implements Engine {
     private static final Runnable NOTHING_TO_RELEASE = () -> { };
