@@ -10,7 +10,8 @@ cd "$root"
 for precision in fp32 bf16; do
   "$root/scripts/twllm" train --stage cpt --config configs/tiny/cpt.yaml --resume never \
     --set "run.output_dir=$out/$precision" --set "data.cache_dir=$out/cache" \
-    --set "training.max_steps=$steps" --set "checkpoint.save_steps=0" --set "training.precision=$precision" >/dev/null
+    --set "training.max_steps=$steps" --set "training.warmup_steps=$(( steps < 20 ? steps / 2 : 20 ))" \
+    --set "checkpoint.save_steps=0" --set "training.precision=$precision" >/dev/null
 done
 python3 - "$out" "$steps" <<'PY'
 import json, sys
