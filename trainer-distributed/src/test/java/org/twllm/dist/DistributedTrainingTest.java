@@ -111,7 +111,33 @@ class DistributedTrainingTest {
         compare(one, oneWeights, dir.resolve("w3-resumed"), 2, "saved on 4, resumed on 3");
     }
 
+    /**
+     * bf16 (the paper's precision): two ranks (bf16 all-gather over the ring) train like one process, and the checkpoint
+     * the two saved (fp32 master shards) resumes on three. The ranks' gradient sums are added in another order than the
+     * one process's, so a master weight may differ by float rounding and its bf16 compute copy by one bf16 ulp: losses
+     * agree within 1e-4 relative, weights within one bf16 ulp (2^-8 relative), and most are identical.
+     */
+    @Test
+    void bf16RanksTrainLikeOneProcessAndResumeOnAnotherWorldSize(@TempDir Path dir) throws Exception {
+        Path cfg = config(dir);
+        String bf16 = "training.precision=bf16";
+        train(cfg, dir.resolve("w1"), 1, 12, "--set", bf16);
+        train(cfg, dir.resolve("w2"), 2, 6, "--set", bf16);
+        Path saved = dir.resolve("w2").resolve("checkpoint-00000002");
+        train(cfg, dir.resolve("w3-resumed"), 3, 4, "--set", bf16, "--resume", saved.toString());
+        double[] one = losses(dir.resolve("w1"));
+        float[] oneWeights = weights(dir.resolve("w1"));
+        compare(one, oneWeights, dir.resolve("w2"), 0, "bf16, 2 ranks vs 1", 1e-4, 0x1p-8);
+        compare(one, oneWeights, dir.resolve("w3-resumed"), 2, "bf16, saved on 2, resumed on 3", 1e-4, 0x1p-8);
+    }
+
     private static void compare(double[] expected, float[] expectedWeights, Path run, int skip, String what) throws Exception {
+        compare(expected, expectedWeights, run, skip, what, LOSS_RTOL, 0);
+    }
+
+    /** Losses within {@code lossRtol} relative; weights within {@link #WEIGHT_ATOL} plus {@code weightRtol} relative. */
+    private static void compare(double[] expected, float[] expectedWeights, Path run, int skip, String what, double lossRtol,
+                                double weightRtol) throws Exception {
         double[] actual = losses(run);
         assertEquals(expected.length - skip, actual.length, what + ": steps");
         double worstLoss = 0;
@@ -121,11 +147,15 @@ class DistributedTrainingTest {
         }
         float[] weights = weights(run);
         double worstWeight = 0;
+        int differing = 0;
         for (int i = 0; i < weights.length; i++) {
-            worstWeight = Math.max(worstWeight, Math.abs(weights[i] - expectedWeights[i]));
+            double d = Math.abs(weights[i] - expectedWeights[i]);
+            differing += d > 0 ? 1 : 0;
+            worstWeight = Math.max(worstWeight, d - weightRtol * Math.abs(expectedWeights[i]));
         }
-        System.out.printf("%s: max relative loss difference %.3g, max weight difference %.3g%n", what, worstLoss, worstWeight);
-        assertTrue(worstLoss <= LOSS_RTOL, what + ": losses differ by " + worstLoss);
-        assertTrue(worstWeight <= WEIGHT_ATOL, what + ": weights differ by " + worstWeight);
+        System.out.printf("%s: max relative loss difference %.3g, %d of %d weights differ, worst beyond the relative"
+                + " tolerance by %.3g%n", what, worstLoss, differing, weights.length, worstWeight);
+        assertTrue(worstLoss <= lossRtol, what + ": losses differ by " + worstLoss);
+        assertTrue(worstWeight <= WEIGHT_ATOL, what + ": weights differ by " + worstWeight + " beyond the tolerance");
     }
 }

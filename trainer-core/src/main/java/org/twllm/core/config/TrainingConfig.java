@@ -43,9 +43,10 @@ public record TrainingConfig(Values values) implements ConfigSection {
             .doc("decoupled weight decay (0.0, as in the paper)");
     public static final Key<Precision> PRECISION = KEYS.key("precision", ValueTypes.oneOf(Precision.class))
             .byDefault(Precision.FP32)
-            .doc("compute precision; master weights and optimizer state stay fp32. **Only `fp32` trains today**:"
-                    + " `twllm train` refuses `bf16`/`fp16` before any work (mixed precision is not implemented; the"
-                    + " shipped Llama-2 configs name the paper's bf16 and are refused until it is)");
+            .doc("compute precision: `bf16` (the paper's mixed precision) keeps bf16 compute weights on every rank and"
+                    + " fp32 master weights and AdamW moments for each rank's partition, computes every product and"
+                    + " reduction in fp32 and all-gathers bf16; checkpoints save the fp32 masters, so a bf16 run resumes"
+                    + " exactly. `fp16` is refused (it needs loss scaling)");
     public static final Key<Boolean> GRADIENT_CHECKPOINTING = KEYS.key("gradient_checkpointing", ValueTypes.bool())
             .byDefault(false)
             .doc("activation checkpointing: each transformer block keeps only its input through the forward pass and"

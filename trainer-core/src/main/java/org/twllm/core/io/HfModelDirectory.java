@@ -91,6 +91,39 @@ public final class HfModelDirectory {
         config.writeHfConfigJson(dir.resolve(CONFIG), dtype.torchName());
     }
 
+    /** The dtype the weights in {@code dir} are stored as (its first tensor's: twllm writes a model in one dtype). */
+    public static DType storedDType(Path dir) {
+        requireDirectory(dir);
+        Map<String, SafetensorsFile> files = openWeights(dir);
+        try {
+            return files.values().iterator().next().tensors().values().iterator().next().dtype();
+        } finally {
+            new LinkedHashSet<>(files.values()).forEach(SafetensorsFile::close);
+        }
+    }
+
+    /**
+     * Writes the model in {@code from} into {@code to} as {@code dtype} ({@code config.json} and {@code model.safetensors}),
+     * tensor by tensor (F32 to BF16 rounds to nearest even; BF16 to F32 is exact).
+     */
+    public static void convert(Path from, Path to, DType dtype, Progress progress) {
+        LlamaConfig config = readConfig(from);
+        ParameterLayout layout = new ParameterLayout(config);
+        Map<String, SafetensorsFile> files = openWeights(from);
+        try {
+            checkTensors(from, layout, files);
+            List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
+            for (ParameterSpec s : layout.specs()) {
+                SafetensorsFile f = files.get(s.name());
+                tensors.add(new SafetensorsWriter.Tensor(s.name(), s.shape(), (start, dst, count) -> f.read(s.name(), start, dst, count)));
+            }
+            SafetensorsWriter.write(to.resolve(SINGLE_FILE), tensors, dtype, Map.of("format", "pt"), progress);
+            config.writeHfConfigJson(to.resolve(CONFIG), dtype.torchName());
+        } finally {
+            new LinkedHashSet<>(files.values()).forEach(SafetensorsFile::close);
+        }
+    }
+
     private static void requireDirectory(Path dir) {
         if (!Files.isDirectory(dir)) {
             throw new ConfigException("model directory " + dir + " does not exist; pass a HuggingFace Llama directory"

@@ -138,7 +138,7 @@ public final class TrainingRun {
             Checkpoint last = checkpoints.newest().orElseThrow(() -> new TwllmException("no checkpoint in " + outputDir
                     + " after training; the run saves one after its last step"));
             if (leader) {
-                ModelExport.export(last, finalModel, shown);
+                ModelExport.export(last, finalModel, null, shown);
                 if (out != null) {
                     out.accept("final model: " + finalModel);
                 }

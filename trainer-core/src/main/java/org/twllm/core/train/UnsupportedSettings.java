@@ -23,10 +23,6 @@ final class UnsupportedSettings {
         if (precision == TrainingConfig.Precision.FP16) {
             problems.add("training.precision: fp16 is not implemented (it needs loss scaling); set"
                     + " training.precision: bf16, the paper's mixed precision, or fp32");
-        } else if (precision == TrainingConfig.Precision.BF16) {
-            // The engines' bf16 mode (bf16 compute weights, fp32 masters) is not built yet: CpuEngine refuses it.
-            problems.add("training.precision: bf16 is not implemented yet; the CPU engine trains in fp32;"
-                    + " set training.precision: fp32");
         }
         if (config.device().backend() == DeviceConfig.Backend.CUDA && !Engines.inThisBuild(Engines.CUDA)) {
             problems.add("device.backend: cuda, but this build has no CUDA training engine yet; set device.backend: cpu");

@@ -156,7 +156,7 @@ class CheckpointFilesTest {
                 saveLines.toString());
 
         printed.reset();
-        ModelExport.export(c, out.resolve("hf"), output);
+        ModelExport.export(c, out.resolve("hf"), null, output);
         long exported = Files.size(out.resolve("hf/model.safetensors")) + Files.size(out.resolve("hf/config.json"))
                 + Files.size(out.resolve("hf/tokenizer.model"));
         List<String> exportLines = printed.toString(StandardCharsets.UTF_8).lines().toList();

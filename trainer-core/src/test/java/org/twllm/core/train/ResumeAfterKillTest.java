@@ -15,7 +15,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.twllm.core.checkpoint.CheckpointDirectory;
 import org.twllm.core.config.StageConfigLoader;
 
-/** A run killed with SIGKILL after its first checkpoint, resumed in this JVM, repeats the uninterrupted losses exactly. */
+/**
+ * A run killed with SIGKILL after its first checkpoint, resumed in this JVM, repeats the uninterrupted losses exactly. It
+ * trains in bf16, the paper's precision, so the resume also restores the fp32 master weights the checkpoint keeps
+ * beside its bf16 model (fp32 resumes are covered by TrainingRunTest and DistributedTrainingTest).
+ */
 class ResumeAfterKillTest {
 
     @Test
@@ -23,13 +27,13 @@ class ResumeAfterKillTest {
         Path corpus = TinyStages.corpusSlice(dir, 150);
         Path cache = dir.resolve("cache");
         Path whole = dir.resolve("whole");
-        TrainingRun.run(TinyStages.load(dir, "whole", TinyStages.cpt(whole, cache, corpus, 8, 2)), ResumeRequest.never(),
+        TrainingRun.run(TinyStages.load(dir, "whole", bf16(TinyStages.cpt(whole, cache, corpus, 8, 2))), ResumeRequest.never(),
                 SingleRank::new, null);
         List<Double> expected = TinyStages.losses(whole);
 
         Path killed = dir.resolve("killed");
         Path config = dir.resolve("killed.yaml");
-        Files.writeString(config, TinyStages.cpt(killed, cache, corpus, 8, 2));
+        Files.writeString(config, bf16(TinyStages.cpt(killed, cache, corpus, 8, 2)));
         Process child = startChild(config, dir.resolve("child.log"));
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
@@ -48,6 +52,10 @@ class ResumeAfterKillTest {
 
         TrainingRun.run(StageConfigLoader.load(config, List.of(), dir), ResumeRequest.auto(), SingleRank::new, null);
         assertEquals(expected, TinyStages.losses(killed), "per-step losses after resuming from " + left.get(left.size() - 1).getFileName());
+    }
+
+    private static String bf16(String yaml) {
+        return yaml.replace("training:\n", "training:\n  precision: bf16\n");
     }
 
     private static Process startChild(Path config, Path log) throws Exception {

@@ -32,6 +32,7 @@ final class Attention {
     private final ParameterSpec kSpec;
     private final ParameterSpec vSpec;
     private final ParameterSpec oSpec;
+    private final ActivationRounding rounding;
 
     private AttentionContext ctx;
     private INDArray input;
@@ -41,7 +42,8 @@ final class Attention {
     private INDArray lse;
     private INDArray merged;
 
-    Attention(LlamaConfig config, Rotary rotary, ParameterStore store, int layer) {
+    Attention(LlamaConfig config, Rotary rotary, ParameterStore store, int layer, ActivationRounding rounding) {
+        this.rounding = rounding;
         String p = ParameterLayout.layerPrefix(layer);
         this.heads = config.numHeads();
         this.kvHeads = config.numKvHeads();
@@ -65,9 +67,9 @@ final class Attention {
         input = x;
         int b = context.batchSize();
         int t = context.seqLen();
-        q = toHeads(rotated(Linear.forward(x, wq), heads), group, headDim).muli(scale);
-        k = toHeads(rotated(Linear.forward(x, wk), kvHeads), 1, headDim);
-        v = toHeads(Linear.forward(x, wv), 1, headDim);
+        q = rounding.apply(toHeads(rotated(Linear.forward(x, wq), heads), group, headDim).muli(scale));
+        k = rounding.apply(toHeads(rotated(Linear.forward(x, wk), kvHeads), 1, headDim));
+        v = rounding.apply(toHeads(Linear.forward(x, wv), 1, headDim));
 
         INDArray out = Nd4j.createUninitialized(x.dataType(), b, kvHeads, (long) t * group, headDim);
         lse = Nd4j.createUninitialized(x.dataType(), b, kvHeads, (long) t * group, 1);
@@ -75,16 +77,17 @@ final class Attention {
         for (int plan = 0; plan < tiling.plans(); plan++) {
             TiledAttention.forward(tiling, plan, slab(q, plan), slab(k, plan), slab(v, plan), slab(out, plan), slab(lse, plan));
         }
-        merged = fromHeads(out, group, headDim);
-        return Linear.forward(merged, wo);
+        merged = rounding.apply(fromHeads(out, group, headDim));
+        return rounding.apply(Linear.forward(merged, wo));
     }
 
     /** Gives the weight gradients to {@code grads} (o, v, k, q: descending flat order) and returns dL/dx for {@code dy} [N, hidden]. */
-    INDArray backward(INDArray dy, GradientWriter grads) {
+    INDArray backward(INDArray dResidual, GradientWriter grads) {
         int b = ctx.batchSize();
         int t = ctx.seqLen();
+        INDArray dy = rounding.copy(dResidual);
         grads.matrix(oSpec, Linear.weightGrad(dy, merged));
-        INDArray dMerged = Linear.inputGrad(dy, wo);
+        INDArray dMerged = rounding.apply(Linear.inputGrad(dy, wo));
         // rowsum(dO * O) per query row and head, computed on the merged layout and moved to the heads'
         INDArray rowDot = toHeads(dMerged.mul(merged).reshape('c', (long) b * t * heads, headDim).sum(true, 1)
                 .reshape('c', (long) b * t, heads), group, 1);
@@ -104,6 +107,9 @@ final class Attention {
         INDArray dvFlat = fromHeads(dv, 1, headDim);
         rotary.rotateBack(dqFlat.reshape('c', b, t, heads, headDim), ctx.cos(), ctx.sin());
         rotary.rotateBack(dkFlat.reshape('c', b, t, kvHeads, headDim), ctx.cos(), ctx.sin());
+        rounding.apply(dqFlat);
+        rounding.apply(dkFlat);
+        rounding.apply(dvFlat);
         grads.matrix(vSpec, Linear.weightGrad(dvFlat, input));
         grads.matrix(kSpec, Linear.weightGrad(dkFlat, input));
         grads.matrix(qSpec, Linear.weightGrad(dqFlat, input));

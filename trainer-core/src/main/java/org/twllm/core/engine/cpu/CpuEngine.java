@@ -1,7 +1,11 @@
 package org.twllm.core.engine.cpu;
 
+import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
+
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.twllm.core.engine.Bf16;
 import org.twllm.core.engine.Decoder;
 import org.twllm.core.engine.DecayMask;
 import org.twllm.core.engine.Engine;
@@ -20,6 +24,12 @@ import org.twllm.core.engine.WeightGather;
 /**
  * The CPU engine: {@link LlamaModel} on ND4J over one flat fp32 parameter buffer, AdamW over the owned partition,
  * and the gradient storage of {@link EngineSettings}. The reference every other engine is tested against.
+ *
+ * <p>In bf16 (ND4J's BF16 GEMM is slow and inexact) the compute weights are fp32 arrays holding bf16-rounded values
+ * and the model rounds its stored activations ({@link ActivationRounding}), so it has the numerics of a bf16 GPU run
+ * up to accumulation order. The owned partition then has its own fp32 master weights; after AdamW each updated chunk
+ * is rounded (to nearest even) into the compute weights and, on several ranks, into a bf16 copy of the whole layout,
+ * which is what the all-gather moves (2 bytes an element) and what the other ranks' compute weights are widened from.
  */
 final class CpuEngine implements Engine {
     private static final Runnable NOTHING_TO_RELEASE = () -> { };
@@ -28,6 +38,10 @@ final class CpuEngine implements Engine {
     private final ParameterStore store;
     private final LlamaModel model;
     private final HostBuffer weights;
+    /** bf16 training: the fp32 master weights of the owned partition; else null (the compute weights' owned range is the master). */
+    private final HostBuffer master;
+    /** bf16 training on several ranks: the compute weights as bf16 bit patterns, the all-gather's buffer; else null. */
+    private final HostBuffer gathered;
     private final GradientBuckets buckets;
     private final HostBuffer partition;
     private final FullGradients local;
@@ -36,9 +50,6 @@ final class CpuEngine implements Engine {
     private BatchDecoder decoder;
 
     CpuEngine(LlamaConfig config, EngineSettings settings) {
-        if (settings.precision() != Precision.FP32) {
-            throw new IllegalArgumentException("the CPU engine computes in fp32, not " + settings.precision());
-        }
         ParameterLayout layout = new ParameterLayout(config);
         if (settings.ownedEnd() > layout.total()) {
             throw new IllegalArgumentException("owned range [" + settings.ownedStart() + ", " + settings.ownedEnd()
@@ -46,7 +57,7 @@ final class CpuEngine implements Engine {
         }
         this.settings = settings;
         this.store = new ParameterStore(config, DataType.FLOAT);
-        this.model = new LlamaModel(store);
+        this.model = new LlamaModel(store, ActivationRounding.of(settings.precision()));
         model.setGradientCheckpointing(settings.gradientCheckpointing());
         this.weights = wrap(store.params());
         this.buckets = new GradientBuckets(layout.total(), settings.bucketElements());
@@ -61,6 +72,19 @@ final class CpuEngine implements Engine {
             this.localBuffer = null;
             this.optimizer = null;
         }
+        if (settings.trains() && bf16()) {
+            this.master = HostBuffer.allocate(settings.ownedLength(), HostBuffer.Element.F32);
+            // one rank owns everything and gathers nothing
+            this.gathered = settings.ownedLength() < layout.total()
+                    ? HostBuffer.allocate(layout.total(), HostBuffer.Element.BF16) : null;
+        } else {
+            this.master = null;
+            this.gathered = null;
+        }
+    }
+
+    private boolean bf16() {
+        return settings.precision() == Precision.BF16;
     }
 
     private static HostBuffer wrap(INDArray flat) {
@@ -89,7 +113,22 @@ final class CpuEngine implements Engine {
 
     @Override
     public void writeWeights(long offset, float[] src, int count) {
-        store.copyIn(offset, src, count);
+        if (!bf16()) {
+            store.copyIn(offset, src, count);
+            return;
+        }
+        if (master != null) {
+            long from = Math.max(offset, settings.ownedStart());
+            long to = Math.min(offset + count, settings.ownedEnd());
+            if (from < to) {
+                master.floats(from - settings.ownedStart(), (int) (to - from)).put(src, (int) (from - offset), (int) (to - from));
+            }
+        }
+        float[] rounded = new float[count];
+        for (int i = 0; i < count; i++) {
+            rounded[i] = Bf16.round(src[i]);
+        }
+        store.copyIn(offset, rounded, count);
     }
 
     @Override
@@ -148,13 +187,44 @@ final class CpuEngine implements Engine {
     @Override
     public void optimizerStep(double lr, double clipFactor) {
         requireTraining();
-        optimizer.step(weights.slice(settings.ownedStart(), settings.ownedLength()), partition, lr, clipFactor,
-                CpuAdamW.UpdatedChunk.NONE);
+        if (master == null) {
+            optimizer.step(weights.slice(settings.ownedStart(), settings.ownedLength()), partition, lr, clipFactor,
+                    CpuAdamW.UpdatedChunk.NONE);
+            return;
+        }
+        long owned = settings.ownedStart();
+        optimizer.step(master, partition, lr, clipFactor, (offset, length) -> {
+            FloatBuffer compute = weights.floats(owned + offset, length);
+            if (gathered != null) {
+                Bf16.round(master.floats(offset, length), compute, gathered.shorts(owned + offset, length), length);
+            } else {
+                compute.put(master.floats(offset, length));
+                Bf16.roundInPlace(compute, length);
+            }
+        });
     }
 
     @Override
     public void gatherWeights(WeightGather gather) {
-        gather.allGather(weights);
+        if (master == null) {
+            gather.allGather(weights);
+            return;
+        }
+        if (gathered == null) {
+            return; // bf16 on one rank: optimizerStep already rounded every weight into the compute weights
+        }
+        gather.allGather(gathered);
+        widen(0, settings.ownedStart());
+        widen(settings.ownedEnd(), gathered.elements());
+    }
+
+    /** The gathered bf16 weights of flat elements {@code [from, to)} into the compute weights, in parallel chunks. */
+    private void widen(long from, long to) {
+        IntStream.range(0, HostBuffer.chunks(to - from)).parallel().forEach(c -> {
+            long s = from + (long) c * HostBuffer.CHUNK;
+            int n = (int) Math.min(HostBuffer.CHUNK, to - s);
+            Bf16.widen(gathered.shorts(s, n), weights.floats(s, n), n);
+        });
     }
 
     @Override
@@ -173,7 +243,13 @@ final class CpuEngine implements Engine {
     public void readOwned(OwnedTensor tensor, long offset, float[] dst, int count) {
         requireTraining();
         switch (tensor) {
-            case MASTER -> store.copyOut(settings.ownedStart() + offset, dst, count);
+            case MASTER -> {
+                if (master != null) {
+                    master.floats(offset, count).get(dst, 0, count);
+                } else {
+                    store.copyOut(settings.ownedStart() + offset, dst, count);
+                }
+            }
             case EXP_AVG -> optimizer.expAvg().floats(offset, count).get(dst, 0, count);
             case EXP_AVG_SQ -> optimizer.expAvgSq().floats(offset, count).get(dst, 0, count);
             default -> throw new IllegalArgumentException(tensor.toString());
@@ -184,7 +260,7 @@ final class CpuEngine implements Engine {
     public void writeOwned(OwnedTensor tensor, long offset, float[] src, int count) {
         requireTraining();
         switch (tensor) {
-            case MASTER -> store.copyIn(settings.ownedStart() + offset, src, count);
+            case MASTER -> writeWeights(settings.ownedStart() + offset, src, count);
             case EXP_AVG -> optimizer.expAvg().floats(offset, count).put(src, 0, count);
             case EXP_AVG_SQ -> optimizer.expAvgSq().floats(offset, count).put(src, 0, count);
             default -> throw new IllegalArgumentException(tensor.toString());
@@ -205,6 +281,12 @@ final class CpuEngine implements Engine {
     @Override
     public void close() {
         partition.close();
+        if (master != null) {
+            master.close();
+        }
+        if (gathered != null) {
+            gathered.close();
+        }
         if (optimizer != null) {
             optimizer.close();
             local.flat().close();

@@ -38,16 +38,25 @@ public final class LlamaModel {
     private boolean gradientCheckpointing;
     private int attentionTileSize = AttentionTiling.DEFAULT_TILE_SIZE;
 
+    /** A model that computes in the store's dtype, rounding nothing. */
     public LlamaModel(ParameterStore store) {
+        this(store, ActivationRounding.NONE);
+    }
+
+    /**
+     * A model whose stored activations are rounded as {@code rounding} says: {@link ActivationRounding#BF16} with a
+     * FLOAT store of bf16-rounded weights gives the numerics of a bf16 GPU run.
+     */
+    LlamaModel(ParameterStore store, ActivationRounding rounding) {
         this.store = store;
         this.config = store.config();
         this.rotary = new Rotary(config.headDim(), config.ropeTheta());
         this.embedding = new Embedding(store.param("model.embed_tokens.weight"));
         this.blocks = new TransformerBlock[config.numLayers()];
         for (int i = 0; i < blocks.length; i++) {
-            blocks[i] = new TransformerBlock(config, store, i, rotary);
+            blocks[i] = new TransformerBlock(config, store, i, rotary, rounding);
         }
-        this.finalNorm = new RmsNorm(store, "model.norm.weight", config.rmsNormEps());
+        this.finalNorm = new RmsNorm(store, "model.norm.weight", config.rmsNormEps(), rounding);
         String headName = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
         this.head = new CrossEntropy(store.param(headName));
         this.headSpec = store.spec(headName);

@@ -12,22 +12,24 @@ final class RmsNorm {
     private final INDArray weight;
     private final ParameterSpec spec;
     private final double eps;
+    private final ActivationRounding rounding;
     private INDArray input;
     private INDArray rstd;
 
-    RmsNorm(ParameterStore store, String name, double eps) {
+    RmsNorm(ParameterStore store, String name, double eps, ActivationRounding rounding) {
         this.weight = store.param(name);
         this.spec = store.spec(name);
         this.eps = eps;
+        this.rounding = rounding;
     }
 
-    /** {@code x} [N, hidden] -> new [N, hidden]. */
+    /** {@code x} [N, hidden] -> new [N, hidden] (the statistics in fp32, the output rounded as {@link ActivationRounding} says). */
     INDArray forward(INDArray x) {
         long n = x.size(0);
         input = x;
         INDArray meanSquare = x.mul(x).mean(true, 1);
         rstd = Transforms.pow(meanSquare.addi(eps), -0.5, false).reshape(n, 1);
-        return x.mul(rstd).muli(weight.reshape(1, weight.length()));
+        return rounding.apply(x.mul(rstd).muli(weight.reshape(1, weight.length())));
     }
 
     /** Gives dL/dw to {@code grads} and returns dL/dx for {@code dy} [N, hidden]. */

@@ -13,11 +13,13 @@ final class SwiGluMlp {
     private final ParameterSpec gateSpec;
     private final ParameterSpec upSpec;
     private final ParameterSpec downSpec;
+    private final ActivationRounding rounding;
     private INDArray input;
     private INDArray gateOut;
     private INDArray upOut;
 
-    SwiGluMlp(ParameterStore store, int layer) {
+    SwiGluMlp(ParameterStore store, int layer, ActivationRounding rounding) {
+        this.rounding = rounding;
         String p = ParameterLayout.layerPrefix(layer);
         this.gate = store.param(p + "mlp.gate_proj.weight");
         this.up = store.param(p + "mlp.up_proj.weight");
@@ -29,22 +31,23 @@ final class SwiGluMlp {
 
     INDArray forward(INDArray x) {
         input = x;
-        gateOut = Linear.forward(x, gate);
-        upOut = Linear.forward(x, up);
-        INDArray hidden = Transforms.sigmoid(gateOut, true).muli(gateOut).muli(upOut);
-        return Linear.forward(hidden, down);
+        gateOut = rounding.apply(Linear.forward(x, gate));
+        upOut = rounding.apply(Linear.forward(x, up));
+        INDArray hidden = rounding.apply(Transforms.sigmoid(gateOut, true).muli(gateOut).muli(upOut));
+        return rounding.apply(Linear.forward(hidden, down));
     }
 
     /** Gives the weight gradients to {@code grads} (down, up, gate: descending flat order) and returns dL/dx. */
-    INDArray backward(INDArray dy, GradientWriter grads) {
+    INDArray backward(INDArray dResidual, GradientWriter grads) {
+        INDArray dy = rounding.copy(dResidual);
         INDArray sig = Transforms.sigmoid(gateOut, true);
         INDArray silu = gateOut.mul(sig);
-        grads.matrix(downSpec, Linear.weightGrad(dy, silu.mul(upOut)));
-        INDArray dHidden = Linear.inputGrad(dy, down);
-        INDArray dUp = dHidden.mul(silu);
+        grads.matrix(downSpec, Linear.weightGrad(dy, rounding.apply(silu.mul(upOut))));
+        INDArray dHidden = rounding.apply(Linear.inputGrad(dy, down));
+        INDArray dUp = rounding.apply(dHidden.mul(silu));
         // silu'(a) = sig(a) * (1 + a * (1 - sig(a)))
         INDArray siluGrad = sig.rsub(1.0).muli(gateOut).addi(1.0).muli(sig);
-        INDArray dGate = dHidden.muli(upOut).muli(siluGrad);
+        INDArray dGate = rounding.apply(dHidden.muli(upOut).muli(siluGrad));
         grads.matrix(upSpec, Linear.weightGrad(dUp, input));
         grads.matrix(gateSpec, Linear.weightGrad(dGate, input));
         INDArray dx = Linear.inputGrad(dGate, gate);

@@ -11,12 +11,12 @@ final class TransformerBlock {
     private final RmsNorm mlpNorm;
     private final SwiGluMlp mlp;
 
-    TransformerBlock(LlamaConfig config, ParameterStore store, int layer, Rotary rotary) {
+    TransformerBlock(LlamaConfig config, ParameterStore store, int layer, Rotary rotary, ActivationRounding rounding) {
         String p = ParameterLayout.layerPrefix(layer);
-        attentionNorm = new RmsNorm(store, p + "input_layernorm.weight", config.rmsNormEps());
-        attention = new Attention(config, rotary, store, layer);
-        mlpNorm = new RmsNorm(store, p + "post_attention_layernorm.weight", config.rmsNormEps());
-        mlp = new SwiGluMlp(store, layer);
+        attentionNorm = new RmsNorm(store, p + "input_layernorm.weight", config.rmsNormEps(), rounding);
+        attention = new Attention(config, rotary, store, layer, rounding);
+        mlpNorm = new RmsNorm(store, p + "post_attention_layernorm.weight", config.rmsNormEps(), rounding);
+        mlp = new SwiGluMlp(store, layer, rounding);
     }
 
     /** {@code x} [N, hidden] -> new [N, hidden]; x itself is kept (the attention norm's saved input). */

@@ -121,7 +121,7 @@ class AttentionTest {
         INDArray[] w = weights(DataType.FLOAT, 3);
 
         TestParameters p = parameters(w);
-        Attention tiled = new Attention(CONFIG, rotary(), p.store, 0);
+        Attention tiled = new Attention(CONFIG, rotary(), p.store, 0, ActivationRounding.NONE);
         INDArray yTiled = tiled.forward(x, ctx);
         INDArray dxTiled = tiled.backward(dy, p.grads);
         INDArray[] gTiled = gradsOf(p);
@@ -148,7 +148,7 @@ class AttentionTest {
         TestParameters p = parameters(weights(DataType.DOUBLE, 3));
         INDArray[] w = weightsOf(p);
         INDArray[] g = gradsOf(p);
-        Attention attention = new Attention(CONFIG, rotary(), p.store, 0);
+        Attention attention = new Attention(CONFIG, rotary(), p.store, 0, ActivationRounding.NONE);
         attention.forward(x, ctx);
         INDArray dx = attention.backward(r, p.grads);
         double errX = GradientCheck.relativeError(x, dx, () -> GradientCheck.project(attention.forward(x, ctx), r), 16, 1);
@@ -204,7 +204,7 @@ class AttentionTest {
             TokenBatch batch = TokenBatch.causal(new int[1][t], new int[1][t]);
             INDArray[] w = weights(DataType.FLOAT, 3);
             TestParameters p = parameters(w);
-            tiled[n] = bytesLeftByForward(batch, ctx -> new Attention(CONFIG, rotary(), p.store, 0)
+            tiled[n] = bytesLeftByForward(batch, ctx -> new Attention(CONFIG, rotary(), p.store, 0, ActivationRounding.NONE)
                     .forward(GradientCheck.random(1, t, CONFIG.hiddenSize()).castTo(DataType.FLOAT), ctx));
             tileWorkspace[n] = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(Workspaces.ATTENTION_TILE).getMaxCycleAllocations();
             materialised[n] = bytesLeftByForward(batch, ctx -> new MaterialisedAttention(CONFIG, rotary(), w, zeroGrads(w))

@@ -24,7 +24,7 @@ class GradientCheckpointingTest {
     }
 
     /** Row 0: packed examples of 9 and 11 tokens with ignored prompt targets; row 1: one example of 20. */
-    private static TokenBatch packedBatch() {
+    static TokenBatch packedBatch() {
         int t = 20;
         SplittableRandom rng = new SplittableRandom(5);
         int[] inputs = new int[2 * t];

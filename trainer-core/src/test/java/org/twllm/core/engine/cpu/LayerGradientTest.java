@@ -26,7 +26,7 @@ class LayerGradientTest {
         INDArray w = p.set("model.norm.weight", GradientCheck.random(2, 6).addi(1.0));
         INDArray gw = p.grad("model.norm.weight");
         INDArray r = GradientCheck.random(3, 5, 6);
-        RmsNorm norm = new RmsNorm(p.store, "model.norm.weight", 1e-5);
+        RmsNorm norm = new RmsNorm(p.store, "model.norm.weight", 1e-5, ActivationRounding.NONE);
         norm.forward(x);
         INDArray dx = norm.backward(r, p.grads);
         assertTrue(GradientCheck.relativeError(x, dx, () -> GradientCheck.project(norm.forward(x), r), 0, 0) < BOUND);
@@ -42,7 +42,7 @@ class LayerGradientTest {
             p.set(names[2], GradientCheck.random(4, 6, 10))};
         INDArray[] g = {p.grad(names[0]), p.grad(names[1]), p.grad(names[2])};
         INDArray r = GradientCheck.random(5, 4, 6);
-        SwiGluMlp mlp = new SwiGluMlp(p.store, 0);
+        SwiGluMlp mlp = new SwiGluMlp(p.store, 0, ActivationRounding.NONE);
         mlp.forward(x);
         INDArray dx = mlp.backward(r, p.grads);
         assertTrue(GradientCheck.relativeError(x, dx, () -> GradientCheck.project(mlp.forward(x), r), 0, 0) < BOUND);
@@ -84,7 +84,7 @@ class LayerGradientTest {
             p.set(names[2], GradientCheck.random(4, 8, 16)), p.set(names[3], GradientCheck.random(5, 16, 16))};
         INDArray[] g = {p.grad(names[0]), p.grad(names[1]), p.grad(names[2]), p.grad(names[3])};
         INDArray r = GradientCheck.random(6, 10, 16);
-        Attention attention = new Attention(config, new Rotary(config.headDim(), config.ropeTheta()), p.store, 0);
+        Attention attention = new Attention(config, new Rotary(config.headDim(), config.ropeTheta()), p.store, 0, ActivationRounding.NONE);
         attention.forward(x, ctx);
         INDArray dx = attention.backward(r, p.grads);
         // a random subset of entries per tensor keeps this test quick (each check is two full forwards)

@@ -29,8 +29,14 @@ public final class TestEngines {
      */
     public static Engine training(LlamaConfig config, AdamWSettings adamW, long seed, double std, int maxMicroBatch,
                                   int maxSeqLen) {
+        return training(config, Precision.FP32, adamW, seed, std, maxMicroBatch, maxSeqLen);
+    }
+
+    /** As {@link #training(LlamaConfig, AdamWSettings, long, double, int, int)} in {@code precision}. */
+    public static Engine training(LlamaConfig config, Precision precision, AdamWSettings adamW, long seed, double std,
+                                  int maxMicroBatch, int maxSeqLen) {
         long total = config.numParameters();
-        Engine engine = new CpuEngine(config, new EngineSettings(Precision.FP32, 0, total, false, 1 << 16, adamW, false,
+        Engine engine = new CpuEngine(config, new EngineSettings(precision, 0, total, false, 1 << 16, adamW, false,
                 maxMicroBatch, maxSeqLen));
         RandomWeights.fill(engine.layout(), seed, std, engine::writeWeights);
         return engine;

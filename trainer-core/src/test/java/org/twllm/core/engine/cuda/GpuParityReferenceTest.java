@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.twllm.core.engine.AdamWSettings;
 import org.twllm.core.engine.Engine;
 import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.Precision;
 import org.twllm.core.engine.TokenBatch;
 import org.twllm.core.engine.cpu.TestEngines;
 import org.twllm.core.io.DType;
@@ -27,8 +28,8 @@ import org.twllm.core.io.HfModelDirectory;
 
 /**
  * The generator and guard of the device check's model-parity fixture (src-test-fixtures/reference/gpu-parity):
- * a random GQA model, a packed batch, the CPU engine's fp32 per-token log-probs and the losses of 3 AdamW
- * steps. The test regenerates the values with today's CPU engine and requires the committed ones to match,
+ * a random GQA model, a packed batch, the CPU engine's per-token log-probs and the losses of 3 AdamW steps, in
+ * fp32 and in its bf16 mode (what the device engine's fp32 and bf16 storage are compared with). The test regenerates the values with today's CPU engine and requires the committed ones to match,
  * then runs the device check's parity section on the host emulation against them. With
  * {@code -Dtwllm.regenerate=true} it rewrites the fixture (see the fixture README).
  */
@@ -62,17 +63,11 @@ class GpuParityReferenceTest {
     /** Writes the fixture into {@code dir}: the model, then expected.json. */
     static void generate(Path dir) throws IOException {
         TokenBatch batch = batch();
-        float[] logProbs;
-        List<Double> losses = new ArrayList<>();
         try (Engine model = TestEngines.training(CONFIG, ADAMW, 2024, 0.1, batch.batchSize(), batch.seqLen())) {
             HfModelDirectory.save(model.config(), model::readWeights, dir, DType.F32);
-            logProbs = model.targetLogProbs(batch);
-            int trained = batch.trainedTokens();
-            for (int step = 0; step < STEPS; step++) {
-                losses.add(TestEngines.gradients(model, batch, 1.0 / trained) / trained);
-                model.optimizerStep(LR, 1.0);
-            }
         }
+        Map<String, Object> fp32 = reference(Precision.FP32, batch);
+        Map<String, Object> bf16 = reference(Precision.BF16, batch);
         Map<String, Object> b = new LinkedHashMap<>();
         b.put("batch_size", batch.batchSize());
         b.put("seq_len", batch.seqLen());
@@ -80,10 +75,6 @@ class GpuParityReferenceTest {
         b.put("targets", batch.targets());
         b.put("positions", batch.positions());
         b.put("example_ids", batch.exampleIds());
-        List<Double> lp = new ArrayList<>();
-        for (float v : logProbs) {
-            lp.add(Float.isNaN(v) ? null : (double) v);
-        }
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("lr", LR);
         training.put("beta1", ADAMW.beta1());
@@ -91,13 +82,35 @@ class GpuParityReferenceTest {
         training.put("epsilon", ADAMW.epsilon());
         training.put("weight_decay", ADAMW.weightDecay());
         training.put("loss_scale", "1 / trained tokens; no clipping");
-        training.put("losses", losses);
+        training.put("losses", fp32.get("losses"));
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("made_by", "GpuParityReferenceTest (the CPU engine, fp32)");
+        root.put("made_by", "GpuParityReferenceTest (the CPU engine; log_probs and training.losses in fp32, bf16 in its bf16 mode)");
         root.put("batch", b);
-        root.put("log_probs", lp);
+        root.put("log_probs", fp32.get("log_probs"));
         root.put("training", training);
+        root.put("bf16", bf16);
         Files.write(dir.resolve("expected.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(root));
+    }
+
+    /** The CPU engine's log-probs of the batch and losses of {@link #STEPS} AdamW steps in {@code precision}, from the fixture's init. */
+    private static Map<String, Object> reference(Precision precision, TokenBatch batch) {
+        List<Double> losses = new ArrayList<>();
+        List<Double> logProbs = new ArrayList<>();
+        try (Engine model = TestEngines.training(CONFIG, precision, ADAMW, 2024, 0.1, batch.batchSize(), batch.seqLen())) {
+            for (float v : model.targetLogProbs(batch)) {
+                logProbs.add(Float.isNaN(v) ? null : (double) v);
+            }
+            int trained = batch.trainedTokens();
+            for (int step = 0; step < STEPS; step++) {
+                losses.add(TestEngines.gradients(model, batch, 1.0 / trained) / trained);
+                model.optimizerStep(LR, 1.0);
+                model.gatherWeights(w -> { });
+            }
+        }
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("log_probs", logProbs);
+        values.put("losses", losses);
+        return values;
     }
 
     @Test
@@ -112,6 +125,8 @@ class GpuParityReferenceTest {
         assertEquals(now.get("batch"), committed.get("batch"));
         assertClose(now.get("log_probs"), committed.get("log_probs"), 1e-6);
         assertClose(now.get("training").get("losses"), committed.get("training").get("losses"), 1e-6);
+        assertClose(now.get("bf16").get("log_probs"), committed.get("bf16").get("log_probs"), 1e-6);
+        assertClose(now.get("bf16").get("losses"), committed.get("bf16").get("losses"), 1e-6);
         assertTrue(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("model.safetensors")),
                 Files.readAllBytes(FIXTURE.resolve("model.safetensors"))), "the fixture's weights are the seeded model's");
     }
