@@ -24,6 +24,13 @@ import org.twllm.core.engine.ParameterSpec;
 import org.twllm.core.engine.Precision;
 import org.twllm.core.engine.RandomWeights;
 import org.twllm.core.engine.TokenBatch;
+import org.twllm.core.config.TrainingConfig;
+import org.twllm.core.plan.CpuEngineMemory;
+import org.twllm.core.plan.CpuReserve;
+import org.twllm.core.plan.DeviceKind;
+import org.twllm.core.plan.MemoryBreakdown;
+import org.twllm.core.plan.MemoryModel;
+import org.twllm.core.plan.TrainingSetup;
 import org.twllm.core.train.SingleRank;
 
 /** Partitioned gradients: backward writing into reused bucket buffers in row blocks (issue 11 §3). */
@@ -158,8 +165,10 @@ class BucketedGradientsTest {
     void aRankOfFourHoldsAQuarterOfTheGradientsPlusTheBucketsNotAFullBuffer() {
         LlamaConfig config = memoryConfig();
         long p = config.numParameters();
-        long quarter = (p + 3) / 4;
         long bucket = 4096;
+        TrainingSetup rankOfFour = new TrainingSetup(config, 2, 8, 1, TrainingConfig.Precision.FP32, false, 2, 4, false,
+                false, bucket * Float.BYTES, 16 << 20);
+        long quarter = rankOfFour.ownedParameters();
         long vocabulary = (long) config.vocabSize() * config.hiddenSize();
         try (CpuEngine zero2 = engine(config, quarter, 2 * quarter, true, bucket);
              CpuEngine zero1 = engine(config, quarter, 2 * quarter, false, bucket)) {
@@ -173,9 +182,21 @@ class BucketedGradientsTest {
             assertEquals((quarter + EngineSettings.BUCKET_BUFFERS * bucket + vocabulary) * Float.BYTES, bytes2);
             assertEquals((p + quarter + vocabulary) * Float.BYTES, bytes1);
             assertTrue(bytes2 < 0.35 * p * Float.BYTES, bytes2 + " bytes of gradients for " + p + " parameters");
+            // what twllm plan counts for this rank is what the engine holds
+            MemoryBreakdown planned = new MemoryModel(DeviceKind.CPU, CpuReserve.MEASURED).estimate(rankOfFour);
+            assertEquals(bytes2, planned.gradients() + planned.buckets());
+            MemoryBreakdown planned1 = new MemoryModel(DeviceKind.CPU, CpuReserve.MEASURED).estimate(
+                    new TrainingSetup(config, 2, 8, 1, TrainingConfig.Precision.FP32, false, 1, 4, false, false,
+                            bucket * Float.BYTES, 16 << 20));
+            assertEquals(bytes1, planned1.gradients() + planned1.buckets());
             // and the owned quarters agree: the same gradients, however they were stored
             assertSameUpToBlocking(TestEngines.partition(zero1), TestEngines.partition(zero2));
         }
+    }
+
+    @Test
+    void thePlanCountsTheEnginesBucketBuffers() {
+        assertEquals(EngineSettings.BUCKET_BUFFERS, CpuEngineMemory.BUCKET_BUFFERS);
     }
 
     @Test
