@@ -9,8 +9,8 @@ import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.twllm.core.config.ConfigValidation;
-import org.twllm.core.config.FileChecks;
 import org.twllm.core.config.StageConfigLoader;
+import org.twllm.core.config.StageConfigLoader.FileChecks;
 import org.twllm.errors.ConfigException;
 
 /**
