@@ -109,7 +109,7 @@ if [ "$code" -eq 0 ]; then
   report +bf16 "$r"
   precision=bf16
 elif [ "$code" -eq 3 ]; then
-  echo "+bf16      skipped: this build refuses training.precision: bf16 ($(head -1 "$work/bf16.log" | cut -c1-90))"
+  echo "+bf16      skipped: this build refuses training.precision: bf16 ($(head -1 "$work/bf16.log" | sed "s/^error: //; s/;.*//"))"
 else
   exit "$code"
 fi
