@@ -34,9 +34,8 @@ common=(
   training.max_steps=$steps training.warmup_steps=0 checkpoint.save_steps=0 device.peak_flops=1e10
 )
 
-peak_of() { # peak_of PID: VmHWM in kB, or empty once the process is gone
-  awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || true
-}
+# shellcheck source=peak-rss.sh
+. "$root/scripts/bench/peak-rss.sh"
 
 mean_step_s() { # mean_step_s METRICS: mean wall time of the steps after the first, from elapsed_s (or step time)
   python3 - "$1" <<'EOF'
@@ -61,18 +60,8 @@ run() {
   local args=(train --stage cpt --config "$tree/configs/tiny/cpt.yaml" "${sets[@]}" --set "run.output_dir=$out")
   [ "$ranks" -gt 1 ] && args+=(--nproc "$ranks")
   (cd "$tree" && exec scripts/twllm "${args[@]}") >"$work/$name.log" 2>&1 &
-  local launcher=$! hwm=() p r v
-  while kill -0 "$launcher" 2>/dev/null; do
-    if [ "$ranks" -eq 1 ]; then
-      v=$(peak_of "$launcher"); [ -n "$v" ] && hwm[0]=$v
-    else
-      for p in $(pgrep -P "$launcher" || true); do   # the workers carry RANK in their environment
-        r=$( (tr '\0' '\n' <"/proc/$p/environ") 2>/dev/null | sed -n 's/^RANK=//p' || true)
-        v=$(peak_of "$p"); [ -n "$r" ] && [ -n "$v" ] && hwm[$r]=$v
-      done
-    fi
-    sleep 0.5
-  done
+  local launcher=$! r
+  watch_peaks "$launcher" "$ranks"
   local code=0
   wait "$launcher" || code=$?
   if [ "$code" -eq 2 ]; then
