@@ -13,6 +13,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 twllm="$root/scripts/twllm"
 work="$(mktemp -d "${TMPDIR:-/tmp}/twllm-plan-vs-rss.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
+# shellcheck source=peak-rss.sh
+. "$root/scripts/bench/peak-rss.sh"
 
 cases=("$@")
 if [ ${#cases[@]} -eq 0 ]; then
@@ -30,10 +32,6 @@ settings() { # settings CASE: the --set arguments of a case
   echo "model.max_position_embeddings=2048 data.seq_len=$seq training.per_device_train_batch_size=1 training.gradient_accumulation_steps=1"
   echo "training.max_steps=2 training.warmup_steps=0 training.gradient_checkpointing=$([ "$mode" = ckpt ] && echo true || echo false)"
   echo "checkpoint.save_steps=0 device.peak_flops=1e10 logging.level=warn"
-}
-
-peak_of() { # peak_of PID: VmHWM in kB, or empty once the process is gone
-  awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || true
 }
 
 available_kb() {
@@ -58,18 +56,7 @@ for c in "${cases[@]}"; do
   [ "$ranks" -gt 1 ] && args+=(--nproc "$ranks")
   "$twllm" "${args[@]}" >"$work/$c.log" 2>&1 &
   launcher=$!
-  hwm=()   # by rank
-  while kill -0 "$launcher" 2>/dev/null; do
-    if [ "$ranks" -eq 1 ]; then
-      v=$(peak_of "$launcher"); [ -n "$v" ] && hwm[0]=$v
-    else
-      for p in $(pgrep -P "$launcher" || true); do   # the workers carry RANK in their environment
-        r=$( (tr '\0' '\n' <"/proc/$p/environ") 2>/dev/null | sed -n 's/^RANK=//p' || true)
-        v=$(peak_of "$p"); [ -n "$r" ] && [ -n "$v" ] && hwm[$r]=$v
-      done
-    fi
-    sleep 0.5
-  done
+  watch_peaks "$launcher" "$ranks"   # hwm: by rank
   if ! wait "$launcher"; then
     echo "$c: twllm train failed; its log:" >&2; tail -20 "$work/$c.log" >&2; exit 1
   fi
