@@ -9,6 +9,8 @@ import java.util.SplittableRandom;
 
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.TokenBatch;
 
 /**
  * Times forward and forward+backward of a random fp32 Llama on one batch shape and prints ms, GFLOP/s
@@ -38,6 +40,7 @@ public final class ModelBenchmark {
         int t = a.get("seq");
         LlamaModel model = LlamaModel.random(config, DataType.FLOAT, 1, 0.02);
         model.setGradientCheckpointing(a.get("checkpointing") != 0);
+        FullGradients grads = new FullGradients(model.parameters().layout(), DataType.FLOAT);
         SplittableRandom rng = new SplittableRandom(2);
         int[][] in = new int[b][t];
         int[][] tg = new int[b][t];
@@ -57,9 +60,9 @@ public final class ModelBenchmark {
             long t0 = System.nanoTime();
             double loss = model.loss(batch);
             long t1 = System.nanoTime();
-            model.forwardBackward(batch, 1.0 / tokens, GradientReadyListener.NONE);
+            model.forwardBackward(batch, 1.0 / tokens, grads);
             long t2 = System.nanoTime();
-            model.parameters().zeroGrads();
+            grads.zero();
             double fwdMs = (t1 - t0) / 1e6;
             double fwdBwdMs = (t2 - t1) / 1e6;
             System.out.printf("step %d loss %.4f forward %.1f ms (%.1f GFLOP/s) forward+backward %.1f ms (%.1f GFLOP/s)"
