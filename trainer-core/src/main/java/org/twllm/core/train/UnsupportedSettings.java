@@ -23,10 +23,10 @@ final class UnsupportedSettings {
         if (precision == TrainingConfig.Precision.FP16) {
             problems.add("training.precision: fp16 is not implemented (it needs loss scaling); set"
                     + " training.precision: bf16, the paper's mixed precision, or fp32");
-        } else if (precision == TrainingConfig.Precision.BF16) {
-            // The engines' bf16 mode (bf16 compute weights, fp32 masters) is not built yet: CpuEngine refuses it.
-            problems.add("training.precision: bf16 is not implemented yet; the CPU engine trains in fp32;"
-                    + " set training.precision: fp32");
+        } else if (precision == TrainingConfig.Precision.BF16 && config.device().backend() == DeviceConfig.Backend.CPU) {
+            // The CPU engine's bf16 mode (bf16-rounded compute weights, fp32 masters) is not built yet; the CUDA engine has one.
+            problems.add("training.precision: bf16 is not implemented on the CPU engine yet; set training.precision: fp32,"
+                    + " or train in bf16 on a GPU with device.backend: cuda");
         }
         if (config.device().backend() == DeviceConfig.Backend.CUDA && !Engines.inThisBuild(Engines.CUDA)) {
             problems.add("device.backend: cuda, but this build has no CUDA training engine yet; set device.backend: cpu");
