@@ -10,7 +10,7 @@
 # self-contained: the project's jars find every class they use in it (ND4J aside), and its own runtime answers
 # `twllm --version`, `twllm config validate`, `twllm data prepare` of a zstd-compressed corpus and `twllm train` on
 # the CUDA engine (as far as finding the GPU: one sentence without one) with no Java on the PATH and no JAVA_HOME.
-# Fails when the bundle exceeds 60 MiB. Always runs 5 steps of the tiny cPT config on the CPU engine (the project's
+# Fails when the bundle exceeds 60 MiB. Always runs 3 steps of the tiny cPT config on the CPU engine (the project's
 # own build, with ND4J), whose losses check.sh compares with the CUDA engine's.
 set -euo pipefail
 
@@ -89,23 +89,26 @@ cp -r "$root/src-test-fixtures/reference/gpu-parity" "$out/reference/"
 cp "$root/scripts/gpu/check.sh" "$root/scripts/gpu/torch_peer.py" "$out/"
 
 # What check.sh trains with twllm train on the CUDA engine: the shipped tiny cPT config on the fixture tokenizer and
-# the first 3,000 Tang poems (1 MiB), its paths pointing into the bundle (@BUNDLE@ is replaced where it runs), and
+# the first 3,000 Tang poems (1 MiB), its paths pointing into the bundle (@BUNDLE@ is replaced where it runs), 3 steps
+# with 2 of warm-up, and
 # the CPU engine's metrics of the same run for the losses to be compared with.
 tiny="$out/reference/tiny"
 mkdir -p "$tiny"
 cp "$root/src-test-fixtures/tokenizer/zh-tw-bpe-8k.model" "$tiny/"
 head -n 3000 "$root/src-test-fixtures/corpus/tang-poems.zh-Hant.jsonl" >"$tiny/poems.jsonl"
+reference_steps=3
 sed -e 's|path: src-test-fixtures/tokenizer/zh-tw-bpe-8k.model|path: @BUNDLE@/reference/tiny/zh-tw-bpe-8k.model|' \
   -e 's|path: src-test-fixtures/corpus/tang-poems.zh-Hant.jsonl|path: @BUNDLE@/reference/tiny/poems.jsonl|' \
+  -e "s|^  max_steps: [0-9]*|  max_steps: $reference_steps|" -e 's|^  warmup_steps: [0-9]*|  warmup_steps: 2|' \
   "$root/configs/tiny/cpt.yaml" >"$tiny/cpt.yaml"
 grep -q '@BUNDLE@/reference/tiny/poems.jsonl' "$tiny/cpt.yaml" && grep -q '@BUNDLE@/reference/tiny/zh-tw-bpe-8k.model' "$tiny/cpt.yaml" \
-  || die "configs/tiny/cpt.yaml no longer names the fixture tokenizer and corpus as bundle.sh expects; update bundle.sh"
-reference_steps=5
+  && grep -q "^  max_steps: $reference_steps\$" "$tiny/cpt.yaml" && grep -q '^  warmup_steps: 2$' "$tiny/cpt.yaml" \
+  || die "configs/tiny/cpt.yaml no longer names the fixture tokenizer, corpus, max_steps and warmup_steps as bundle.sh expects; update bundle.sh"
 project_classpath="$(printf '%s:' "$out"/lib/data-pipeline-*.jar "$out"/lib/trainer-core-*.jar "$out"/lib/trainer-distributed-*.jar)$(cat "$classpath_file")"
 sed "s|@BUNDLE@|$out|g" "$tiny/cpt.yaml" >"$work/tiny-cpu.yaml"
 java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -Xmx1g -cp "$project_classpath" org.twllm.cli.Main train --stage cpt \
   --config "$work/tiny-cpu.yaml" --set run.output_dir="$work/tiny-cpu" --set data.cache_dir="$work/tiny-cache" \
-  --set training.max_steps=$reference_steps --set training.precision=fp32 --set device.backend=cpu --set device.peak_flops=1e11 \
+  --set training.precision=fp32 --set device.backend=cpu --set device.peak_flops=1e11 \
   >"$work/tiny-cpu.log" 2>&1 || die "the CPU reference run of the tiny config failed: $(tail -n 3 "$work/tiny-cpu.log")"
 cp "$work/tiny-cpu/metrics.jsonl" "$tiny/cpu-fp32-metrics.jsonl"
 [ "$(wc -l <"$tiny/cpu-fp32-metrics.jsonl")" -eq $reference_steps ] || die "the CPU reference run wrote no $reference_steps metrics lines"
@@ -156,7 +159,7 @@ $(echo "$missing" | head -n 10)"
   # twllm train on the CUDA engine gets, without ND4J, as far as asking for the GPU; without one it says so plainly.
   sed "s|@BUNDLE@|$out|g" "$tiny/cpt.yaml" >"$work/tiny-bundle.yaml"
   cuda_train="$(run train --stage cpt --config "$work/tiny-bundle.yaml" --set device.backend=cuda --set run.output_dir="$work/tiny-cuda" \
-    --set data.cache_dir="$work/tiny-cuda-cache" --set training.max_steps=1 2>&1)" && cuda_status=0 || cuda_status=$?
+    --set data.cache_dir="$work/tiny-cuda-cache" 2>&1)" && cuda_status=0 || cuda_status=$?
   if [ "$cuda_status" = 0 ]; then
     echo "bundle check: twllm train --set device.backend=cuda trained on this machine's GPU"
   elif [ "$cuda_status" = 1 ] && echo "$cuda_train" | grep -q -e 'no CUDA driver (libcuda.so.1) found' -e 'no CUDA device visible' \

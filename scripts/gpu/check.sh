@@ -4,7 +4,7 @@
 #   check.sh [BUNDLE_DIR] [--steps N] [--no-benchmark]
 # Prints the GPU's identity, every kernel against the fp64 host computation, model parity against the CPU
 # engine's stored reference, a ~1B-parameter training-step benchmark at seq 4096 side by side with PyTorch
-# (scripts/gpu/torch_peer.py) on the same shape; then `twllm train` on the CUDA engine: 5 steps of the tiny cPT
+# (scripts/gpu/torch_peer.py) on the same shape; then `twllm train` on the CUDA engine: 3 steps of the tiny cPT
 # config in fp32 and bf16 against the CPU engine's losses of the same run (made by bundle.sh), and 10 bf16 steps
 # of a ~100M shape with tokens/s and peak GPU memory beside the PyTorch peer on that shape. Exit 1 when a check fails.
 set -uo pipefail
@@ -90,9 +90,9 @@ train() {
 }
 
 echo
-echo "== twllm train on the CUDA engine: the tiny cPT config, 5 steps, against the CPU engine's losses of the same run"
+echo "== twllm train on the CUDA engine: the tiny cPT config, 3 steps, against the CPU engine's losses of the same run"
 for precision in fp32 bf16; do
-  if train 50 "$work/tiny-$precision" --set training.precision=$precision --set training.max_steps=5; then
+  if train 50 "$work/tiny-$precision" --set training.precision=$precision; then
     limit=1e-3
     [ "$precision" = bf16 ] && limit=2e-2
     if [ -n "$py" ]; then
@@ -119,7 +119,7 @@ echo "== twllm train on the CUDA engine: a ~100M shape (hidden 768, 14 layers, 1
 shape=(--set model.hidden_size=768 --set model.intermediate_size=2048 --set model.num_hidden_layers=14
   --set model.num_attention_heads=12 --set model.num_key_value_heads=4 --set model.max_position_embeddings=1024
   --set data.seq_len=1024 --set training.per_device_train_batch_size=8 --set training.precision=bf16
-  --set training.max_steps=10 --set checkpoint.save_steps=1000)
+  --set training.max_steps=10 --set training.warmup_steps=2 --set checkpoint.save_steps=1000)
 twllm_100m="{}"
 if train 75 "$work/shape-100m" "${shape[@]}"; then
   if [ -n "$py" ]; then
