@@ -8,10 +8,10 @@
 #
 # Needs the packaged jars (mvn -B -DskipTests package) and binutils' strip. --check then proves the bundle is
 # self-contained: the project's jars find every class they use in it (ND4J aside), and its own runtime answers
-# `twllm --version`, `twllm config validate`, `twllm data prepare` of a zstd-compressed corpus and `twllm train` on
-# the CUDA engine (as far as finding the GPU: one sentence without one) with no Java on the PATH and no JAVA_HOME.
-# Fails when the bundle exceeds 60 MiB. Always runs 3 steps of the tiny cPT config on the CPU engine (the project's
-# own build, with ND4J), whose losses check.sh compares with the CUDA engine's.
+# `twllm --version`, `twllm config validate`, `twllm plan`, `twllm data prepare` of a zstd-compressed corpus and
+# `twllm train` on the CUDA engine (as far as finding the GPU: one sentence without one) with no Java on the PATH
+# and no JAVA_HOME. Fails when the bundle exceeds 60 MiB. Always runs 3 steps of the tiny cPT config on the CPU
+# engine (the project's own build, with ND4J), whose losses check.sh compares with the CUDA engine's.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -156,6 +156,9 @@ $(echo "$missing" | head -n 10)"
   echo "bundle check: twllm --version -> $(echo "$version" | head -n1)"
   validate="$(cd "$root" && run config validate configs/tiny/cpt.yaml 2>&1)" || die "the bundle's 'twllm config validate' failed: $validate"
   echo "bundle check: twllm config validate configs/tiny/cpt.yaml -> $(echo "$validate" | tail -n1)"
+  planned="$(cd "$root" && run plan --config configs/llama2-7b/cpt.yaml --set model.init=src-test-fixtures/models/llama-2-7b \
+    --nodes 6 --gpus-per-node 8 --gpu h100-80gb 2>&1)" || die "the bundle's 'twllm plan' failed: $planned"
+  echo "bundle check: twllm plan of configs/llama2-7b/cpt.yaml -> $(echo "$planned" | grep -m1 'total')"
   # twllm train on the CUDA engine gets, without ND4J, as far as asking for the GPU; without one it says so plainly.
   sed "s|@BUNDLE@|$out|g" "$tiny/cpt.yaml" >"$work/tiny-bundle.yaml"
   cuda_train="$(run train --stage cpt --config "$work/tiny-bundle.yaml" --set device.backend=cuda --set run.output_dir="$work/tiny-cuda" \

@@ -168,5 +168,5 @@ print(f"  (both start from random weights, std 0.02: a first loss near ln(8000) 
 PY
 fi
 echo
-echo "peak memory is to be compared with 'twllm plan --gpu h200-141gb' once that command exists"
+echo "peak memory is to be compared with 'twllm plan --gpu h200-141gb' (docs/performance.md)"
 exit "$status"

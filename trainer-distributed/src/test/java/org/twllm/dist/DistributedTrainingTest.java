@@ -22,14 +22,18 @@ import org.twllm.cli.Main;
  * batch of 12, and a checkpoint saved by the four ranks resumes on two and on three ranks (global batch
  * kept at 12 by the per-device batch) with the losses and weights of the uninterrupted run.
  *
- * <p>Tolerance: losses within 1e-5 relative and final weights within 1e-5 absolute. One process sums
- * the gradients of all twelve samples in order; ranks sum their share and then the ring adds the shares,
- * so results agree to float rounding, not bitwise.
+ * <p>Tolerance: losses within 1e-5 relative and final weights within 1e-4 absolute (a hundredth of the learning
+ * rate). One process sums the gradients of all twelve samples in order; ranks sum their share and then the ring
+ * adds the shares, so results agree to float rounding, not bitwise. AdamW divides by the root of the second
+ * moment, so where a gradient is near zero that rounding moves a weight by a small fraction of the learning rate:
+ * with twllm's seeded init ({@code RandomWeights}) 18 of 261,200 weights differ by more than 1e-6 after 4 steps,
+ * the largest by 2.1e-5, while the losses agree to 1.3e-9. A wrong gradient anywhere moves its weights by about the
+ * learning rate per step (AdamW's update is normalised), far beyond the bound.
  */
 class DistributedTrainingTest {
     private static final Path FIXTURES = Path.of(System.getProperty("twllm.fixtures"));
     private static final double LOSS_RTOL = 1e-5;
-    private static final double WEIGHT_ATOL = 1e-5;
+    private static final double WEIGHT_ATOL = 1e-4;
 
     private static Path config(Path dir) throws Exception {
         List<String> poems = Files.readAllLines(FIXTURES.resolve("corpus/tang-poems.zh-Hant.jsonl"));
