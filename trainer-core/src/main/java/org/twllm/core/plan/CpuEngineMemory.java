@@ -3,9 +3,10 @@ package org.twllm.core.plan;
 import org.twllm.core.engine.LlamaConfig;
 
 /**
- * The CPU engine's memory as it is today (ND4J, {@code org.twllm.core.engine.cpu}): a full-size fp32 gradient buffer
- * on every rank, handed to the reduce-scatter bucket by bucket after the last micro-batch (no bucket buffers of its
- * own), the fp32 gradient partition the sums are added into, and ND4J workspaces whose sizes are the sums of what
+ * The CPU engine's memory (ND4J, {@code org.twllm.core.engine.cpu}): the fp32 gradient partition the reduced sums are
+ * added into, with zero_stage 2 (and 0, one rank only) {@link #BUCKET_BUFFERS} reused bucket buffers backward writes
+ * into ({@code BucketedGradients}), with zero_stage 1 a full-size fp32 buffer handed to the reduce-scatter after the
+ * last micro-batch, and ND4J workspaces whose sizes are the sums of what
  * one cycle allocates in them, over-allocated by 5% ({@code Workspaces}). Each workspace below is written from
  * the model's code, allocation by allocation, in fp32 elements; {@code CpuWorkspaceSizesTest} trains small models
  * and checks that these are exactly the bytes ND4J's workspaces learn.
@@ -28,15 +29,32 @@ public final class CpuEngineMemory {
     private CpuEngineMemory() {
     }
 
+    /** Bucket buffers of partitioned gradients ({@code EngineSettings.BUCKET_BUFFERS}; a test checks the two agree). */
+    public static final int BUCKET_BUFFERS = 2;
+
+    /** Whether the engine writes gradients into reused buckets (every zero_stage but 1, as {@code TrainingRun} sets it). */
+    static boolean partitioned(TrainingSetup s) {
+        return s.zeroStage() != 1;
+    }
+
     /**
-     * Today's engine keeps the whole fp32 gradient on every rank whatever the ZeRO stage ({@code FullGradients}),
-     * the owned partition's fp32 gradient, and one [vocab, hidden] buffer in which backward builds the LM head's and
-     * the embedding's gradients ({@code LlamaModel}).
+     * The owned partition's fp32 gradient, with zero_stage 1 the whole fp32 gradient ({@code FullGradients}), and one
+     * [vocab, hidden] buffer in which backward builds the LM head's and the embedding's gradients whole before
+     * writing them ({@code LlamaModel}; with tied embeddings the two add up in it).
      */
     static long gradients(TrainingSetup s) {
         LlamaConfig c = s.shape();
         long owned = s.zeroStage() == 0 ? c.numParameters() : s.ownedParameters();
-        return (c.numParameters() + owned + (long) c.vocabSize() * c.hiddenSize()) * Float.BYTES;
+        long local = partitioned(s) ? 0 : c.numParameters();
+        return (local + owned + (long) c.vocabSize() * c.hiddenSize()) * Float.BYTES;
+    }
+
+    /** Partitioned gradients' bucket buffers: K buckets of {@code bucket_size_mb}, no larger than the model. */
+    static long buckets(TrainingSetup s) {
+        if (!partitioned(s)) {
+            return 0;
+        }
+        return BUCKET_BUFFERS * Math.min(s.bucketBytes() / Float.BYTES, s.shape().numParameters()) * Float.BYTES;
     }
 
     /** The workspaces that hold activations: the step's, one block's backward, one block's forward, a forward-only pass's. */

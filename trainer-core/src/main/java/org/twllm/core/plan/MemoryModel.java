@@ -30,7 +30,7 @@ public final class MemoryModel {
         long master = s.precision() == Precision.FP32 ? 0 : sharded * Float.BYTES;
         long optimizer = 2 * sharded * Float.BYTES;
         if (device.isCpu()) {
-            return new MemoryBreakdown(weights, master, optimizer, CpuEngineMemory.gradients(s), 0,
+            return new MemoryBreakdown(weights, master, optimizer, CpuEngineMemory.gradients(s), CpuEngineMemory.buckets(s),
                     CpuEngineMemory.activations(s), CpuEngineMemory.scratch(s), cpuReserve.bytes(s));
         }
         return new MemoryBreakdown(weights, master, optimizer, GpuEngineMemory.gradients(s), GpuEngineMemory.buckets(s),
@@ -39,10 +39,10 @@ public final class MemoryModel {
 
     /**
      * Whether the engine keeps only a gradient partition and reduce-scatters every micro-batch into it (ZeRO-2 as
-     * DeepSpeed does it); the CPU engine today keeps a full-size buffer and reduces once per step.
+     * DeepSpeed does it) rather than a full-size buffer reduced once per step.
      */
     public boolean partitionedGradients(TrainingSetup s) {
-        return !device.isCpu() && s.zeroStage() == 2;
+        return device.isCpu() ? CpuEngineMemory.partitioned(s) : s.zeroStage() == 2;
     }
 
     /**

@@ -72,15 +72,19 @@ class MemoryModelTest {
     }
 
     @Test
-    void theCpuEngineKeepsAFullGradientBufferAndItsMeasuredReserve() {
+    void theCpuEngineKeepsItsPartitionBucketsAndVocabularyScratchAndItsMeasuredReserve() {
         TrainingSetup s = setup(Precision.FP32, false, 2);
         CpuReserve reserve = new CpuReserve(300L << 20);
         MemoryBreakdown m = new MemoryModel(DeviceKind.CPU, reserve).estimate(s);
         assertEquals(P * 4, m.weights());
         assertEquals(2 * OWNED * 4, m.optimizer());
-        assertEquals((P + OWNED + (long) SHAPE.vocabSize() * SHAPE.hiddenSize()) * 4, m.gradients(),
-                "today's CPU engine: a full-size local buffer, the owned partition and the vocabulary-sized head/embedding buffer");
-        assertEquals(0, m.buckets());
+        assertEquals((OWNED + (long) SHAPE.vocabSize() * SHAPE.hiddenSize()) * 4, m.gradients(),
+                "partitioned gradients: the owned partition and the vocabulary-sized head/embedding buffer");
+        assertEquals(2 * P * 4, m.buckets(), "two bucket buffers, each no larger than the model (1 MiB > P floats)");
+        MemoryBreakdown zero1 = new MemoryModel(DeviceKind.CPU, reserve).estimate(setup(Precision.FP32, false, 1));
+        assertEquals((P + OWNED + (long) SHAPE.vocabSize() * SHAPE.hiddenSize()) * 4, zero1.gradients(),
+                "zero_stage 1: a full-size local buffer as well");
+        assertEquals(0, zero1.buckets());
         assertEquals((long) (CpuEngineMemory.stepBytes(s) * 1.05) + (long) (CpuEngineMemory.blockBytes(s) * 1.05), m.activations(),
                 "the step and block workspaces; no block-forward or forward-only one without checkpointing or validation");
         assertEquals((long) (CpuEngineMemory.chunkBytes(s) * 1.05) + (long) (CpuEngineMemory.attentionRowBytes(s) * 1.05)
