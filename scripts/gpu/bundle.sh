@@ -8,8 +8,10 @@
 #
 # Needs the packaged jars (mvn -B -DskipTests package) and binutils' strip. --check then proves the bundle is
 # self-contained: the project's jars find every class they use in it (ND4J aside), and its own runtime answers
-# `twllm --version`, `twllm config validate`, `twllm plan` and `twllm data prepare` of a zstd-compressed corpus with no Java on
-# the PATH and no JAVA_HOME. Fails when the bundle exceeds 60 MiB.
+# `twllm --version`, `twllm config validate`, `twllm plan`, `twllm data prepare` of a zstd-compressed corpus and
+# `twllm train` on the CUDA engine (as far as finding the GPU: one sentence without one) with no Java on the PATH
+# and no JAVA_HOME. Fails when the bundle exceeds 60 MiB. Always runs 3 steps of the tiny cPT config on the CPU
+# engine (the project's own build, with ND4J), whose losses check.sh compares with the CUDA engine's.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -29,7 +31,7 @@ die() {
 }
 
 [ -f "$classpath_file" ] || die "$classpath_file is missing; run 'mvn -B -DskipTests package' first"
-for tool in jlink jdeps jar; do
+for tool in java jlink jdeps jar; do
   command -v "$tool" >/dev/null || die "$tool is not on the PATH; the bundle needs a JDK 17"
 done
 command -v strip >/dev/null || die "strip is not on the PATH; the bundle needs binutils to stay within $limit_mib MiB"
@@ -85,7 +87,31 @@ find "$out/runtime" -name '*.so' -exec strip --strip-unneeded {} +
 
 cp -r "$root/src-test-fixtures/reference/gpu-parity" "$out/reference/"
 cp "$root/scripts/gpu/check.sh" "$root/scripts/gpu/torch_peer.py" "$out/"
-cp "$root/configs/tiny/cpt.yaml" "$out/reference/tiny-cpt.yaml"
+
+# What check.sh trains with twllm train on the CUDA engine: the shipped tiny cPT config on the fixture tokenizer and
+# the first 3,000 Tang poems (1 MiB), its paths pointing into the bundle (@BUNDLE@ is replaced where it runs), 3 steps
+# with 2 of warm-up, and
+# the CPU engine's metrics of the same run for the losses to be compared with.
+tiny="$out/reference/tiny"
+mkdir -p "$tiny"
+cp "$root/src-test-fixtures/tokenizer/zh-tw-bpe-8k.model" "$tiny/"
+head -n 3000 "$root/src-test-fixtures/corpus/tang-poems.zh-Hant.jsonl" >"$tiny/poems.jsonl"
+reference_steps=3
+sed -e 's|path: src-test-fixtures/tokenizer/zh-tw-bpe-8k.model|path: @BUNDLE@/reference/tiny/zh-tw-bpe-8k.model|' \
+  -e 's|path: src-test-fixtures/corpus/tang-poems.zh-Hant.jsonl|path: @BUNDLE@/reference/tiny/poems.jsonl|' \
+  -e "s|^  max_steps: [0-9]*|  max_steps: $reference_steps|" -e 's|^  warmup_steps: [0-9]*|  warmup_steps: 2|' \
+  "$root/configs/tiny/cpt.yaml" >"$tiny/cpt.yaml"
+grep -q '@BUNDLE@/reference/tiny/poems.jsonl' "$tiny/cpt.yaml" && grep -q '@BUNDLE@/reference/tiny/zh-tw-bpe-8k.model' "$tiny/cpt.yaml" \
+  && grep -q "^  max_steps: $reference_steps\$" "$tiny/cpt.yaml" && grep -q '^  warmup_steps: 2$' "$tiny/cpt.yaml" \
+  || die "configs/tiny/cpt.yaml no longer names the fixture tokenizer, corpus, max_steps and warmup_steps as bundle.sh expects; update bundle.sh"
+project_classpath="$(printf '%s:' "$out"/lib/data-pipeline-*.jar "$out"/lib/trainer-core-*.jar "$out"/lib/trainer-distributed-*.jar)$(cat "$classpath_file")"
+sed "s|@BUNDLE@|$out|g" "$tiny/cpt.yaml" >"$work/tiny-cpu.yaml"
+java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -Xmx1g -cp "$project_classpath" org.twllm.cli.Main train --stage cpt \
+  --config "$work/tiny-cpu.yaml" --set run.output_dir="$work/tiny-cpu" --set data.cache_dir="$work/tiny-cache" \
+  --set training.precision=fp32 --set device.backend=cpu --set device.peak_flops=1e11 \
+  >"$work/tiny-cpu.log" 2>&1 || die "the CPU reference run of the tiny config failed: $(tail -n 3 "$work/tiny-cpu.log")"
+cp "$work/tiny-cpu/metrics.jsonl" "$tiny/cpu-fp32-metrics.jsonl"
+[ "$(wc -l <"$tiny/cpu-fp32-metrics.jsonl")" -eq $reference_steps ] || die "the CPU reference run wrote no $reference_steps metrics lines"
 
 # The launchers use only bash built-ins and the bundle's own java: they run with an empty PATH.
 cat >"$out/bin/twllm" <<'LAUNCHER'
@@ -133,6 +159,18 @@ $(echo "$missing" | head -n 10)"
   planned="$(cd "$root" && run plan --config configs/llama2-7b/cpt.yaml --set model.init=src-test-fixtures/models/llama-2-7b \
     --nodes 6 --gpus-per-node 8 --gpu h100-80gb 2>&1)" || die "the bundle's 'twllm plan' failed: $planned"
   echo "bundle check: twllm plan of configs/llama2-7b/cpt.yaml -> $(echo "$planned" | grep -m1 'total')"
+  # twllm train on the CUDA engine gets, without ND4J, as far as asking for the GPU; without one it says so plainly.
+  sed "s|@BUNDLE@|$out|g" "$tiny/cpt.yaml" >"$work/tiny-bundle.yaml"
+  cuda_train="$(run train --stage cpt --config "$work/tiny-bundle.yaml" --set device.backend=cuda --set run.output_dir="$work/tiny-cuda" \
+    --set data.cache_dir="$work/tiny-cuda-cache" 2>&1)" && cuda_status=0 || cuda_status=$?
+  if [ "$cuda_status" = 0 ]; then
+    echo "bundle check: twllm train --set device.backend=cuda trained on this machine's GPU"
+  elif [ "$cuda_status" = 1 ] && echo "$cuda_train" | grep -q -e 'no CUDA driver (libcuda.so.1) found' -e 'no CUDA device visible' \
+      && ! echo "$cuda_train" | grep -q -e 'Exception' -e 'NoClassDefFound' -e '^\s*at '; then
+    echo "bundle check: twllm train --set device.backend=cuda -> $(echo "$cuda_train" | grep '^error: ' | head -n1)"
+  else
+    die "the bundle's 'twllm train --set device.backend=cuda' did not end in one clear sentence (exit $cuda_status): $(echo "$cuda_train" | tail -n 5)"
+  fi
   # The trimmed zstd-jni still finds its library: prepare a few poems compressed with the zstd tool.
   if command -v zstd >/dev/null; then
     head -n 50 "$root/src-test-fixtures/corpus/tang-poems.zh-Hant.jsonl" | zstd -q -o "$work/poems.jsonl.zst"

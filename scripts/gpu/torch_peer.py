@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""PyTorch peer of twllm's step benchmark (scripts/gpu/check.sh): the same ~1.1B-parameter Llama shape
-(hidden 2048, 22 layers, 32 query / 4 key-value heads, intermediate 5632, vocab 32000) at sequence length
-4096, batch 1, one training step = forward, backward, gradient clipping to norm 1 and fused AdamW, with
+"""PyTorch peer of twllm's step benchmark (scripts/gpu/check.sh): by default the same ~1.1B-parameter Llama
+shape (hidden 2048, 22 layers, 32 query / 4 key-value heads, intermediate 5632, vocab 32000) at sequence length
+4096, batch 1 (--hidden, --layers, ... --batch set another, e.g. the ~100M shape check.sh trains with twllm train); one training step = forward, backward, gradient clipping to norm 1 and fused AdamW, with
 fp32 parameters under bf16 autocast and scaled_dot_product_attention (causal, GQA). Prints readable lines,
 then one JSON line: tokens_per_s, mfu (against 989 TFLOP/s, the FLOPs formula of twllm's LlamaConfig),
-step_s, peak_bytes. Needs only torch (2.5 or later) with CUDA."""
+step_s, peak_bytes, first_loss (the first warm-up step's, at random init). Needs only torch (2.5 or later) with CUDA."""
 import argparse
 import json
 import time
@@ -74,8 +74,16 @@ def main():
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--seq", type=int, default=4096)
+    ap.add_argument("--batch", type=int, default=1)
+    # the shape; the defaults are the ~1.1B one of twllm's StepBenchmark
+    ap.add_argument("--vocab", type=int, default=32000)
+    ap.add_argument("--hidden", type=int, default=2048)
+    ap.add_argument("--intermediate", type=int, default=5632)
+    ap.add_argument("--layers", type=int, default=22)
+    ap.add_argument("--heads", type=int, default=32)
+    ap.add_argument("--kv-heads", type=int, default=4)
     a = ap.parse_args()
-    vocab, h, im, layers, heads, kv_heads = 32000, 2048, 5632, 22, 32, 4
+    vocab, h, im, layers, heads, kv_heads = a.vocab, a.hidden, a.intermediate, a.layers, a.heads, a.kv_heads
     dev = torch.device("cuda")
     torch.manual_seed(0)
     model = Llama(vocab, h, im, layers, heads, kv_heads).to(dev)
@@ -83,8 +91,8 @@ def main():
         nn.init.normal_(p, std=0.02) if p.dim() > 1 else nn.init.ones_(p)
     params = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1, fused=True)
-    ids = torch.randint(0, vocab, (1, a.seq), device=dev)
-    targets = torch.randint(0, vocab, (1, a.seq), device=dev)
+    ids = torch.randint(0, vocab, (a.batch, a.seq), device=dev)
+    targets = torch.randint(0, vocab, (a.batch, a.seq), device=dev)
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -96,8 +104,10 @@ def main():
         opt.step()
         return loss
 
+    first_loss = None
     for _ in range(a.warmup):
-        step()
+        loss = step()
+        first_loss = first_loss if first_loss is not None else loss.item()
     torch.cuda.synchronize()
     torch.cuda.reset_peak_memory_stats()
     start = time.perf_counter()
@@ -107,13 +117,13 @@ def main():
     step_s = (time.perf_counter() - start) / a.steps
     matmul_params = params - vocab * h  # the input embedding is a lookup (twllm's LlamaConfig.flopsPerToken)
     flops_per_token = 6.0 * matmul_params + 12.0 * layers * h * a.seq
-    tokens_per_s = a.seq / step_s
+    tokens_per_s = a.batch * a.seq / step_s
     mfu = tokens_per_s * flops_per_token / PEAK
     peak = torch.cuda.max_memory_allocated()
-    print(f"PyTorch {torch.__version__} on {torch.cuda.get_device_name()}: {params / 1e9:.2f}B parameters, seq {a.seq}: "
+    print(f"PyTorch {torch.__version__} on {torch.cuda.get_device_name()}: {params / 1e9:.2f}B parameters, {a.batch} x seq {a.seq}: "
           f"{1000 * step_s:.1f} ms/step, {tokens_per_s:.0f} tokens/s, MFU {100 * mfu:.1f}%, peak {peak / 2**30:.2f} GiB, "
           f"loss {loss.item():.3f}")
-    print(json.dumps({"tokens_per_s": tokens_per_s, "mfu": mfu, "step_s": step_s, "peak_bytes": peak,
+    print(json.dumps({"tokens_per_s": tokens_per_s, "mfu": mfu, "step_s": step_s, "peak_bytes": peak, "first_loss": first_loss,
                       "torch": torch.__version__, "device": torch.cuda.get_device_name()}))
 
 

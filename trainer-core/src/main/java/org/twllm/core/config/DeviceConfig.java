@@ -5,8 +5,8 @@ public record DeviceConfig(Values values) implements ConfigSection {
     static final KeyTable<DeviceConfig> KEYS = new KeyTable<>(DeviceConfig::new);
 
     public static final Key<Backend> BACKEND = KEYS.key("backend", ValueTypes.oneOf(Backend.class)).byDefault(Backend.CPU)
-            .doc("where tensors live (`cuda` needs a `-Pcuda` build; `twllm train` refuses a backend the build"
-                    + " does not carry)");
+            .doc("the engine: `cpu` (ND4J, the reference) or `cuda` (the CUDA engine: one NVIDIA GPU per process with CUDA 13;"
+                    + " `twllm train` says in one sentence when the driver or a GPU is missing; docs/gpu.md)");
     public static final Key<Double> PEAK_FLOPS = KEYS.key("peak_flops", ValueTypes.positive())
             .doc("the device's peak FLOP/s, for MFU; null = measured at start-up (CPU)");
 

@@ -16,6 +16,7 @@ import org.bytedeco.cuda.cudart.cudaDeviceProp;
 import org.bytedeco.cuda.global.cublas;
 import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.cuda.global.nvrtc;
+import org.twllm.core.engine.HostBuffer;
 import org.twllm.errors.TwllmException;
 
 /**
@@ -81,6 +82,12 @@ public final class CudaGpu implements Gpu {
      * Opens GPU {@code device}; one clear sentence when the CUDA 13 libraries or the GPU are missing.
      */
     public static CudaGpu open(int device) {
+        loadLibraries();
+        return new CudaGpu(device);
+    }
+
+    /** Loads the JNI wrappers and, through them, the machine's CUDA 13 libraries; one clear sentence when they are missing. */
+    static void loadLibraries() {
         try {
             Loader.load(cudart.class);
             Loader.load(cublas.class);
@@ -94,7 +101,6 @@ public final class CudaGpu implements Gpu {
                     + " (libcuda.so.1) could not be loaded; install CUDA 13 or put its lib64 folder on LD_LIBRARY_PATH ("
                     + root.getMessage() + ")", e);
         }
-        return new CudaGpu(device);
     }
 
     @Override
@@ -198,6 +204,28 @@ public final class CudaGpu implements Gpu {
                 compute.handle()), "copy from the GPU");
         compute.synchronize();
         dst.position(dst.limit());
+    }
+
+    @Override
+    public void download(long address, HostBuffer dst, long at, long count) {
+        long bytes = count * dst.element().bytes();
+        if (bytes > 0) {
+            pc.at(dst.address() + at * dst.element().bytes());
+            CudaStatus.runtime(cudart.cudaMemcpyAsync(pc, pa.at(address), bytes, cudart.cudaMemcpyDeviceToHost, compute.handle()),
+                    "copy from the GPU");
+            compute.synchronize();
+        }
+    }
+
+    @Override
+    public void upload(HostBuffer src, long at, long count, long address) {
+        long bytes = count * src.element().bytes();
+        if (bytes > 0) {
+            pc.at(src.address() + at * src.element().bytes());
+            CudaStatus.runtime(cudart.cudaMemcpyAsync(pa.at(address), pc, bytes, cudart.cudaMemcpyHostToDevice, compute.handle()),
+                    "copy to the GPU");
+            compute.synchronize();
+        }
     }
 
     @Override

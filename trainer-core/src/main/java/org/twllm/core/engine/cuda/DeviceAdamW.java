@@ -1,6 +1,7 @@
 package org.twllm.core.engine.cuda;
 
 import org.twllm.core.engine.DecayMask;
+import org.twllm.core.engine.OwnedTensor;
 
 /**
  * AdamW on the device over the owned partition {@code [start, end)} of the flat buffers: fp32 master
@@ -65,6 +66,48 @@ public final class DeviceAdamW implements AutoCloseable {
         model.setParameters(start + offset, values);
     }
 
+    /**
+     * Sets fp32 master values from partition offset {@code offset} and nothing else, for a caller that set the
+     * compute copy from the same values (rounded) already. In fp32 the compute copy is the master: nothing to do.
+     */
+    public void setMasterOnly(long offset, float[] values) {
+        requireInside(offset, values.length);
+        if (master != null) {
+            HostTransfer.upload(k.gpu(), master.address() + 4 * offset, values, StorageType.F32);
+        }
+    }
+
+    /** {@code count} values of owned state from partition offset {@code offset}. */
+    public float[] read(OwnedTensor tensor, long offset, int count) {
+        requireInside(offset, count);
+        return HostTransfer.download(k.gpu(), address(tensor) + 4 * offset, count, StorageType.F32);
+    }
+
+    /** Sets owned state from partition offset {@code offset}; {@link OwnedTensor#MASTER} also sets the compute copy. */
+    public void write(OwnedTensor tensor, long offset, float[] values) {
+        if (tensor == OwnedTensor.MASTER) {
+            setMaster(offset, values);
+            return;
+        }
+        requireInside(offset, values.length);
+        HostTransfer.upload(k.gpu(), address(tensor) + 4 * offset, values, StorageType.F32);
+    }
+
+    private long address(OwnedTensor tensor) {
+        return switch (tensor) {
+            case MASTER -> master == null ? model.parameterBuffer().at(4 * start) : master.address();
+            case EXP_AVG -> expAvg.address();
+            case EXP_AVG_SQ -> expAvgSq.address();
+        };
+    }
+
+    private void requireInside(long offset, long count) {
+        if (offset < 0 || count < 0 || offset + count > end - start) {
+            throw new IndexOutOfBoundsException("owned values [" + offset + ", " + (offset + count) + ") outside the partition of "
+                    + (end - start));
+        }
+    }
+
     /** Sum of squares of the partition's gradients (fp64), for the global gradient norm. */
     public double gradientSumOfSquares() {
         k.sumOfSquares(model.gradientBuffer().at(4 * start), end - start, normScratch.address(), norm.address());
@@ -88,6 +131,14 @@ public final class DeviceAdamW implements AutoCloseable {
 
     public long updates() {
         return updates;
+    }
+
+    /** Continues the update count (bias correction's t) of a resumed run. */
+    public void setUpdates(long updates) {
+        if (updates < 0) {
+            throw new IllegalArgumentException("a negative update count: " + updates);
+        }
+        this.updates = updates;
     }
 
     @Override

@@ -183,17 +183,41 @@ public final class DeviceLlamaModel implements AutoCloseable {
      * @return the summed (unscaled) loss
      */
     public double forwardBackward(TokenBatch tokens, double lossScale) {
+        return forwardBackward(tokens, lossScale, FinalGradients.IGNORED);
+    }
+
+    /**
+     * What backward tells as it goes: {@code finalFrom(w)} once every gradient of flat elements {@code >= w}
+     * has been issued on the compute stream (backward walks the layout from its end, so {@code w} only falls,
+     * down to 0 after the embedding). A tied head's gradient lands in the embedding's range, below every
+     * earlier mark.
+     */
+    @FunctionalInterface
+    public interface FinalGradients {
+        FinalGradients IGNORED = from -> { };
+
+        void finalFrom(long flatIndex);
+    }
+
+    /** As {@link #forwardBackward(TokenBatch, double)}, telling {@code progress} which gradients are final. */
+    public double forwardBackward(TokenBatch tokens, double lossScale, FinalGradients progress) {
         forward(tokens);
         int n = tokens.batchSize() * tokens.seqLen();
         double loss = head.forwardBackward(hidden.address(), param(headName()), grad(headName()), tokens.targets(),
                 targets.address(), n, lossScale, s.dNormed.address());
+        if (!config.tieWordEmbeddings()) {
+            progress.finalFrom(layout.spec(headName()).offset());
+        }
         gpu.fill(s.dResidual.address(), 0, 4L * n * config.hiddenSize());
         k.rmsnormBackward(s.dNormed.address(), finalResidual.address(), param("model.norm.weight"), finalRstd.address(),
                 s.dResidual.address(), grad("model.norm.weight"), n, config.hiddenSize());
+        progress.finalFrom(layout.spec("model.norm.weight").offset());
         for (int l = layers.length - 1; l >= 0; l--) {
             layerBackward(l, n);
+            progress.finalFrom(layout.layerStart(l));
         }
         k.embeddingBackward(ids.address(), s.dResidual.address(), grad("model.embed_tokens.weight"), n, config.hiddenSize());
+        progress.finalFrom(0);
         return loss;
     }
 

@@ -1,6 +1,9 @@
 package org.twllm.core.engine.cuda;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import org.twllm.core.engine.HostBuffer;
 
 /**
  * The operations the CUDA engine needs from a device, in the order it issues them on one compute stream:
@@ -36,6 +39,44 @@ public interface Gpu extends AutoCloseable {
 
     /** Copies {@code dst.remaining()} bytes from {@code address} into the direct buffer {@code dst}, finished on return. */
     void download(long address, ByteBuffer dst);
+
+    /**
+     * Copies {@code count} elements at device {@code address} into host elements {@code [at, at + count)} of
+     * {@code dst}, finished on return. This default goes through a direct staging buffer, chunk by chunk; a real
+     * GPU copies straight into the host memory.
+     */
+    default void download(long address, HostBuffer dst, long at, long count) {
+        int bytes = dst.element().bytes();
+        ByteBuffer staging = ByteBuffer.allocateDirect((int) Math.min(count, HostBuffer.CHUNK) * bytes).order(ByteOrder.nativeOrder());
+        for (long done = 0; done < count; done += HostBuffer.CHUNK) {
+            int n = (int) Math.min(HostBuffer.CHUNK, count - done);
+            staging.clear().limit(n * bytes);
+            download(address + done * bytes, staging);
+            staging.flip();
+            if (dst.element() == HostBuffer.Element.F32) {
+                dst.floats(at + done, n).put(staging.asFloatBuffer());
+            } else {
+                dst.shorts(at + done, n).put(staging.asShortBuffer());
+            }
+        }
+    }
+
+    /** Copies host elements {@code [at, at + count)} of {@code src} to device {@code address}, finished on return. */
+    default void upload(HostBuffer src, long at, long count, long address) {
+        int bytes = src.element().bytes();
+        ByteBuffer staging = ByteBuffer.allocateDirect((int) Math.min(count, HostBuffer.CHUNK) * bytes).order(ByteOrder.nativeOrder());
+        for (long done = 0; done < count; done += HostBuffer.CHUNK) {
+            int n = (int) Math.min(HostBuffer.CHUNK, count - done);
+            staging.clear();
+            if (src.element() == HostBuffer.Element.F32) {
+                staging.asFloatBuffer().put(src.floats(at + done, n));
+            } else {
+                staging.asShortBuffer().put(src.shorts(at + done, n));
+            }
+            staging.limit(n * bytes);
+            upload(address + done * bytes, staging);
+        }
+    }
 
     /** Device-to-device copy. */
     void copy(long dst, long src, long bytes);

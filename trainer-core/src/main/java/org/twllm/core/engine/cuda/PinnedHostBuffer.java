@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.cuda.global.cudart;
+import org.twllm.core.engine.HostBuffer;
 
 /**
  * Page-locked host memory from {@code cudaMallocHost}: the source or target of asynchronous copies
@@ -29,6 +30,16 @@ public final class PinnedHostBuffer implements AutoCloseable {
     /** The memory as a direct buffer (native byte order). */
     public ByteBuffer buffer() {
         return view;
+    }
+
+    /** The memory as fp32 elements (a view: closing it leaves the memory alone). */
+    public HostBuffer floats() {
+        return HostBuffer.wrap(memory, bytes / Float.BYTES, HostBuffer.Element.F32);
+    }
+
+    /** The memory as elements of {@code element} (a view). */
+    public HostBuffer elements(HostBuffer.Element element) {
+        return HostBuffer.wrap(memory, bytes / element.bytes(), element);
     }
 
     public long bytes() {
