@@ -3,6 +3,7 @@ package org.twllm.core.engine.cpu;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.twllm.core.engine.ParameterSpec;
+import org.twllm.core.engine.cpu.StepProfile.Kind;
 
 /**
  * RMSNorm over the last axis: {@code y = x / sqrt(mean(x^2) + eps) * w}. Forward keeps its input and the
@@ -27,7 +28,9 @@ final class RmsNorm {
         input = x;
         INDArray meanSquare = x.mul(x).mean(true, 1);
         rstd = Transforms.pow(meanSquare.addi(eps), -0.5, false).reshape(n, 1);
-        return x.mul(rstd).muli(weight.reshape(1, weight.length()));
+        INDArray y = x.mul(rstd).muli(weight.reshape(1, weight.length()));
+        StepProfile.lap(Kind.NORM);
+        return y;
     }
 
     /** Gives dL/dw to {@code grads} and returns dL/dx for {@code dy} [N, hidden]. */
@@ -37,6 +40,8 @@ final class RmsNorm {
         INDArray g = dy.mul(weight.reshape(1, weight.length()));
         // dx = rstd * (g - xhat * mean(g * xhat)), the rms's own dependence on x being the second term.
         INDArray projection = g.mul(normalized).mean(true, 1);
-        return g.subi(normalized.muli(projection)).muli(rstd);
+        INDArray dx = g.subi(normalized.muli(projection)).muli(rstd);
+        StepProfile.lap(Kind.NORM);
+        return dx;
     }
 }

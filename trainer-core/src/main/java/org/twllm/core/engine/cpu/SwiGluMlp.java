@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.twllm.core.engine.ParameterLayout;
 import org.twllm.core.engine.ParameterSpec;
+import org.twllm.core.engine.cpu.StepProfile.Kind;
 
 /** Llama's feed-forward: {@code down(silu(gate(x)) * up(x))}. Saves x, gate(x) and up(x) for backward. */
 final class SwiGluMlp {
@@ -31,24 +32,33 @@ final class SwiGluMlp {
         input = x;
         gateOut = Linear.forward(x, gate);
         upOut = Linear.forward(x, up);
+        StepProfile.lap(Kind.MLP_GEMM);
         INDArray hidden = Transforms.sigmoid(gateOut, true).muli(gateOut).muli(upOut);
-        return Linear.forward(hidden, down);
+        StepProfile.lap(Kind.ELEMENTWISE);
+        INDArray y = Linear.forward(hidden, down);
+        StepProfile.lap(Kind.MLP_GEMM);
+        return y;
     }
 
     /** Gives the weight gradients to {@code grads} (down, up, gate: descending flat order) and returns dL/dx. */
     INDArray backward(INDArray dy, GradientWriter grads) {
         INDArray sig = Transforms.sigmoid(gateOut, true);
         INDArray silu = gateOut.mul(sig);
-        grads.matrix(downSpec, Linear.weightGrad(dy, silu.mul(upOut)));
+        INDArray hidden = silu.mul(upOut);
+        StepProfile.lap(Kind.ELEMENTWISE);
+        grads.matrix(downSpec, Linear.weightGrad(dy, hidden));
         INDArray dHidden = Linear.inputGrad(dy, down);
+        StepProfile.lap(Kind.MLP_GEMM);
         INDArray dUp = dHidden.mul(silu);
         // silu'(a) = sig(a) * (1 + a * (1 - sig(a)))
         INDArray siluGrad = sig.rsub(1.0).muli(gateOut).addi(1.0).muli(sig);
         INDArray dGate = dHidden.muli(upOut).muli(siluGrad);
+        StepProfile.lap(Kind.ELEMENTWISE);
         grads.matrix(upSpec, Linear.weightGrad(dUp, input));
         grads.matrix(gateSpec, Linear.weightGrad(dGate, input));
         INDArray dx = Linear.inputGrad(dGate, gate);
         Linear.addInputGrad(dUp, up, dx);
+        StepProfile.lap(Kind.MLP_GEMM);
         return dx;
     }
 }

@@ -3,6 +3,7 @@ package org.twllm.core.engine.cpu;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.twllm.core.engine.LlamaConfig;
 import org.twllm.core.engine.ParameterLayout;
+import org.twllm.core.engine.cpu.StepProfile.Kind;
 
 /** One pre-norm Llama block: {@code x + attn(norm1(x))}, then {@code h + mlp(norm2(h))}. */
 final class TransformerBlock {
@@ -22,7 +23,10 @@ final class TransformerBlock {
     /** {@code x} [N, hidden] -> new [N, hidden]; x itself is kept (the attention norm's saved input). */
     INDArray forward(INDArray x, AttentionContext ctx) {
         INDArray afterAttention = x.add(attention.forward(attentionNorm.forward(x), ctx));
-        return afterAttention.add(mlp.forward(mlpNorm.forward(afterAttention)));
+        StepProfile.lap(Kind.ELEMENTWISE);
+        INDArray out = afterAttention.add(mlp.forward(mlpNorm.forward(afterAttention)));
+        StepProfile.lap(Kind.ELEMENTWISE);
+        return out;
     }
 
     /**
@@ -32,7 +36,9 @@ final class TransformerBlock {
     void backward(INDArray dResidual, GradientWriter grads) {
         INDArray dMlpNormOut = mlp.backward(dResidual, grads);
         dResidual.addi(mlpNorm.backward(dMlpNormOut, grads));
+        StepProfile.lap(Kind.ELEMENTWISE);
         INDArray dAttentionNormOut = attention.backward(dResidual, grads);
         dResidual.addi(attentionNorm.backward(dAttentionNormOut, grads));
+        StepProfile.lap(Kind.ELEMENTWISE);
     }
 }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# CPU training speed, twllm against PyTorch in the same run (issue 16): the whole fp32 step (forward + backward +
+# AdamW) of 8 layers, hidden 512, 8 heads / 4 KV heads, FFN 1376, vocab 32000 at seq 512 x micro-batch 4 and at
+# seq 2048 x 1, the two sides alternating step by step. Prints tokens/s of each and the ratio, the step's FLOP rate
+# (PaLM convention, as the trainer's MFU), the sgemm peak measured in the same run and step/peak, and twllm's step
+# profile by kind of work. Figures mean something only on an idle machine.
+#   scripts/bench/cpu-speed.sh [STEPS] [SHAPE ...]     defaults: 3 timed steps; "seq=512 batch=4" "seq=2048 batch=1"
+# A SHAPE is key=value words (seq, batch, and the model's hidden, intermediate, layers, heads, kvHeads, vocab).
+# The peer is Debian's PyTorch (apt-get install python3-torch libopenblas0-pthread), run as /usr/bin/python3.
+# Build folder: target, or $TWLLM_TARGET. JAVA_OPTS replaces the default -Xmx2g.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+target="${TWLLM_TARGET:-target}"
+steps="${1:-3}"
+shift || true
+deps="$(mktemp)"
+trap 'rm -f "$deps"' EXIT
+# Benchmarks are compiled with the tests (src/bench/java); one reactor run builds them and writes the classpath.
+(cd "$root" && mvn -B -q -o -Dstyle.color=never -Dtwllm.target="$target" -pl trainer-core -am test-compile \
+  dependency:build-classpath -Dmdep.outputFile="$deps" >/dev/null)
+threads="$(nproc)"
+java_side="java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED ${JAVA_OPTS:--Xmx2g} -Dtwllm.cpu.profile=true \
+ -cp $root/trainer-core/$target/classes:$root/trainer-core/$target/test-classes:$(cat "$deps") \
+ org.twllm.core.engine.cpu.TrainingStepBenchmark {shape}"
+torch_side="/usr/bin/python3 $root/scripts/bench/torch_llama_bench.py {shape} threads=$threads lockstep=1"
+shapes=()
+for s in "$@"; do shapes+=(--shape "$s"); done
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+/usr/bin/python3 "$root/scripts/bench/cpu_speed.py" --steps "$steps" --side "twllm=$java_side" --side "torch=$torch_side" \
+  ${shapes[@]+"${shapes[@]}"}
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
