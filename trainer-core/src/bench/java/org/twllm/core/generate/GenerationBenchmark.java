@@ -3,13 +3,14 @@ package org.twllm.core.generate;
 import java.util.Arrays;
 import java.util.Locale;
 
-import org.nd4j.linalg.api.buffer.DataType;
+import org.twllm.core.engine.Decoder;
+import org.twllm.core.engine.Engine;
 import org.twllm.core.engine.LlamaConfig;
-import org.twllm.core.engine.cpu.LlamaModel;
 import org.twllm.core.engine.TokenBatch;
+import org.twllm.core.engine.cpu.TestEngines;
 
 /**
- * Greedy generation speed with the KV cache against re-running {@link LlamaModel#logits} on the whole
+ * Greedy generation speed with the KV cache against re-running the CPU model's full forward ({@link TestEngines#logits}) on the whole
  * sequence for every new token (what generation costs without a cache), on a random model of the given
  * shape; checks both pick the same tokens. Run through scripts/bench/generation.sh.
  *
@@ -34,7 +35,7 @@ public final class GenerationBenchmark {
         int tokens = a.get("tokens");
         LlamaConfig config = new LlamaConfig(a.get("hidden"), a.get("intermediate"), a.get("layers"), a.get("heads"),
                 a.get("kvHeads"), a.get("vocab"), promptLength + tokens + 1, 1e-5, 10000.0, false);
-        LlamaModel model = LlamaModel.random(config, DataType.FLOAT, 1, 0.02);
+        Engine model = TestEngines.random(config, 1, 0.02);
         int[] prompt = new int[promptLength];
         java.util.SplittableRandom rng = new java.util.SplittableRandom(2);
         prompt[0] = 1;
@@ -45,7 +46,7 @@ public final class GenerationBenchmark {
                         + "prompt %d tokens%n", config.hiddenSize(), config.intermediateSize(), config.numLayers(), config.numHeads(),
                 config.numKvHeads(), config.vocabSize(), config.numParameters() / 1e6, promptLength);
 
-        DecoderWeights weights = DecoderWeights.of(model.parameters());
+        Decoder weights = model.decoder();
         // Warm-up (JIT, BLAS threads), then the measured run.
         cachedGreedy(weights, prompt, Math.min(tokens, 8));
         long start = System.nanoTime();
@@ -67,7 +68,7 @@ public final class GenerationBenchmark {
         double recomputeRate = slowTokens / recomputeSeconds;
         System.out.printf(Locale.ROOT, "kv cache:   %d tokens in %.2f s = %.1f tokens/s (prefill included); %.2f CPU s per token%n",
                 tokens, cachedSeconds, cachedRate, cachedCpu / tokens);
-        System.out.printf(Locale.ROOT, "recompute:  %d tokens in %.2f s = %.1f tokens/s (LlamaModel.logits on the whole sequence per token); "
+        System.out.printf(Locale.ROOT, "recompute:  %d tokens in %.2f s = %.1f tokens/s (the full forward on the whole sequence per token); "
                 + "%.2f CPU s per token%n", slowTokens, recomputeSeconds, recomputeRate, recomputeCpu / slowTokens);
         System.out.printf(Locale.ROOT, "speed-up %.1fx; same tokens: %s%n", cachedRate / recomputeRate, same);
     }
@@ -78,7 +79,7 @@ public final class GenerationBenchmark {
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() / 1e9 : Double.NaN;
     }
 
-    private static int[] cachedGreedy(DecoderWeights weights, int[] prompt, int tokens) {
+    private static int[] cachedGreedy(Decoder weights, int[] prompt, int tokens) {
         KvCacheDecoder decoder = new KvCacheDecoder(weights, prompt.length + tokens);
         int[] out = new int[tokens];
         float[] logits = decoder.forwardLast(prompt);
@@ -91,13 +92,13 @@ public final class GenerationBenchmark {
         return out;
     }
 
-    private static int[] recomputeGreedy(LlamaModel model, int[] prompt, int tokens) {
+    private static int[] recomputeGreedy(Engine model, int[] prompt, int tokens) {
         int[] seq = prompt.clone();
         int[] out = new int[tokens];
         for (int i = 0; i < tokens; i++) {
             int[] targets = new int[seq.length];
             Arrays.fill(targets, TokenBatch.IGNORE);
-            float[] last = model.logits(TokenBatch.causal(new int[][] {seq}, new int[][] {targets})).getRow(seq.length - 1).toFloatVector();
+            float[] last = TestEngines.logits(model, TokenBatch.causal(new int[][] {seq}, new int[][] {targets}))[seq.length - 1];
             out[i] = TokenSampler.argmax(last);
             seq = Arrays.copyOf(seq, seq.length + 1);
             seq[seq.length - 1] = out[i];

@@ -22,13 +22,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.twllm.core.engine.Engine;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.OwnedTensor;
+import org.twllm.core.engine.cpu.TestEngines;
 import org.twllm.core.io.DType;
 import org.twllm.core.io.HfModelDirectory;
-import org.twllm.core.engine.LlamaConfig;
-import org.twllm.core.engine.cpu.LlamaModel;
 import org.twllm.errors.ConfigException;
 import org.twllm.errors.TwllmException;
 import org.twllm.progress.Progress;
@@ -36,10 +35,36 @@ import org.twllm.progress.ProgressOutput;
 
 class CheckpointFilesTest {
 
-    private static OptimizerState optimizerWithMoments(long start, long end, long updates) {
-        INDArray m = Nd4j.linspace(DataType.FLOAT, start, end - start, 1);
-        INDArray v = Nd4j.linspace(DataType.FLOAT, start, end - start, 1).muli(-1);
-        return new OptimizerState(start, m, v, updates);
+    /** The saved state of flat element i: master weight 1000 + i, exp_avg i, exp_avg_sq -i. */
+    private static float ramp(OwnedTensor tensor, long i) {
+        return switch (tensor) {
+            case MASTER -> 1000f + i;
+            case EXP_AVG -> i;
+            case EXP_AVG_SQ -> -i;
+        };
+    }
+
+    /** The ramp's state of the range starting at flat element {@code start}, as an engine's partition reads it. */
+    private static OptimizerState.Source ramp(long start) {
+        return (tensor, offset, dst, count) -> {
+            for (int i = 0; i < count; i++) {
+                dst[i] = ramp(tensor, start + offset + i);
+            }
+        };
+    }
+
+    private static void writeOptimizer(CheckpointWriter w, long start, long end, long updates) {
+        w.writeOptimizer(start, end, updates, ramp(start), Progress.none());
+    }
+
+    private static long updatesOf(Checkpoint c) {
+        try (OptimizerState s = c.optimizerState()) {
+            return s.updates();
+        }
+    }
+
+    private static Engine randomModel(LlamaConfig config) {
+        return TestEngines.random(config, 1, 0.02);
     }
 
     private static TrainerState state(long step) {
@@ -48,22 +73,31 @@ class CheckpointFilesTest {
 
     @Test
     void optimizerRangesSavedByTwoRanksAssembleIntoAnyOtherRange(@TempDir Path dir) {
-        optimizerWithMoments(0, 10, 7).write(dir, Progress.none());
-        optimizerWithMoments(10, 25, 7).write(dir, Progress.none());
-        OptimizerState s = OptimizerState.load(dir, 5, 20);
-        assertEquals(7, s.updates());
-        for (int i = 0; i < 15; i++) {
-            assertEquals(5 + i, s.expAvg().getFloat(i));
-            assertEquals(-(5 + i), s.expAvgSq().getFloat(i));
+        OptimizerState.write(dir, 0, 10, 7, ramp(0), Progress.none());
+        OptimizerState.write(dir, 10, 25, 7, ramp(10), Progress.none());
+        try (OptimizerState s = OptimizerState.open(dir)) {
+            assertEquals(7, s.updates());
+            assertTrue(s.hasMaster());
+            for (OwnedTensor tensor : OwnedTensor.values()) {
+                float[] restored = new float[15];
+                s.restore(tensor, 5, 20, (t, offset, src, count) -> {
+                    assertEquals(tensor, t);
+                    System.arraycopy(src, 0, restored, (int) offset, count);
+                });
+                for (int i = 0; i < 15; i++) {
+                    assertEquals(ramp(tensor, 5 + i), restored[i], tensor + " element " + (5 + i));
+                }
+            }
+            TwllmException gap = assertThrows(TwllmException.class,
+                    () -> s.restore(OwnedTensor.EXP_AVG, 20, 30, (t, offset, src, count) -> { }));
+            assertTrue(gap.getMessage().contains("[25, 30)"), gap.getMessage());
         }
-        TwllmException gap = assertThrows(TwllmException.class, () -> OptimizerState.load(dir, 20, 30));
-        assertTrue(gap.getMessage().contains("[25, 30)"), gap.getMessage());
     }
 
     @Test
     void aCommittedCheckpointVerifiesAndADamagedFileIsNamed(@TempDir Path out) throws IOException {
         CheckpointWriter w = CheckpointWriter.begin(out, 3, CheckpointWriter.newToken());
-        w.writeOptimizer(optimizerWithMoments(0, 8, 3), Progress.none());
+        writeOptimizer(w, 0, 8, 3);
         w.writeString("config.json", "{}");
         Checkpoint c = w.commit(state(3));
         assertEquals(out.resolve("checkpoint-00000003"), c.dir());
@@ -87,19 +121,19 @@ class CheckpointFilesTest {
         CheckpointWriter one = CheckpointWriter.begin(out, 5, CheckpointWriter.newToken());
         CheckpointWriter other = CheckpointWriter.begin(out, 5, CheckpointWriter.newToken());
         assertNotEquals(one.directory(), other.directory());
-        one.writeOptimizer(optimizerWithMoments(0, 4, 1), Progress.none());
-        other.writeOptimizer(optimizerWithMoments(0, 4, 2), Progress.none());
-        assertEquals(1, one.commit(state(5)).optimizerState(0, 4).updates(), "the first save holds only its own files");
+        writeOptimizer(one, 0, 4, 1);
+        writeOptimizer(other, 0, 4, 2);
+        assertEquals(1, updatesOf(one.commit(state(5))), "the first save holds only its own files");
         TwllmException late = assertThrows(TwllmException.class, () -> other.commit(state(5)));
         assertTrue(late.getMessage().contains("checkpoint-00000005"), late.getMessage());
-        assertEquals(1, Checkpoint.open(out.resolve("checkpoint-00000005")).optimizerState(0, 4).updates());
+        assertEquals(1, updatesOf(Checkpoint.open(out.resolve("checkpoint-00000005"))));
     }
 
     @Test
     void savingAndExportingALargeModelShowTheBytesWritten(@TempDir Path out) throws IOException {
-        LlamaModel model = LlamaModel.random(new LlamaConfig(32, 64, 2, 4, 2, 500, 64, 1e-5, 10000.0, false),
-                DataType.FLOAT, 1, 0.02);
-        long modelBytes = model.parameters().numParameters() * 4;
+        Engine model = randomModel(new LlamaConfig(32, 64, 2, 4, 2, 500, 64, 1e-5, 10000.0, false));
+        long modelBytes = model.layout().total() * 4;
+        long optimizerBytes = OptimizerState.bytes(40);
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         AtomicLong clock = new AtomicLong();
         // Each clock read is 3 s later, so every update is shown.
@@ -107,15 +141,15 @@ class CheckpointFilesTest {
                 () -> clock.addAndGet(3_000_000_000L));
 
         CheckpointWriter w = CheckpointWriter.begin(out, 5, CheckpointWriter.newToken());
-        try (Progress saving = output.start("checkpoint-00000005", null, modelBytes + 2 * 40 * 4)) {
-            w.writeOptimizer(optimizerWithMoments(0, 40, 1), saving);
-            HfModelDirectory.save(model, w.directory(), DType.F32, saving);
-            assertEquals(modelBytes + 2 * 40 * 4, saving.bytes());
+        try (Progress saving = output.start("checkpoint-00000005", null, modelBytes + optimizerBytes)) {
+            w.writeOptimizer(0, 40, 1, ramp(0), saving);
+            HfModelDirectory.save(model.config(), model::readWeights, w.directory(), DType.F32, saving);
+            assertEquals(modelBytes + optimizerBytes, saving.bytes());
         }
         w.copyFile(Path.of(System.getProperty("twllm.fixtures"), "tokenizer/zh-tw-bpe-8k.model"), Checkpoint.TOKENIZER_FILE);
         Checkpoint c = w.commit(state(5));
         List<String> saveLines = printed.toString(StandardCharsets.UTF_8).lines().toList();
-        String total = String.format(java.util.Locale.ROOT, "%.1f", (modelBytes + 2 * 40 * 4) / 1e6).replace(".", "\\.");
+        String total = String.format(java.util.Locale.ROOT, "%.1f", (modelBytes + optimizerBytes) / 1e6).replace(".", "\\.");
         assertTrue(saveLines.get(0).matches("checkpoint-00000005: [0-9.]+ / " + total + " MB, [0-9.]+ MB/s, [0-9]+%, ETA [0-9hms]+"),
                 saveLines.get(0));
         assertTrue(saveLines.get(saveLines.size() - 1).matches("checkpoint-00000005: " + total + " MB, [0-9.]+ MB/s, done in [0-9hms]+"),
@@ -133,14 +167,14 @@ class CheckpointFilesTest {
     @Test
     void aSaveThatDiesBeforeCommitLeavesThePreviousCheckpointNewestAndIsSweptAway(@TempDir Path out) {
         CheckpointWriter first = CheckpointWriter.begin(out, 10, CheckpointWriter.newToken());
-        first.writeOptimizer(optimizerWithMoments(0, 4, 10), Progress.none());
+        writeOptimizer(first, 0, 4, 10);
         first.commit(state(10));
 
         CheckpointWriter crashed = CheckpointWriter.begin(out, 20, CheckpointWriter.newToken());
-        crashed.writeOptimizer(optimizerWithMoments(0, 4, 20), Progress.none()); // ... and the process dies here
+        writeOptimizer(crashed, 0, 4, 20); // ... and the process dies here
         CheckpointDirectory checkpoints = new CheckpointDirectory(out);
         assertEquals(10, checkpoints.newest().orElseThrow().step());
-        assertEquals(10, checkpoints.newest().orElseThrow().optimizerState(0, 4).updates());
+        assertEquals(10, updatesOf(checkpoints.newest().orElseThrow()));
 
         checkpoints.sweepStale();
         assertFalse(Files.exists(crashed.directory()));
@@ -191,8 +225,8 @@ class CheckpointFilesTest {
         // as twllm wrote checkpoints before tokenizer_config.json and generation_config.json were part of them
         Path tokenizer = Path.of(System.getProperty("twllm.fixtures"), "tokenizer/zh-tw-bpe-8k.model");
         CheckpointWriter w = CheckpointWriter.begin(out, 2, CheckpointWriter.newToken());
-        HfModelDirectory.save(LlamaModel.random(new LlamaConfig(16, 32, 1, 2, 2, 8000, 64, 1e-5, 10000, false),
-                DataType.FLOAT, 1, 0.02), w.directory(), DType.F32);
+        Engine model = randomModel(new LlamaConfig(16, 32, 1, 2, 2, 8000, 64, 1e-5, 10000, false));
+        HfModelDirectory.save(model.config(), model::readWeights, w.directory(), DType.F32);
         w.copyFile(tokenizer, Checkpoint.TOKENIZER_FILE);
         Checkpoint legacy = w.commit(state(2));
         Path exported = out.resolve("hf");

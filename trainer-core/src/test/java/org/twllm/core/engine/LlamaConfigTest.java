@@ -11,7 +11,6 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.twllm.errors.ConfigException;
 
 class LlamaConfigTest {
@@ -62,30 +61,42 @@ class LlamaConfigTest {
     }
 
     @Test
-    void parameterStoreLayoutIsContiguousWithViewsIntoTheFlatBuffers() {
+    void theFlatLayoutIsContiguousInHfOrderWithNormsUndecayed() {
         LlamaConfig c = new LlamaConfig(8, 12, 2, 2, 1, 11, 16, 1e-5, 10000.0, false);
-        ParameterStore store = new ParameterStore(c, DataType.FLOAT).initRandom(1, 0.02);
-        assertEquals(c.numParameters(), store.numParameters());
+        ParameterLayout layout = new ParameterLayout(c);
+        assertEquals(c.numParameters(), layout.total());
         long next = 0;
-        for (ParameterSpec s : store.specs()) {
+        for (ParameterSpec s : layout.specs()) {
             assertEquals(next, s.offset(), s.name());
             next = s.end();
             assertEquals(!s.name().endsWith("norm.weight"), s.decays(), s.name());
         }
-        assertEquals("model.embed_tokens.weight", store.specs().get(0).name());
-        assertEquals("lm_head.weight", store.specs().get(store.specs().size() - 1).name());
-        assertEquals(1.0, store.param("model.layers.1.post_attention_layernorm.weight").getDouble(3), 0.0);
+        assertEquals("model.embed_tokens.weight", layout.specs().get(0).name());
+        assertEquals("lm_head.weight", layout.specs().get(layout.specs().size() - 1).name());
+        assertEquals(layout.spec("model.layers.1.input_layernorm.weight").offset(), layout.layerStart(1));
+        assertEquals(layout.spec("model.layers.1.mlp.down_proj.weight").end(), layout.layerEnd(1));
+    }
 
-        ParameterSpec k = store.spec("model.layers.1.self_attn.k_proj.weight");
-        store.param(k.name()).putScalar(new long[] {2, 5}, 42.0);
-        assertEquals(42.0, store.params().getDouble(k.offset() + 2 * 8 + 5), 0.0, "views write through to the flat buffer");
-        store.grad(k.name()).putScalar(new long[] {3, 1}, -7.0);
-        assertEquals(-7.0, store.grads().getDouble(k.offset() + 3 * 8 + 1), 0.0);
-        store.zeroGrads();
-        assertEquals(0.0, store.grads().amaxNumber().doubleValue(), 0.0);
-        assertEquals(store.spec("model.layers.1.input_layernorm.weight").offset(), store.layerStart(1));
-        assertEquals(store.spec("model.layers.1.mlp.down_proj.weight").end(), store.layerEnd(1));
-        double std = store.param("model.layers.0.mlp.up_proj.weight").stdNumber().doubleValue();
+    @Test
+    void randomWeightsAreNormalMatricesAndUnitNormsFromTheSeedAlone() {
+        LlamaConfig c = new LlamaConfig(8, 12, 2, 2, 1, 11, 16, 1e-5, 10000.0, false);
+        ParameterLayout layout = new ParameterLayout(c);
+        float[] w = new float[(int) layout.total()];
+        RandomWeights.fill(layout, 1, 0.02, (offset, src, count) -> System.arraycopy(src, 0, w, (int) offset, count));
+        float[] again = new float[w.length];
+        RandomWeights.fill(layout, 1, 0.02, (offset, src, count) -> System.arraycopy(src, 0, again, (int) offset, count));
+        assertTrue(java.util.Arrays.equals(w, again), "the same seed gives the same weights");
+        ParameterSpec norm = layout.spec("model.layers.1.post_attention_layernorm.weight");
+        assertEquals(1.0f, w[(int) norm.offset() + 3]);
+        ParameterSpec up = layout.spec("model.layers.0.mlp.up_proj.weight");
+        double sum = 0;
+        double sumSq = 0;
+        for (long i = up.offset(); i < up.end(); i++) {
+            sum += w[(int) i];
+            sumSq += (double) w[(int) i] * w[(int) i];
+        }
+        double mean = sum / up.length();
+        double std = Math.sqrt(sumSq / up.length() - mean * mean);
         assertTrue(std > 0.015 && std < 0.025, "normal(0, 0.02) init, got std " + std);
     }
 }

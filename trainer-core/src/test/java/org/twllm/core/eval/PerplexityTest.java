@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.twllm.core.engine.cpu.DecoderWeights;
+import org.twllm.core.engine.Engine;
 import org.twllm.core.generate.GenerationResult;
 import org.twllm.core.generate.KvCacheLanguageModel;
 import org.twllm.core.generate.LanguageModel;
 import org.twllm.core.generate.SamplingSettings;
 import org.twllm.core.engine.LlamaConfig;
-import org.twllm.core.engine.cpu.LlamaModel;
+import org.twllm.core.engine.cpu.TestEngines;
 import org.twllm.data.tokenizer.CodePointTokenizer;
 import org.twllm.errors.ConfigException;
 
@@ -88,7 +87,7 @@ class PerplexityTest {
     @Test
     void onARealModelWindowsGiveWhatTheModelsForwardPassGivesOnTheSameWindows() {
         LlamaConfig config = new LlamaConfig(16, 32, 1, 2, 1, 200, 32, 1e-5, 10000.0, true);
-        LlamaModel model = LlamaModel.random(config, DataType.FLOAT, 5, 0.2);
+        Engine model = TestEngines.random(config, 5, 0.2);
         CodePointTokenizer tokenizer = CodePointTokenizer.withVocab(config.vocabSize());
         String text = "abcdefghijklmnopqrstu";   // 21 code points: [BOS] + 21 + [EOS] = 23 tokens
         int[] sequence = new int[23];
@@ -103,7 +102,7 @@ class PerplexityTest {
                     expected -= lp[i];
                 }
             }
-            LossAccumulator got = new Perplexity(new KvCacheLanguageModel(DecoderWeights.of(model.parameters()), tokenizer, context),
+            LossAccumulator got = new Perplexity(new KvCacheLanguageModel(model.decoder(), tokenizer, context),
                     tokenizer).score(text);
             assertEquals(22, got.tokens());
             assertEquals(expected / 22, got.meanLoss(), 1e-5, "context " + context);

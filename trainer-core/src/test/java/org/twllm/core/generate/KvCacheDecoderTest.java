@@ -8,29 +8,28 @@ import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import org.twllm.core.engine.Decoder;
+import org.twllm.core.engine.Engine;
 import org.twllm.core.engine.LlamaConfig;
-import org.twllm.core.engine.cpu.LlamaModel;
 import org.twllm.core.engine.TokenBatch;
+import org.twllm.core.engine.cpu.TestEngines;
 import org.twllm.data.tokenizer.CodePointTokenizer;
 
 /**
  * The KV-cache decoder against the model itself: every step's logits must equal those of
- * {@link LlamaModel#logits} re-run on the whole sequence, and generation must pick the same tokens.
+ * the CPU model's full forward pass ({@link TestEngines#logits}) re-run on the whole sequence, and generation must pick the same tokens.
  */
 class KvCacheDecoderTest {
     /** GQA (4 query heads, 2 kv heads), 2 layers, untied head; weights large enough that logits are well spread. */
     private static final LlamaConfig CONFIG = new LlamaConfig(32, 64, 2, 4, 2, 61, 64, 1e-5, 10000.0, false);
-    private static final LlamaModel MODEL = LlamaModel.random(CONFIG, DataType.FLOAT, 7, 0.3);
+    private static final Engine MODEL = TestEngines.random(CONFIG, 7, 0.3);
     private static final int[] PROMPT = {1, 17, 5, 42, 9, 33};
 
     /** Logits of the last position of {@code seq}, by a full forward of the model over the whole sequence. */
     private static float[] fullLastLogits(int[] seq) {
         int[] targets = new int[seq.length];
         Arrays.fill(targets, TokenBatch.IGNORE);
-        INDArray logits = MODEL.logits(TokenBatch.causal(new int[][] {seq}, new int[][] {targets}));
-        return logits.getRow(seq.length - 1).toFloatVector();
+        return TestEngines.logits(MODEL, TokenBatch.causal(new int[][] {seq}, new int[][] {targets}))[seq.length - 1];
     }
 
     static float maxAbsDiff(float[] a, float[] b) {
@@ -43,13 +42,13 @@ class KvCacheDecoderTest {
 
     @Test
     void promptLogitsEqualTheModelsAtEveryPosition() {
-        KvCacheDecoder decoder = new KvCacheDecoder(DecoderWeights.of(MODEL.parameters()), 32);
+        KvCacheDecoder decoder = new KvCacheDecoder(MODEL.decoder(), 32);
         float[][] cached = decoder.forward(PROMPT, true);
         int[] targets = new int[PROMPT.length];
         Arrays.fill(targets, TokenBatch.IGNORE);
-        INDArray full = MODEL.logits(TokenBatch.causal(new int[][] {PROMPT}, new int[][] {targets}));
+        float[][] full = TestEngines.logits(MODEL, TokenBatch.causal(new int[][] {PROMPT}, new int[][] {targets}));
         for (int t = 0; t < PROMPT.length; t++) {
-            assertTrue(maxAbsDiff(cached[t], full.getRow(t).toFloatVector()) < 1e-4f, "position " + t);
+            assertTrue(maxAbsDiff(cached[t], full[t]) < 1e-4f, "position " + t);
         }
         assertEquals(PROMPT.length, decoder.length());
     }
@@ -58,7 +57,7 @@ class KvCacheDecoderTest {
     void cachedGenerationEqualsFullRecomputationTokenByToken() {
         for (SamplingSettings settings : List.of(SamplingSettings.greedy(12),
                 new SamplingSettings(12, 0.9, 20, 0.95, 123, List.of()))) {
-            KvCacheDecoder decoder = new KvCacheDecoder(DecoderWeights.of(MODEL.parameters()), 64);
+            KvCacheDecoder decoder = new KvCacheDecoder(MODEL.decoder(), 64);
             TokenSampler cachedSampler = new TokenSampler(settings);
             TokenSampler fullSampler = new TokenSampler(settings);
             int[] seq = PROMPT.clone();
@@ -79,7 +78,7 @@ class KvCacheDecoderTest {
 
     @Test
     void generatorReusesTheCachedPrefixOfTheNextPrompt() {
-        DecoderWeights weights = DecoderWeights.of(MODEL.parameters());
+        Decoder weights = MODEL.decoder();
         CodePointTokenizer tokenizer = CodePointTokenizer.withVocab(CONFIG.vocabSize());
         Generator chat = new Generator(weights, tokenizer, 64);
         GenerationResult first = chat.generate(PROMPT, SamplingSettings.greedy(5));
@@ -94,7 +93,7 @@ class KvCacheDecoderTest {
 
     @Test
     void aPaddedVocabularysExtraRowsAreNeverGenerated() {
-        DecoderWeights weights = DecoderWeights.of(MODEL.parameters());
+        Decoder weights = MODEL.decoder();
         int pieces = 40; // the model has 61 rows: 21 of padding
         int[] unmasked = new Generator(weights, CodePointTokenizer.withVocab(CONFIG.vocabSize()), 64)
                 .generate(PROMPT, SamplingSettings.greedy(30)).tokens();
@@ -107,11 +106,11 @@ class KvCacheDecoderTest {
 
     @Test
     void stopsAtMaxTokensAndWhenTheContextIsFull() {
-        Generator g = new Generator(DecoderWeights.of(MODEL.parameters()), CodePointTokenizer.withVocab(CONFIG.vocabSize()), 10);
+        Generator g = new Generator(MODEL.decoder(), CodePointTokenizer.withVocab(CONFIG.vocabSize()), 10);
         GenerationResult r = g.generate(PROMPT, SamplingSettings.greedy(50));
         assertEquals(GenerationResult.StopReason.CONTEXT_FULL, r.stopReason());
         assertEquals(10 - PROMPT.length + 1, r.tokens().length);
-        GenerationResult two = new Generator(DecoderWeights.of(MODEL.parameters()), CodePointTokenizer.withVocab(CONFIG.vocabSize()), 64)
+        GenerationResult two = new Generator(MODEL.decoder(), CodePointTokenizer.withVocab(CONFIG.vocabSize()), 64)
                 .generate(PROMPT, SamplingSettings.greedy(2));
         assertEquals(GenerationResult.StopReason.MAX_NEW_TOKENS, two.stopReason());
         assertEquals(2, two.tokens().length);

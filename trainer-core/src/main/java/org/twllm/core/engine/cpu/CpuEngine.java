@@ -152,9 +152,7 @@ final class CpuEngine implements Engine {
 
     @Override
     public void gatherWeights(WeightGather gather) {
-        if (settings.ownedLength() < layout().total()) {
-            gather.allGather(weights);
-        }
+        gather.allGather(weights);
     }
 
     @Override

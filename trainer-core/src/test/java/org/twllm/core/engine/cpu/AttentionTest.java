@@ -16,6 +16,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.TokenBatch;
 
 /**
  * The tiled attention: against the materialised one it replaced, against finite differences, its tiling
@@ -61,6 +63,36 @@ class AttentionTest {
         return w;
     }
 
+    private static final String[] PROJECTIONS = {"self_attn.q_proj.weight", "self_attn.k_proj.weight",
+        "self_attn.v_proj.weight", "self_attn.o_proj.weight"};
+
+    /** A parameter store holding {@code w} as layer 0's q, k, v and o projections. */
+    private static TestParameters parameters(INDArray[] w) {
+        TestParameters p = new TestParameters(CONFIG, w[0].dataType());
+        for (int i = 0; i < w.length; i++) {
+            p.set("model.layers.0." + PROJECTIONS[i], w[i]);
+        }
+        return p;
+    }
+
+    /** The store's views of layer 0's q, k, v, o projections (perturbing them changes what attention reads). */
+    private static INDArray[] weightsOf(TestParameters p) {
+        INDArray[] w = new INDArray[PROJECTIONS.length];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = p.store.param("model.layers.0." + PROJECTIONS[i]);
+        }
+        return w;
+    }
+
+    /** The gradients backward gave for layer 0's q, k, v, o projections. */
+    private static INDArray[] gradsOf(TestParameters p) {
+        INDArray[] g = new INDArray[PROJECTIONS.length];
+        for (int i = 0; i < g.length; i++) {
+            g[i] = p.grad("model.layers.0." + PROJECTIONS[i]);
+        }
+        return g;
+    }
+
     private static INDArray[] zeroGrads(INDArray[] weights) {
         INDArray[] g = new INDArray[weights.length];
         for (int i = 0; i < g.length; i++) {
@@ -88,10 +120,11 @@ class AttentionTest {
         INDArray dy = GradientCheck.random(2, 2L * 13, CONFIG.hiddenSize()).castTo(DataType.FLOAT);
         INDArray[] w = weights(DataType.FLOAT, 3);
 
-        INDArray[] gTiled = zeroGrads(w);
-        Attention tiled = new Attention(CONFIG, rotary(), w, gTiled);
+        TestParameters p = parameters(w);
+        Attention tiled = new Attention(CONFIG, rotary(), p.store, 0);
         INDArray yTiled = tiled.forward(x, ctx);
-        INDArray dxTiled = tiled.backward(dy);
+        INDArray dxTiled = tiled.backward(dy, p.grads);
+        INDArray[] gTiled = gradsOf(p);
         INDArray[] gReference = zeroGrads(w);
         MaterialisedAttention reference = new MaterialisedAttention(CONFIG, rotary(), w, gReference);
         INDArray yReference = reference.forward(x, ctx, MaterialisedAttention.mask(batch, DataType.FLOAT));
@@ -112,11 +145,12 @@ class AttentionTest {
         assertTrue(ctx.tiling().sharedByAllRows());
         INDArray x = GradientCheck.random(1, 14, CONFIG.hiddenSize());
         INDArray r = GradientCheck.random(2, 14, CONFIG.hiddenSize());
-        INDArray[] w = weights(DataType.DOUBLE, 3);
-        INDArray[] g = zeroGrads(w);
-        Attention attention = new Attention(CONFIG, rotary(), w, g);
+        TestParameters p = parameters(weights(DataType.DOUBLE, 3));
+        INDArray[] w = weightsOf(p);
+        INDArray[] g = gradsOf(p);
+        Attention attention = new Attention(CONFIG, rotary(), p.store, 0);
         attention.forward(x, ctx);
-        INDArray dx = attention.backward(r);
+        INDArray dx = attention.backward(r, p.grads);
         double errX = GradientCheck.relativeError(x, dx, () -> GradientCheck.project(attention.forward(x, ctx), r), 16, 1);
         assertTrue(errX < 1e-6, "dx: " + errX);
         for (int i = 0; i < 4; i++) {
@@ -169,7 +203,8 @@ class AttentionTest {
             int t = lengths[n];
             TokenBatch batch = TokenBatch.causal(new int[1][t], new int[1][t]);
             INDArray[] w = weights(DataType.FLOAT, 3);
-            tiled[n] = bytesLeftByForward(batch, ctx -> new Attention(CONFIG, rotary(), w, zeroGrads(w))
+            TestParameters p = parameters(w);
+            tiled[n] = bytesLeftByForward(batch, ctx -> new Attention(CONFIG, rotary(), p.store, 0)
                     .forward(GradientCheck.random(1, t, CONFIG.hiddenSize()).castTo(DataType.FLOAT), ctx));
             tileWorkspace[n] = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(Workspaces.ATTENTION_TILE).getMaxCycleAllocations();
             materialised[n] = bytesLeftByForward(batch, ctx -> new MaterialisedAttention(CONFIG, rotary(), w, zeroGrads(w))

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.twllm.core.engine.KvCache;
 import org.twllm.core.engine.LlamaConfig;
-import org.twllm.core.engine.cpu.LlamaModel;
+import org.twllm.core.generate.KvCacheDecoder;
+import org.twllm.core.generate.TokenSampler;
 
 /**
  * Several sequences in one forward (continuous batching) against each run alone: a batch that mixes a
@@ -17,6 +19,14 @@ import org.twllm.core.engine.cpu.LlamaModel;
 class BatchDecoderTest {
     private static final LlamaConfig CONFIG = new LlamaConfig(32, 64, 2, 4, 2, 61, 64, 1e-5, 10000.0, false);
     private static final DecoderWeights WEIGHTS = DecoderWeights.of(LlamaModel.random(CONFIG, DataType.FLOAT, 11, 0.3).parameters());
+
+    private static float maxAbsDiff(float[] a, float[] b) {
+        float max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
+    }
     private static final int[][] PROMPTS = {{1, 17, 5, 42, 9, 33}, {1, 8}, {1, 50, 51, 52, 53, 54, 55, 56, 57, 3}};
 
     @Test
@@ -29,8 +39,8 @@ class BatchDecoderTest {
         int[][] batch = {PROMPTS[0], PROMPTS[1], java.util.Arrays.copyOfRange(PROMPTS[2], 4, PROMPTS[2].length)};
         float[][] batched = decoder.forwardLast(caches, batch);
         for (int i = 0; i < PROMPTS.length; i++) {
-            float[] alone = new KvCacheDecoder(WEIGHTS, 32).forwardLast(PROMPTS[i]);
-            assertTrue(KvCacheDecoderTest.maxAbsDiff(alone, batched[i]) < 1e-5f, "sequence " + i);
+            float[] alone = new KvCacheDecoder(new BatchDecoder(WEIGHTS), 32).forwardLast(PROMPTS[i]);
+            assertTrue(maxAbsDiff(alone, batched[i]) < 1e-5f, "sequence " + i);
             assertEquals(PROMPTS[i].length, caches[i].length());
         }
     }
@@ -54,7 +64,7 @@ class BatchDecoderTest {
             logits = decoder.forwardLast(caches, next);
         }
         for (int i = 0; i < PROMPTS.length; i++) {
-            KvCacheDecoder alone = new KvCacheDecoder(WEIGHTS, 40);
+            KvCacheDecoder alone = new KvCacheDecoder(new BatchDecoder(WEIGHTS), 40);
             float[] l = alone.forwardLast(PROMPTS[i]);
             for (int s = 0; s < steps; s++) {
                 int token = TokenSampler.argmax(l);

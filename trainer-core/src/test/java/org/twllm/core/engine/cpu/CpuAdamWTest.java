@@ -5,33 +5,44 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.twllm.core.engine.cpu.FlatFloats;
+import java.util.SplittableRandom;
 
-class AdamWTest {
+import org.twllm.core.engine.AdamWSettings;
+import org.twllm.core.engine.DecayMask;
+import org.twllm.core.engine.HostBuffer;
+
+/** The CPU engine's AdamW against hand-computed updates and a scalar reference (PyTorch's formula). */
+class CpuAdamWTest {
+    private static HostBuffer buffer(float... values) {
+        HostBuffer b = HostBuffer.allocate(values.length, HostBuffer.Element.F32);
+        b.floats(0, values.length).put(values);
+        return b;
+    }
+
+    private static double get(HostBuffer b, long i) {
+        return b.floats(i, 1).get(0);
+    }
 
     @Test
     void firstUpdateIsLrTimesSignAfterBiasCorrectionWithDecoupledDecayOnlyWhereMasked() {
         // After one step m_hat = g and v_hat = g^2, so the update is lr * g / (|g| + eps).
         float[] p0 = {1.0f, -2.0f, 0.5f, 3.0f};
         float[] g = {0.1f, -4.0f, 2.0f, -0.001f};
-        INDArray params = Nd4j.createFromArray(p0.clone());
-        INDArray grads = Nd4j.createFromArray(g.clone());
+        HostBuffer params = buffer(p0.clone());
+        HostBuffer grads = buffer(g.clone());
         double lr = 0.01;
         double wd = 0.1;
         double eps = 1e-8;
         // elements 1 and 2 decay (a "matrix"), 0 and 3 do not (a "norm").
-        AdamW opt = new AdamW(new AdamW.Settings(0.9, 0.95, eps, wd), 0, 4, DecayMask.of(List.of(new long[] {1, 2})));
-        opt.step(params, grads, lr, 1.0);
+        CpuAdamW opt = new CpuAdamW(new AdamWSettings(0.9, 0.95, eps, wd), 0, 4, DecayMask.of(List.of(new long[] {1, 2})));
+        opt.step(params, grads, lr, 1.0, CpuAdamW.UpdatedChunk.NONE);
         for (int i = 0; i < 4; i++) {
             double decay = (i == 1 || i == 2) ? 1 - lr * wd : 1;
             double expected = p0[i] * decay - lr * g[i] / (Math.abs(g[i]) + eps);
-            assertEquals(expected, params.getDouble(i), 1e-6, "element " + i);
+            assertEquals(expected, get(params, i), 1e-6, "element " + i);
         }
-        assertEquals(0.1 * g[1], opt.expAvg().getDouble(1), 1e-7);
-        assertEquals(0.05 * g[1] * g[1], opt.expAvgSq().getDouble(1), 1e-6);
+        assertEquals(0.1 * g[1], get(opt.expAvg(), 1), 1e-7);
+        assertEquals(0.05 * g[1] * g[1], get(opt.expAvgSq(), 1), 1e-6);
     }
 
     @Test
@@ -40,8 +51,10 @@ class AdamWTest {
         long start = 2;
         long end = 6;
         float[] p = {0.3f, -0.7f, 1.1f, 0.05f, -1.3f, 0.8f, 2.0f, };
-        INDArray params = Nd4j.createFromArray(p.clone());
-        AdamW opt = new AdamW(new AdamW.Settings(0.9, 0.999, 1e-6, 0.05), start, end, DecayMask.of(List.of(new long[] {0, 4})));
+        HostBuffer params = buffer(p.clone());
+        // the optimizer sees the owned partition [start, end) only: master weights and gradients of its length
+        HostBuffer owned = params.slice(start, end - start);
+        CpuAdamW opt = new CpuAdamW(new AdamWSettings(0.9, 0.999, 1e-6, 0.05), start, end, DecayMask.of(List.of(new long[] {0, 4})));
         double[] m = new double[n];
         double[] v = new double[n];
         double[] ref = new double[n];
@@ -55,7 +68,12 @@ class AdamWTest {
             for (int i = 0; i < n; i++) {
                 g[i] = (float) Math.sin(1.7 * i + t);
             }
-            opt.step(params, Nd4j.createFromArray(g), lrs[t - 1], scales[t - 1]);
+            List<long[]> updated = new java.util.ArrayList<>();
+            try (HostBuffer grads = buffer(java.util.Arrays.copyOfRange(g, (int) start, (int) end))) {
+                opt.step(owned, grads, lrs[t - 1], scales[t - 1], (offset, length) -> updated.add(new long[] {offset, length}));
+            }
+            assertEquals(1, updated.size());
+            assertEquals(List.of(0L, end - start), List.of(updated.get(0)[0], updated.get(0)[1]), "the whole partition in one chunk");
             for (int i = (int) start; i < end; i++) {
                 double gi = g[i] * scales[t - 1];
                 boolean decays = i < 4;
@@ -71,36 +89,34 @@ class AdamWTest {
         }
         for (int i = 0; i < n; i++) {
             double expected = (i < start || i >= end) ? p[i] : ref[i];
-            assertEquals(expected, params.getDouble(i), 2e-6, "element " + i);
+            assertEquals(expected, get(params, i), 2e-6, "element " + i);
         }
         assertEquals(3, opt.updates());
     }
 
     @Test
     void chunkedRangesLongerThanOneChunkMatchElementWise() {
-        int n = FlatFloats.CHUNK * 2 + 17;
-        INDArray params = Nd4j.rand(DataType.FLOAT, n).subi(0.5);
-        INDArray grads = Nd4j.rand(DataType.FLOAT, n).subi(0.5);
-        INDArray before = params.dup();
-        long half = FlatFloats.CHUNK + 5;
-        AdamW opt = new AdamW(new AdamW.Settings(0.9, 0.95, 1e-8, 0.1), 0, n, DecayMask.of(List.of(new long[] {0, half})));
-        opt.step(params, grads, 1e-3, 1.0);
-        for (long i : new long[] {0, FlatFloats.CHUNK - 1, FlatFloats.CHUNK, half - 1, half, n - 1}) {
-            double gi = grads.getDouble(i);
-            double decay = i < half ? 1 - 1e-3 * 0.1 : 1;
-            double expected = before.getDouble(i) * decay - 1e-3 * gi / (Math.abs(gi) + 1e-8);
-            assertEquals(expected, params.getDouble(i), 1e-6, "element " + i);
+        int n = HostBuffer.CHUNK * 2 + 17;
+        SplittableRandom random = new SplittableRandom(4);
+        float[] before = new float[n];
+        float[] g = new float[n];
+        for (int i = 0; i < n; i++) {
+            before[i] = (float) (random.nextDouble() - 0.5);
+            g[i] = (float) (random.nextDouble() - 0.5);
         }
-    }
-
-    @Test
-    void clippingScalesToMaxNormAndIsOffAtZero() {
-        INDArray grads = Nd4j.createFromArray(3.0f, 4.0f, 0f, 12.0f);
-        assertEquals(169.0, GradientClipping.ownedSumOfSquares(grads, new SingleRank(4)), 1e-6);
-        double norm = 13.0;
-        assertEquals(1.0 / (13.0 + 1e-6), GradientClipping.clipFactor(norm, 1.0), 1e-12);
-        assertEquals(1.0, GradientClipping.clipFactor(norm, 0.0));
-        assertEquals(1.0, GradientClipping.clipFactor(norm, 100.0));
+        HostBuffer params = buffer(before.clone());
+        HostBuffer grads = buffer(g);
+        long half = HostBuffer.CHUNK + 5;
+        CpuAdamW opt = new CpuAdamW(new AdamWSettings(0.9, 0.95, 1e-8, 0.1), 0, n, DecayMask.of(List.of(new long[] {0, half})));
+        java.util.concurrent.atomic.AtomicLong updated = new java.util.concurrent.atomic.AtomicLong();
+        opt.step(params, grads, 1e-3, 1.0, (offset, length) -> updated.addAndGet(length));
+        assertEquals(n, updated.get(), "every chunk reported once");
+        for (long i : new long[] {0, HostBuffer.CHUNK - 1, HostBuffer.CHUNK, half - 1, half, n - 1}) {
+            double gi = g[(int) i];
+            double decay = i < half ? 1 - 1e-3 * 0.1 : 1;
+            double expected = before[(int) i] * decay - 1e-3 * gi / (Math.abs(gi) + 1e-8);
+            assertEquals(expected, get(params, i), 1e-6, "element " + i);
+        }
     }
 
     @Test

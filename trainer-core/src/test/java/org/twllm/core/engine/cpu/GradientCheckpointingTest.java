@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.factory.Nd4j;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.TokenBatch;
 import org.twllm.data.loader.Sample;
 
 /** Activation checkpointing: the same gradients as without it, and only each block's input kept. */
@@ -41,9 +43,9 @@ class GradientCheckpointingTest {
     }
 
     private static float[] gradients(LlamaModel model, TokenBatch batch, double[] loss) {
-        model.parameters().zeroGrads();
-        loss[0] = model.forwardBackward(batch, 1.0 / batch.trainedTokens(), GradientReadyListener.NONE);
-        return model.parameters().grads().toFloatVector();
+        FullGradients grads = ModelGradientTest.gradients(model);
+        loss[0] = model.forwardBackward(batch, 1.0 / batch.trainedTokens(), grads);
+        return grads.flat().toFloatVector();
     }
 
     @Test
@@ -76,8 +78,9 @@ class GradientCheckpointingTest {
                     LlamaModel model = LlamaModel.random(config(layers), DataType.FLOAT, 9, 0.2);
                     model.setGradientCheckpointing(checkpointing);
                     TokenBatch batch = packedBatch();
+                    FullGradients grads = ModelGradientTest.gradients(model);
                     for (int step = 0; step < 2; step++) {
-                        model.forwardBackward(batch, 1.0, GradientReadyListener.NONE);
+                        model.forwardBackward(batch, 1.0, grads);
                     }
                     long total = 0;
                     for (String id : List.of(Workspaces.STEP, Workspaces.BLOCK, Workspaces.BLOCK_FORWARD, Workspaces.CHUNK,

@@ -4,6 +4,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.TokenBatch;
 
 /**
  * The reference for {@link Attention}: the model's attention before it was tiled, materialising the
@@ -111,7 +113,7 @@ final class MaterialisedAttention {
         int b = ctx.batchSize();
         int t = ctx.seqLen();
         int group = heads / kvHeads;
-        Linear.accumulateWeightGrad(dy, merged, go);
+        addWeightGrad(dy, merged, go);
         INDArray dOut = toHeads(Linear.inputGrad(dy, wo), heads, b, t).reshape('c', b, kvHeads, (long) group * t, headDim);
 
         INDArray dProbs = Nd4j.createUninitialized(dy.dataType(), b, kvHeads, (long) group * t, t);
@@ -135,13 +137,18 @@ final class MaterialisedAttention {
         INDArray dqFlat = fromHeads(dqHeads, heads, b, t);
         INDArray dkFlat = fromHeads(dk, kvHeads, b, t);
         INDArray dvFlat = fromHeads(dv, kvHeads, b, t);
-        Linear.accumulateWeightGrad(dqFlat, input, gq);
-        Linear.accumulateWeightGrad(dkFlat, input, gk);
-        Linear.accumulateWeightGrad(dvFlat, input, gv);
+        addWeightGrad(dqFlat, input, gq);
+        addWeightGrad(dkFlat, input, gk);
+        addWeightGrad(dvFlat, input, gv);
         INDArray dx = Linear.inputGrad(dqFlat, wq);
         Linear.addInputGrad(dkFlat, wk, dx);
         Linear.addInputGrad(dvFlat, wv, dx);
         return dx;
+    }
+
+    /** g += dy^T x, the whole weight at once. */
+    private static void addWeightGrad(INDArray dy, INDArray x, INDArray g) {
+        Linear.weightGrad(dy, x).compute(0, g.size(0), g, true);
     }
 
     /** [B*T, n*D] -> contiguous [B, n, T, D]. */

@@ -6,14 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
+import org.twllm.core.engine.AdamWSettings;
+import org.twllm.core.engine.Engine;
 import org.twllm.core.engine.LlamaConfig;
-import org.twllm.core.engine.cpu.LlamaModel;
 import org.twllm.core.engine.TokenBatch;
+import org.twllm.core.engine.cpu.TestEngines;
 
 /**
  * The device model (every layer's GEMMs, kernels and tiled attention, in the order the GPU runs them) on
- * the host emulation against the CPU engine's LlamaModel on the same weights and a packed GQA batch:
+ * the host emulation against the CPU engine on the same weights and a packed GQA batch:
  * per-token log-probs and the whole flat gradient buffer agree in fp32, and a bf16 run tracks fp32.
  */
 class DeviceModelEmulationTest {
@@ -50,22 +51,25 @@ class DeviceModelEmulationTest {
         return new TokenBatch(2, t, inputs, targets, positions, examples);
     }
 
-    private static float[] flat(LlamaModel cpu) {
-        int n = (int) cpu.parameters().numParameters();
-        float[] values = new float[n];
-        cpu.parameters().copyOut(0, values, n);
-        return values;
+    private static Engine cpuEngine(long seed) {
+        return TestEngines.training(CONFIG, new AdamWSettings(0.9, 0.95, 1e-8, 0.0), seed, 0.2, 2, 9);
     }
 
     @Test
     void fp32LogProbsAndGradientsEqualTheCpuModel() {
-        LlamaModel cpu = LlamaModel.random(CONFIG, DataType.FLOAT, 11, 0.2);
         TokenBatch batch = packedBatch();
-        float[] cpuLogProbs = cpu.targetLogProbs(batch);
-        double cpuLoss = cpu.forwardBackward(batch, 0.25, (start, length) -> { });
-        float[] cpuGrads = cpu.parameters().grads().toFloatVector();
+        float[] cpuLogProbs;
+        double cpuLoss;
+        float[] cpuGrads;
+        float[] weights;
+        try (Engine cpu = cpuEngine(11)) {
+            cpuLogProbs = cpu.targetLogProbs(batch);
+            cpuLoss = TestEngines.gradients(cpu, batch, 0.25);
+            cpuGrads = TestEngines.partition(cpu);
+            weights = TestEngines.weights(cpu);
+        }
         try (DeviceLlamaModel device = new DeviceLlamaModel(gpu, CONFIG, StorageType.F32, 2, 9, 4, 2L * 29)) {
-            device.setParameters(0, flat(cpu));
+            device.setParameters(0, weights);
             float[] logProbs = device.targetLogProbs(batch);
             double loss = device.forwardBackward(batch, 0.25);
             float[] grads = device.gradients(0, cpuGrads.length);
@@ -92,12 +96,17 @@ class DeviceModelEmulationTest {
 
     @Test
     void bf16TracksFp32() {
-        LlamaModel cpu = LlamaModel.random(CONFIG, DataType.FLOAT, 12, 0.2);
         TokenBatch batch = packedBatch();
-        double cpuLoss = cpu.forwardBackward(batch, 1.0, (start, length) -> { });
-        float[] cpuGrads = cpu.parameters().grads().toFloatVector();
+        double cpuLoss;
+        float[] cpuGrads;
+        float[] weights;
+        try (Engine cpu = cpuEngine(12)) {
+            cpuLoss = TestEngines.gradients(cpu, batch, 1.0);
+            cpuGrads = TestEngines.partition(cpu);
+            weights = TestEngines.weights(cpu);
+        }
         try (DeviceLlamaModel device = new DeviceLlamaModel(gpu, CONFIG, StorageType.BF16, 2, 9, 4, 5L * 29)) {
-            device.setParameters(0, flat(cpu));
+            device.setParameters(0, weights);
             double loss = device.forwardBackward(batch, 1.0);
             assertEquals(cpuLoss, loss, 2e-2 * Math.abs(cpuLoss));
             float[] grads = device.gradients(0, cpuGrads.length);

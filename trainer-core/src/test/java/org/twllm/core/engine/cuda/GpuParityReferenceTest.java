@@ -17,14 +17,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
+import org.twllm.core.engine.AdamWSettings;
+import org.twllm.core.engine.Engine;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.TokenBatch;
+import org.twllm.core.engine.cpu.TestEngines;
 import org.twllm.core.io.DType;
 import org.twllm.core.io.HfModelDirectory;
-import org.twllm.core.engine.LlamaConfig;
-import org.twllm.core.engine.cpu.LlamaModel;
-import org.twllm.core.engine.TokenBatch;
-import org.twllm.core.engine.cpu.CpuAdamW;
-import org.twllm.core.engine.DecayMask;
 
 /**
  * The generator and guard of the device check's model-parity fixture (src-test-fixtures/reference/gpu-parity):
@@ -38,7 +37,7 @@ class GpuParityReferenceTest {
             .resolve("reference").resolve(ParityCheck.FIXTURE);
     private static final LlamaConfig CONFIG = new LlamaConfig(32, 48, 2, 4, 2, 64, 64, 1e-5, 10000.0, false);
     private static final double LR = 1e-2;
-    private static final AdamW.Settings ADAMW = new AdamW.Settings(0.9, 0.95, 1e-8, 0.1);
+    private static final AdamWSettings ADAMW = new AdamWSettings(0.9, 0.95, 1e-8, 0.1);
     private static final int STEPS = 3;
 
     static TokenBatch batch() {
@@ -62,17 +61,17 @@ class GpuParityReferenceTest {
 
     /** Writes the fixture into {@code dir}: the model, then expected.json. */
     static void generate(Path dir) throws IOException {
-        LlamaModel model = LlamaModel.random(CONFIG, DataType.FLOAT, 2024, 0.1);
-        HfModelDirectory.save(model, dir, DType.F32);
         TokenBatch batch = batch();
-        float[] logProbs = model.targetLogProbs(batch);
-        AdamW adamw = new AdamW(ADAMW, 0, model.parameters().numParameters(), DecayMask.of(model.parameters().layout()));
+        float[] logProbs;
         List<Double> losses = new ArrayList<>();
-        int trained = batch.trainedTokens();
-        for (int step = 0; step < STEPS; step++) {
-            model.parameters().zeroGrads();
-            losses.add(model.forwardBackward(batch, 1.0 / trained, (start, length) -> { }) / trained);
-            adamw.step(model.parameters().params(), model.parameters().grads(), LR, 1.0);
+        try (Engine model = TestEngines.training(CONFIG, ADAMW, 2024, 0.1, batch.batchSize(), batch.seqLen())) {
+            HfModelDirectory.save(model.config(), model::readWeights, dir, DType.F32);
+            logProbs = model.targetLogProbs(batch);
+            int trained = batch.trainedTokens();
+            for (int step = 0; step < STEPS; step++) {
+                losses.add(TestEngines.gradients(model, batch, 1.0 / trained) / trained);
+                model.optimizerStep(LR, 1.0);
+            }
         }
         Map<String, Object> b = new LinkedHashMap<>();
         b.put("batch_size", batch.batchSize());

@@ -10,7 +10,6 @@ import java.util.SplittableRandom;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.twllm.core.engine.LlamaConfig;
-import org.twllm.core.engine.ParameterLayout;
 import org.twllm.core.engine.TokenBatch;
 
 /**
@@ -33,7 +32,7 @@ public final class ModelBenchmark {
         LlamaModel model = LlamaModel.random(config, DataType.FLOAT, 1, 0.02);
         model.setGradientCheckpointing(a.get("checkpointing") != 0);
         TokenBatch batch = randomBatch(config, b, t);
-        FullGradients grads = new FullGradients(new ParameterLayout(config), DataType.FLOAT);
+        FullGradients grads = new FullGradients(model.parameters().layout(), DataType.FLOAT);
         double tokens = (double) b * t;
         double trainFlops = config.flopsPerToken(t) * tokens;
         System.out.printf("model: %s, %,d parameters; batch %d x %d; gradient checkpointing %s; threads %s%n", config,

@@ -1,4 +1,4 @@
-package org.twllm.core.train;
+package org.twllm.core.engine.cpu;
 
 import java.util.Locale;
 
@@ -6,9 +6,12 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.twllm.core.engine.AdamWSettings;
+import org.twllm.core.engine.DecayMask;
+import org.twllm.core.engine.HostBuffer;
 
 /**
- * AdamW step time: twllm's fused pass over direct buffer views ({@link AdamW}) against the same update written
+ * AdamW step time: twllm's fused pass over direct buffer views ({@link CpuAdamW}) against the same update written
  * as ND4J in-place array ops into preallocated scratch buffers (the allocation-free ND4J alternative), on the
  * same data. Prints ms per step and GB/s of optimizer memory traffic, and checks both give the same parameters.
  * {@code scripts/bench/adamw.sh [elements] [steps]}.
@@ -26,10 +29,11 @@ public final class AdamWBenchmark {
         double eps = 1e-8;
         double wd = 0.1;
         INDArray grads = Nd4j.rand(DataType.FLOAT, n).subi(0.5);
-        INDArray fusedParams = Nd4j.rand(DataType.FLOAT, n).subi(0.5);
-        INDArray opsParams = fusedParams.dup();
+        INDArray opsParams = Nd4j.rand(DataType.FLOAT, n).subi(0.5);
+        HostBuffer fusedParams = copy(opsParams);
+        HostBuffer fusedGrads = copy(grads);
 
-        AdamW fused = new AdamW(new AdamW.Settings(b1, b2, eps, wd), 0, n, DecayMask.all(n));
+        CpuAdamW fused = new CpuAdamW(new AdamWSettings(b1, b2, eps, wd), 0, n, DecayMask.all(n));
         INDArray m = Nd4j.zeros(DataType.FLOAT, n);
         INDArray v = Nd4j.zeros(DataType.FLOAT, n);
         INDArray scratch = Nd4j.zeros(DataType.FLOAT, n);
@@ -38,7 +42,7 @@ public final class AdamWBenchmark {
         double opsMs = 0;
         for (int t = 1; t <= steps; t++) {
             long s0 = System.nanoTime();
-            fused.step(fusedParams, grads, lr, 1.0);
+            fused.step(fusedParams, fusedGrads, lr, 1.0, CpuAdamW.UpdatedChunk.NONE);
             long s1 = System.nanoTime();
             // p *= 1 - lr*wd; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
             opsParams.muli(1 - lr * wd);
@@ -58,7 +62,15 @@ public final class AdamWBenchmark {
         }
         int timed = steps - 2;
         double bytes = 7.0 * 4 * n; // read p, g, m, v; write p, m, v
-        double maxDiff = Transforms.abs(fusedParams.sub(opsParams)).maxNumber().doubleValue();
+        double maxDiff = 0;
+        for (long o = 0; o < n; o += HostBuffer.CHUNK) {
+            int len = (int) Math.min(HostBuffer.CHUNK, n - o);
+            java.nio.FloatBuffer fusedChunk = fusedParams.floats(o, len);
+            float[] opsChunk = opsParams.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(o, o + len)).toFloatVector();
+            for (int i = 0; i < len; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(fusedChunk.get(i) - opsChunk[i]));
+            }
+        }
         System.out.printf(Locale.ROOT, "AdamW over %,d elements, %d timed steps, %d threads%n", n, timed,
                 Runtime.getRuntime().availableProcessors());
         System.out.printf(Locale.ROOT, "fused direct-buffer pass: %8.2f ms/step  %6.2f GB/s%n", fusedMs / timed,
@@ -66,5 +78,15 @@ public final class AdamWBenchmark {
         System.out.printf(Locale.ROOT, "ND4J in-place ops:        %8.2f ms/step  %6.2f GB/s%n", opsMs / timed,
                 bytes / (opsMs / timed / 1e3) / 1e9);
         System.out.printf(Locale.ROOT, "fused / ops time: %.2f; max |param difference| %.2e%n", fusedMs / opsMs, maxDiff);
+    }
+
+    /** A host buffer holding the values of {@code a} (1-D fp32). */
+    private static HostBuffer copy(INDArray a) {
+        HostBuffer b = HostBuffer.allocate(a.length(), HostBuffer.Element.F32);
+        for (long o = 0; o < a.length(); o += HostBuffer.CHUNK) {
+            int len = (int) Math.min(HostBuffer.CHUNK, a.length() - o);
+            b.floats(o, len).put(a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(o, o + len)).toFloatVector());
+        }
+        return b;
     }
 }
