@@ -10,14 +10,13 @@ import java.util.StringJoiner;
 
 import org.twllm.core.engine.AdamWSettings;
 import org.twllm.core.engine.EngineSettings;
-import org.twllm.core.engine.GradientBucket;
 import org.twllm.core.engine.GradientSink;
-import org.twllm.core.engine.HostBuffer;
 import org.twllm.core.engine.LlamaConfig;
 import org.twllm.core.engine.ParameterLayout;
 import org.twllm.core.engine.Precision;
 import org.twllm.core.engine.RandomWeights;
 import org.twllm.core.engine.TokenBatch;
+import org.twllm.core.train.SingleRank;
 
 /**
  * One side of scripts/bench/cpu-speed.sh: the CPU engine's whole fp32 training step as the trainer runs it on one
@@ -51,7 +50,7 @@ public final class TrainingStepBenchmark {
         try (CpuEngine engine = new CpuEngine(config, settings)) {
             RandomWeights.fill(layout, 1, 0.02, engine::writeWeights);
             TokenBatch batch = ModelBenchmark.randomBatch(config, b, t);
-            GradientSink sink = intoPartition(engine.gradientPartition());
+            GradientSink sink = new SingleRank(layout.total()).gradientSink(engine.gradientPartition());
             System.err.printf(Locale.ROOT, "twllm: %s, %,d parameters; batch %d x %d; profile %s%n", config,
                     config.numParameters(), b, t, StepProfile.ENABLED ? "on" : "off");
             BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -98,21 +97,5 @@ public final class TrainingStepBenchmark {
             sizes.add(String.format(Locale.ROOT, "\"%d\": %.0f", n, flops));
         }
         return String.format(Locale.ROOT, "{\"flops\": %.0f, \"by_size\": %s}", best, sizes);
-    }
-
-    /** One rank's sink, as SingleRank's: each bucket added into the partition at once. */
-    private static GradientSink intoPartition(HostBuffer partition) {
-        return new GradientSink() {
-            @Override
-            public void bucketReady(GradientBucket bucket) {
-                partition.add(bucket.start(), bucket.buffer(), 0, bucket.end() - bucket.start());
-                bucket.release();
-            }
-
-            @Override
-            public void awaitAll() {
-                // every bucket was added when it came
-            }
-        };
     }
 }
