@@ -1,5 +1,6 @@
 package org.twllm.serve;
 
+import org.twllm.ModelFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -22,12 +23,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.twllm.core.checkpoint.Checkpoint;
-import org.twllm.core.io.DType;
 import org.twllm.core.io.HfModelDirectory;
 import org.twllm.core.engine.LlamaConfig;
-import org.twllm.core.engine.cpu.LlamaModel;
 
 /**
  * Serving speed as a client sees it: a random model of the given shape behind a real {@link ChatServer}
@@ -68,7 +66,7 @@ public final class ServeBenchmark {
         Path model = Path.of(a.get("dir")).resolve(String.format(Locale.ROOT, "h%d-i%d-l%d-a%d-kv%d", config.hiddenSize(),
                 config.intermediateSize(), config.numLayers(), config.numHeads(), config.numKvHeads()));
         if (!Files.isRegularFile(model.resolve(HfModelDirectory.CONFIG))) {
-            HfModelDirectory.save(LlamaModel.random(config, DataType.FLOAT, 1, 0.02), model, DType.F32);
+            ModelFiles.saveRandom(config, 1, 0.02, model);
         }
         Files.copy(tokenizer, model.resolve(Checkpoint.TOKENIZER_FILE), StandardCopyOption.REPLACE_EXISTING);
         System.out.printf(Locale.ROOT, "model: %.1fM parameters (hidden %d, intermediate %d, layers %d, heads %d/%d kv, vocab %d); "

@@ -1,5 +1,6 @@
 package org.twllm.cli;
 
+import org.twllm.ModelFiles;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,11 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.twllm.core.io.DType;
-import org.twllm.core.io.HfModelDirectory;
 import org.twllm.core.engine.LlamaConfig;
-import org.twllm.core.engine.cpu.LlamaModel;
 
 /** The twllm CLI run in this JVM with its output captured, and a tiny cPT stage for the runs to train. */
 public record CliRun(int code, String out, String err) {
@@ -123,8 +120,7 @@ public record CliRun(int code, String out, String err) {
     /** A tiny random GQA Llama (1 layer, hidden 32, the fixture tokenizer's 8,000 pieces) saved in {@code dir}. */
     public static Path tinyModel(Path dir, int maxPositions) {
         LlamaConfig config = new LlamaConfig(32, 64, 1, 4, 2, 8000, maxPositions, 1e-5, 10000.0, false);
-        HfModelDirectory.save(LlamaModel.random(config, DataType.FLOAT, 3, 0.2), dir, DType.F32);
-        return dir;
+        return ModelFiles.saveRandom(config, 3, 0.2, dir);
     }
 
     /** The {@code loss} of every line of {@code runDir/metrics.jsonl}. */

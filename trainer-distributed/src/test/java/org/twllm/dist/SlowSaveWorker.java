@@ -3,17 +3,20 @@ package org.twllm.dist;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.twllm.core.checkpoint.Checkpoint;
 import org.twllm.core.checkpoint.HfInferenceFiles;
 import org.twllm.core.config.StageConfig;
 import org.twllm.core.config.StageConfigLoader;
-import org.twllm.core.engine.cpu.GradientReadyListener;
-import org.twllm.core.engine.cpu.LlamaModel;
-import org.twllm.core.engine.cpu.CpuAdamW;
+import org.twllm.core.engine.AdamWSettings;
+import org.twllm.core.engine.Engine;
+import org.twllm.core.engine.EngineSettings;
+import org.twllm.core.engine.Engines;
+import org.twllm.core.engine.GradientSink;
+import org.twllm.core.engine.HostBuffer;
+import org.twllm.core.engine.LlamaConfig;
+import org.twllm.core.engine.Precision;
+import org.twllm.core.engine.RandomWeights;
 import org.twllm.core.train.DataParallel;
-import org.twllm.core.engine.DecayMask;
 import org.twllm.core.train.TrainingCheckpoints;
 import org.twllm.core.train.TrainingProgress;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
@@ -35,14 +38,15 @@ public final class SlowSaveWorker {
 
     public static void main(String[] args) throws Exception {
         StageConfig config = StageConfigLoader.load(Path.of(args[0]), List.of(), Path.of("").toAbsolutePath());
-        LlamaModel model = LlamaModel.random(config.model().architecture(), DataType.FLOAT, 1, 0.02);
-        long n = model.parameters().numParameters();
-        try (DataParallel dp = DataParallelFactory.dataParallel(config, System.getenv()).apply(n)) {
-            AdamW optimizer = new AdamW(new AdamW.Settings(0.9, 0.95, 1e-8, 0), dp.ownedStart(), dp.ownedEnd(),
-                    DecayMask.of(List.of()));
+        LlamaConfig shape = config.model().architecture();
+        long n = shape.numParameters();
+        try (DataParallel dp = DataParallelFactory.dataParallel(config, System.getenv()).apply(n);
+             Engine model = Engines.cpu().create(shape, new EngineSettings(Precision.FP32, dp.ownedStart(), dp.ownedEnd(), false,
+                     1 << 18, new AdamWSettings(0.9, 0.95, 1e-8, 0), false, 1, config.data().seqLen()))) {
+            RandomWeights.fill(model.layout(), 1, 0.02, model::writeWeights);
             HfInferenceFiles hfFiles = HfInferenceFiles.of(SentencePieceTokenizer.load(config.tokenizer().path()), null,
-                    model.config().maxPositionEmbeddings());
-            new TrainingCheckpoints(config, model, optimizer, new SlowRankZero(dp), config.tokenizer().path(), hfFiles,
+                    shape.maxPositionEmbeddings());
+            new TrainingCheckpoints(config, model, new SlowRankZero(dp), config.tokenizer().path(), hfFiles,
                     ProgressOutput.none())
                     .save(new TrainingProgress(1, 0, 0, 0, 0));
             if (dp.rank() == 0) {
@@ -119,18 +123,13 @@ public final class SlowSaveWorker {
         }
 
         @Override
-        public GradientReadyListener beginGradientSync(INDArray flatGradients) {
-            return dp.beginGradientSync(flatGradients);
+        public GradientSink gradientSink(HostBuffer partition) {
+            return dp.gradientSink(partition);
         }
 
         @Override
-        public void finishGradientSync(INDArray flatGradients) {
-            dp.finishGradientSync(flatGradients);
-        }
-
-        @Override
-        public void allGatherParameters(INDArray flatParameters) {
-            dp.allGatherParameters(flatParameters);
+        public void allGather(HostBuffer weights) {
+            dp.allGather(weights);
         }
 
         @Override

@@ -20,7 +20,7 @@ public final class ZeroWorker {
         TransportSettings settings = WorkerProcesses.loopbackUdp(1 << 20, 30_000_000_000L);
         Rendezvous.Identity identity = new Rendezvous.Identity("quadratic", "test", settings.fingerprint());
         try (AeronDataParallel dp = new AeronDataParallel(
-                RingBootstrap.start(env, settings, identity, 120_000_000_000L), QuadraticTraining.PARAMETERS, 2000)) {
+                RingBootstrap.start(env, settings, identity, 120_000_000_000L), QuadraticTraining.PARAMETERS)) {
             QuadraticTraining run = new QuadraticTraining(dp);
             run.train(QuadraticTraining.STEPS);
             if (env.rank() == 0) {

@@ -1,5 +1,7 @@
 package org.twllm.serve;
 
+import org.twllm.ModelFiles;
+import org.twllm.core.engine.ParameterLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -33,7 +35,7 @@ final class TestModels {
     /** A small random model (hidden 32, one layer, GQA, context 512). */
     static Path random(Path dir) {
         LlamaConfig config = new LlamaConfig(32, 64, 1, 4, 2, TOKENIZER.vocabSize(), 512, 1e-5, 10000.0, false);
-        return save(LlamaModel.random(config, DataType.FLOAT, 3, 0.2), dir);
+        return withTokenizer(ModelFiles.saveRandom(config, 3, 0.2, dir));
     }
 
     /**
@@ -57,8 +59,8 @@ final class TestModels {
         LlamaModel model = LlamaModel.random(config, DataType.FLOAT, 1, 0.0);
         ParameterStore p = model.parameters();
         p.params().assign(0);
-        for (String norm : List.of(ParameterStore.layerPrefix(0) + "input_layernorm.weight",
-                ParameterStore.layerPrefix(0) + "post_attention_layernorm.weight", "model.norm.weight")) {
+        for (String norm : List.of(ParameterLayout.layerPrefix(0) + "input_layernorm.weight",
+                ParameterLayout.layerPrefix(0) + "post_attention_layernorm.weight", "model.norm.weight")) {
             p.param(norm).assign(1);
         }
         int[] chain = new int[reply.length + 1];
@@ -114,7 +116,11 @@ final class TestModels {
     }
 
     private static Path save(LlamaModel model, Path dir) {
-        HfModelDirectory.save(model, dir, DType.F32);
+        HfModelDirectory.save(model.config(), model.parameters()::copyOut, dir, DType.F32);
+        return withTokenizer(dir);
+    }
+
+    private static Path withTokenizer(Path dir) {
         try {
             Files.copy(TOKENIZER_FILE, dir.resolve(Checkpoint.TOKENIZER_FILE));
         } catch (IOException e) {

@@ -8,13 +8,8 @@ public record DistributedConfig(Values values) implements ConfigSection {
             .doc("number of ranks (data-parallel replicas)");
     public static final Key<Integer> ZERO_STAGE = KEYS.key("zero_stage", ValueTypes.intChoice()
                     .option(0, "plain data parallel")
-                    .option(1, "sharded optimizer state")
                     .option(2, "sharded optimizer state and gradients")).byDefault(2)
-            .doc("2 (ZeRO-2, as DeepSpeed): gradients written into reused buckets, each reduce-scattered into this rank's fp32"
-                    + " gradient partition as soon as backward finishes it, every micro-batch (gradient memory about"
-                    + " parameters / ranks + 2 buckets); 1: a full-size local gradient buffer accumulates the micro-batches and is"
-                    + " reduce-scattered once per step, for comparison; master weights and AdamW moments are sharded in both;"
-                    + " 0 (plain all-reduce) is refused over Aeron");
+            .doc("0: plain data parallelism (all-reduce); 2: gradients reduce-scattered and optimizer state sharded (ZeRO-2)");
     public static final Key<Integer> BUCKET_SIZE_MB = KEYS.key("bucket_size_mb", ValueTypes.integer(1)).byDefault(25)
             .doc("gradient bucket size for the reduce-scatter, MiB");
     public static final Key<TransportConfig> TRANSPORT = KEYS.key("transport", ValueTypes.map(TransportConfig.KEYS))

@@ -19,6 +19,16 @@ public final class Engines {
         return load(CPU);
     }
 
+    /** Whether this build carries the engine whose factory is {@code className} (the class is not initialised). */
+    public static boolean inThisBuild(String className) {
+        try {
+            Class.forName(className, false, Engines.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
     /** The factory named {@code className} (a public class with a public no-argument constructor). */
     public static EngineFactory load(String className) {
         try {

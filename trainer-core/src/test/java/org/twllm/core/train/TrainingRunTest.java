@@ -272,10 +272,9 @@ class TrainingRunTest {
                         "training.precision=bf16", "device.backend=cuda"),
                 ResumeRequest.auto(), SingleRank::new, null));
         assertEquals(List.of(
-                "training.precision: bf16 is not implemented yet; twllm trains in fp32 (ND4J's CPU backend computes"
-                        + " BF16/FP16 matrix products incorrectly); set training.precision: fp32",
-                "device.backend: cuda, but this build carries ND4J's CPU backend; rebuild with"
-                        + " `mvn -Pcuda -DskipTests package` or set device.backend: cpu"), e.problems());
+                "training.precision: bf16 is not implemented yet; the CPU engine trains in fp32;"
+                        + " set training.precision: fp32",
+                "device.backend: cuda, but this build has no CUDA training engine yet; set device.backend: cpu"), e.problems());
         assertFalse(Files.exists(dir.resolve("out")));
     }
 }

@@ -120,6 +120,8 @@ final class CpuEngine implements Engine {
     @Override
     public double forwardBackward(TokenBatch batch, double lossScale, GradientSink sink) {
         requireTraining();
+        // Partitioned gradients (buckets handed to the sink during backward) are not built yet: every micro-batch
+        // adds into the full local buffer and flushGradients hands it over, zero_stage 1's schedule.
         return model.forwardBackward(batch, lossScale, local);
     }
 
