@@ -7,8 +7,8 @@
 #   scripts/bench/cpu-speed.sh [--steps N] [--variant NAME='ENV=VALUE ...'] [SHAPE ...]
 # Defaults: 3 timed steps; shapes "seq=512 batch=4" and "seq=2048 batch=1". A SHAPE is key=value words (seq, batch,
 # and the model's hidden, intermediate, layers, heads, kvHeads, vocab). Each --variant adds a twllm side run with
-# those environment variables (an A/B of thread settings, e.g. --variant passive='OMP_WAIT_POLICY=passive'),
-# alternated with the others pair by pair.
+# those environment variables (an A/B of thread settings, e.g. --variant spin='OMP_WAIT_POLICY=active'),
+# alternated with the others pair by pair. Every side runs with OMP_WAIT_POLICY=passive unless told otherwise.
 # The peer is Debian's PyTorch (apt-get install python3-torch libopenblas0-pthread), run as /usr/bin/python3.
 # Build folder: target, or $TWLLM_TARGET. JAVA_OPTS replaces the default -Xmx2g.
 set -euo pipefail
@@ -30,6 +30,8 @@ trap 'rm -f "$deps"' EXIT
 (cd "$root" && mvn -B -q -o -Dstyle.color=never -Dtwllm.target="$target" -pl trainer-core -am test-compile \
   dependency:build-classpath -Dmdep.outputFile="$deps" >/dev/null)
 threads="$(nproc)"
+# What scripts/twllm sets for every run (see there); a --variant may override it.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
 java_side="java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED ${JAVA_OPTS:--Xmx2g} -Dtwllm.cpu.profile=true \
  -cp $root/trainer-core/$target/classes:$root/trainer-core/$target/test-classes:$(cat "$deps") \
  org.twllm.core.engine.cpu.TrainingStepBenchmark {shape}"
