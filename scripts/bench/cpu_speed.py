@@ -8,7 +8,7 @@ one `RESULT {json}` line back per command): TrainingStepBenchmark (twllm) and to
 (PyTorch). `{shape}` in a command is replaced by the shape's key=value arguments. Per shape every side is started,
 answers `peak` (the sgemm peak measured in this run), takes one warm-up step, then STEPS timed steps in pairs, the
 order of the sides turned round every pair so neither always runs first. The first side is the one measured against
-the others (the ratios) and against the peak; its step profile, where it prints one, is shown by kind.
+the others (the ratios); every side that prints a step profile has it shown by kind.
 """
 import argparse
 import json
@@ -95,15 +95,16 @@ def run_shape(sides_spec, shape, steps):
     for s in sides[1:]:
         pairs = ", ".join("%.2f" % (b["ms"] / a["ms"]) for a, b in zip(first.steps, s.steps))
         print(f"  {first.name} / {s.name} tokens/s: {med[s.name] / med[first.name]:.2f}x (pair by pair: {pairs})")
-    profiles = [r["profile_ms"] for r in first.steps if r.get("profile_ms")]
-    if profiles:
-        print(f"{first.name} step profile (median over {len(profiles)} steps):")
+    for s in sides:
+        profiles = [r["profile_ms"] for r in s.steps if r.get("profile_ms")]
+        if not profiles:
+            continue
+        print(f"{s.name} step profile (median over {len(profiles)} steps):")
         for kind in profiles[0]:
             ms = statistics.median(p[kind] for p in profiles)
-            print(f"  {kind:52s} {ms:9.0f} ms {100 * ms / med[first.name]:5.1f}%")
+            print(f"  {kind:52s} {ms:9.0f} ms {100 * ms / med[s.name]:5.1f}%")
         accounted = statistics.median(sum(p.values()) for p in profiles)
-        print(f"  {'(step time not charged to a kind)':52s} {med[first.name] - accounted:9.0f} ms")
-
+        print(f"  {'(step time not charged to a kind)':52s} {med[s.name] - accounted:9.0f} ms")
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
