@@ -8,7 +8,7 @@
 #
 # Needs the packaged jars (mvn -B -DskipTests package) and binutils' strip. --check then proves the bundle is
 # self-contained: the project's jars find every class they use in it (ND4J aside), and its own runtime answers
-# `twllm --version`, `twllm config validate` and `twllm data prepare` of a zstd-compressed corpus with no Java on
+# `twllm --version`, `twllm config validate`, `twllm plan` and `twllm data prepare` of a zstd-compressed corpus with no Java on
 # the PATH and no JAVA_HOME. Fails when the bundle exceeds 60 MiB.
 set -euo pipefail
 
@@ -130,6 +130,9 @@ $(echo "$missing" | head -n 10)"
   echo "bundle check: twllm --version -> $(echo "$version" | head -n1)"
   validate="$(cd "$root" && run config validate configs/tiny/cpt.yaml 2>&1)" || die "the bundle's 'twllm config validate' failed: $validate"
   echo "bundle check: twllm config validate configs/tiny/cpt.yaml -> $(echo "$validate" | tail -n1)"
+  planned="$(cd "$root" && run plan --config configs/llama2-7b/cpt.yaml --set model.init=src-test-fixtures/models/llama-2-7b \
+    --nodes 6 --gpus-per-node 8 --gpu h100-80gb 2>&1)" || die "the bundle's 'twllm plan' failed: $planned"
+  echo "bundle check: twllm plan of configs/llama2-7b/cpt.yaml -> $(echo "$planned" | grep -m1 'total')"
   # The trimmed zstd-jni still finds its library: prepare a few poems compressed with the zstd tool.
   if command -v zstd >/dev/null; then
     head -n 50 "$root/src-test-fixtures/corpus/tang-poems.zh-Hant.jsonl" | zstd -q -o "$work/poems.jsonl.zst"

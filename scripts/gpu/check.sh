@@ -60,5 +60,5 @@ PY
   fi
 fi
 echo
-echo "peak memory is to be compared with 'twllm plan --gpu h200-141gb' once that command exists"
+echo "peak memory is to be compared with 'twllm plan --gpu h200-141gb' (docs/performance.md)"
 exit "$status"

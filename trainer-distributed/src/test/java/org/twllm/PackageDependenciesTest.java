@@ -56,6 +56,8 @@ class PackageDependenciesTest {
         forbid(broken, "org.twllm.core.engine.cpu", "org.twllm.data.");
         forbid(broken, "org.twllm.core.engine.cpu", "org.twllm.core.train");
         forbid(broken, "org.twllm.core.checkpoint", "org.twllm.core.train");
+        // twllm plan runs from a model's shape alone, on machines without ND4J (the GPU bundle)
+        forbid(broken, "org.twllm.core.plan", "org.twllm.core.train");
         for (String pkg : product.edges.keySet()) {
             // The engine boundary: ND4J only inside the CPU engine, which the others load by class name
             // (Engines), so neither ND4J nor the CPU engine's classes are referenced anywhere else. This

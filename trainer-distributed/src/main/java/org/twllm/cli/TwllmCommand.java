@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
             ChatCommand.class,
             ServeCommand.class,
             SweepCommand.class,
+            PlanCommand.class,
         })
 public final class TwllmCommand implements Runnable {
     @Option(names = "--verbose", description = "Log at debug level and print stack traces on failure.", scope = picocli.CommandLine.ScopeType.INHERIT)

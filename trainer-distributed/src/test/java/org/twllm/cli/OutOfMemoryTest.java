@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -16,8 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.twllm.errors.TwllmException;
 
 /**
- * Issue 12 §4 (the half that does not need the memory estimate): running out of memory, heap or off-heap,
- * anywhere, is one sentence saying what to lower, exit 1, and no stack trace without --verbose.
+ * Issue 12 §4: a run the memory estimate says cannot fit is refused before any work (exit 2, with the largest
+ * micro-batch that fits); running out of memory anyway, heap or off-heap, anywhere, is one sentence saying what to
+ * lower, exit 1, and no stack trace without --verbose.
  */
 class OutOfMemoryTest {
     private static String report(Throwable failure, String command, boolean verbose, int expectedCode) {
@@ -27,14 +29,40 @@ class OutOfMemoryTest {
     }
 
     @Test
-    void theIssuesReproductionEndsInOneSentence(@TempDir Path dir) throws Exception {
-        // The issue's reproduction: the shipped tiny cPT config with a micro-batch of 7000, which grows past 15 GB,
-        // in a process allowed 1 GB in all (JavaCPP's physical-bytes limit, which ND4J's allocations check).
-        CliRun r = CliRun.inChildJvm(List.of(), List.of("-Xmx512m", "-Dorg.bytedeco.javacpp.maxphysicalbytes=1g"), 180,
+    void theIssuesReproductionIsRefusedBeforeAnyWork(@TempDir Path dir) throws Exception {
+        // The issue's reproduction: the shipped tiny cPT config with a micro-batch of 7000, which grows past 15 GB.
+        CliRun r = CliRun.inChildJvm(List.of(), List.of("-Xmx512m"), 180,
+                "train", "--stage", "cpt", "--config", "configs/tiny/cpt.yaml", "--set", "run.output_dir=" + dir.resolve("run"),
+                "--set", "data.cache_dir=" + dir.resolve("cache"), "--set", "training.per_device_train_batch_size=7000",
+                "--set", "device.peak_flops=1e11");
+        assertEquals(Main.EXIT_USAGE, r.code(), r.all());
+        List<String> errors = r.err().lines().filter(l -> l.startsWith("error: ")).toList();
+        assertEquals(1, errors.size(), r.all());
+        assertTrue(errors.get(0).contains("needs an estimated") && errors.get(0).contains("largest micro-batch that fits is")
+                && errors.get(0).contains("training.per_device_train_batch_size"), r.all());
+        assertFalse(r.err().contains("\tat ") || r.err().contains("Exception"), r.all());
+        assertFalse(Files.exists(dir.resolve("cache")), "refused before the corpus was tokenized");
+    }
+
+    @Test
+    void aHeapLimitBelowWhatTrainingNeedsIsRefused(@TempDir Path dir) throws Exception {
+        // JavaCPP's resident-memory limit given, as scripts/twllm does (by default it is a few times -Xmx)
+        CliRun r = CliRun.inChildJvm(List.of(), List.of("-Xmx16m", "-Dorg.bytedeco.javacpp.maxphysicalbytes=16g"), 180,
+                "train", "--stage", "cpt", "--config", "configs/tiny/cpt.yaml", "--set", "run.output_dir=" + dir.resolve("run"),
+                "--set", "device.peak_flops=1e11");
+        assertEquals(Main.EXIT_USAGE, r.code(), r.all());
+        assertTrue(r.err().contains("the Java heap limit of 16 MiB is below") && r.err().contains("-Xmx"), r.all());
+    }
+
+    @Test
+    void runningOutOfMemoryPastTheEstimateEndsInOneSentence(@TempDir Path dir) throws Exception {
+        // A heap touched up front takes the resident memory past JavaCPP's 1 GB limit, though the model's estimate of
+        // this small run fits it: ND4J's first allocation is refused.
+        CliRun r = CliRun.inChildJvm(List.of(), List.of("-Xms1100m", "-Xmx1200m", "-XX:+AlwaysPreTouch",
+                        "-Dorg.bytedeco.javacpp.maxphysicalbytes=1g"), 180,
                 "train", "--stage", "cpt", "--config", "configs/tiny/cpt.yaml", "--set", "run.output_dir=" + dir.resolve("run"),
                 "--set", "data.cache_dir=" + dir.resolve("cache"), "--set", "training.warmup_steps=0",
-                "--set", "training.per_device_train_batch_size=7000", "--set", "training.max_steps=1",
-                "--set", "device.peak_flops=1e11");
+                "--set", "training.max_steps=1", "--set", "device.peak_flops=1e11");
         assertEquals(Main.EXIT_RUNTIME, r.code(), r.all());
         List<String> errors = r.err().lines().filter(l -> l.startsWith("error: ")).toList();
         assertEquals(1, errors.size(), r.all());

@@ -8,8 +8,11 @@ public record DistributedConfig(Values values) implements ConfigSection {
             .doc("number of ranks (data-parallel replicas)");
     public static final Key<Integer> ZERO_STAGE = KEYS.key("zero_stage", ValueTypes.intChoice()
                     .option(0, "plain data parallel")
+                    .option(1, "sharded optimizer state, full local gradients")
                     .option(2, "sharded optimizer state and gradients")).byDefault(2)
-            .doc("0: plain data parallelism (all-reduce); 2: gradients reduce-scattered and optimizer state sharded (ZeRO-2)");
+            .doc("0: plain data parallelism (all-reduce); 1: a full local gradient buffer reduce-scattered once per step"
+                    + " (for comparison); 2: gradients written into reused buckets and reduce-scattered into each rank's"
+                    + " partition on every micro-batch (ZeRO-2)");
     public static final Key<Integer> BUCKET_SIZE_MB = KEYS.key("bucket_size_mb", ValueTypes.integer(1)).byDefault(25)
             .doc("gradient bucket size for the reduce-scatter, MiB");
     public static final Key<TransportConfig> TRANSPORT = KEYS.key("transport", ValueTypes.map(TransportConfig.KEYS))

@@ -132,6 +132,15 @@ public record LlamaConfig(
     }
 
     /**
+     * FLOPs per token of one more forward pass of the blocks, in the same convention (a forward is a third of
+     * {@link #flopsPerToken}): {@code 2 N_blocks + 4 L H T}. Activation checkpointing runs it in backward; MFU does
+     * not count it.
+     */
+    public double blockForwardFlopsPerToken(int seqLen) {
+        return 2.0 * numLayers * parametersPerLayer() + 4.0 * numLayers * hiddenSize * (double) seqLen;
+    }
+
+    /**
      * Fails with a message naming both sizes when a tokenizer does not fit this model: the model needs an
      * embedding row for every piece. More rows are fine, as in HF models whose vocabulary is padded (to a
      * multiple of 64, say); the extra rows are never an input and train only as unused logits.

@@ -13,8 +13,8 @@ import org.twllm.core.engine.LlamaConfig;
  * The block {@code twllm train} opens with: what is trained, how much per step, on how many ranks, where
  * everything goes. The ETA follows once the first steps are timed ({@link EtaNotice}).
  *
- * @param memoryPlan lines of the memory plan ({@code twllm plan}, issue 11), shown under "memory"; empty
- *                   until that command lands, and then nothing is printed for it
+ * @param memoryPlan the memory estimate's lines ({@link MemoryCheck#summary()}, {@code twllm plan}'s model), shown
+ *                   under "memory"; empty where none is made (a GPU backend)
  */
 public record StartupSummary(StageConfig config, LlamaConfig shape, long parameters, long trainingSamples,
                              int worldSize, Checkpoint resumedFrom, double peakFlops, List<String> memoryPlan) {

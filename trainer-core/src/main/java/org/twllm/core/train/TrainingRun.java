@@ -31,6 +31,8 @@ import org.twllm.core.engine.GradientBuckets;
 import org.twllm.core.engine.OwnedTensor;
 import org.twllm.core.engine.Precision;
 import org.twllm.core.engine.RandomWeights;
+import org.twllm.core.plan.MemoryLimits;
+import org.twllm.core.plan.Planner;
 import org.twllm.data.loader.DataLoader;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
 import org.twllm.errors.ConfigException;
@@ -50,7 +52,7 @@ public final class TrainingRun {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
     public static final String FINAL_DIR = "final";
     /** Seconds of the GEMM probe measuring the CPU's peak when {@code device.peak_flops} is not given. */
-    static final double PEAK_PROBE_SECONDS = 1.0;
+    public static final double PEAK_PROBE_SECONDS = 1.0;
 
     /** What a run left behind. */
     public record Result(TrainingProgress progress, Checkpoint lastCheckpoint, Path finalModel) {
@@ -74,6 +76,10 @@ public final class TrainingRun {
         if (from != null) {
             ResumeCompatibility.check(from, config);
         }
+        LlamaConfig plannedShape = from != null ? LlamaConfig.fromHfConfigJson(from.modelDir().resolve("config.json"))
+                : Planner.shapeOf(config);
+        MemoryCheck memory = MemoryCheck.of(config, plannedShape, MemoryLimits.ofThisProcess(), System.getenv());
+        memory.requireFits();
 
         LlamaConfig shape = from != null ? HfModelDirectory.readConfig(from.modelDir())
                 : config.model().isRandomInit() ? config.model().architecture() : Checkpoint.modelConfig(config.model().init());
@@ -110,9 +116,8 @@ public final class TrainingRun {
                     ? new ValidationLoss(data.validation(), training.evalMaxSamples(), training.perDeviceTrainBatchSize()) : null;
             Consumer<String> out = leader ? console : null;
             if (out != null) {
-                // The memory plan comes from twllm plan (issue 11) once it lands; until then nothing is shown for it.
                 new StartupSummary(config, shape, parameters, data.train().size(), dp.worldSize(),
-                        from, peak, List.of()).lines().forEach(out);
+                        from, peak, memory.summary()).lines().forEach(out);
             }
             HfInferenceFiles hfFiles = HfInferenceFiles.of(tokenizer, TrainingDatasets.chatTemplate(config), shape.maxPositionEmbeddings());
             ProgressOutput shown = out != null ? ProgressOutput.console() : ProgressOutput.none();

@@ -95,7 +95,7 @@ class ConfigReferenceDocTest {
         assertTrue(training.contains("| `lr_scheduler_type` | enum `cosine`, `linear`, `constant` | `cosine` |"), training);
         String transport = markdown(TransportConfig.KEYS);
         assertTrue(transport.contains("| `mtu` | int in [4096, 65504], multiple of 32 | `65504` |"), transport);
-        assertTrue(markdown(DistributedConfig.KEYS).contains("| `zero_stage` | int, `0` or `2` | `2` |"));
+        assertTrue(markdown(DistributedConfig.KEYS).contains("| `zero_stage` | int, `0`, `1` or `2` | `2` |"));
         assertTrue(markdown(DataConfig.KEYS).contains("| `sources` | non-empty list of sources | **required** |"));
         assertTrue(markdown(ModelConfig.KEYS).contains("| `init` | `random` or path | **required** |"));
     }

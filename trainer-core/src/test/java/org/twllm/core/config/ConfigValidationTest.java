@@ -288,9 +288,10 @@ class ConfigValidationTest {
 
     @Test
     void zeroStageIsOneOfTheImplementedStages() {
-        assertEquals(List.of("x.yaml:22:3: distributed.zero_stage: expected 0 (plain data parallel) or 2 (sharded optimizer"
-                        + " state and gradients), got 1"),
-                files.problems(ConfigFiles.MINIMAL + "distributed:\n  zero_stage: 1\n"));
+        assertEquals(List.of("x.yaml:22:3: distributed.zero_stage: expected 0 (plain data parallel), 1 (sharded optimizer"
+                        + " state, full local gradients) or 2 (sharded optimizer state and gradients), got 3"),
+                files.problems(ConfigFiles.MINIMAL + "distributed:\n  zero_stage: 3\n"));
+        assertEquals(List.of(), files.problems(ConfigFiles.MINIMAL + "distributed:\n  zero_stage: 1\n"));
     }
 
     @Test

@@ -108,9 +108,11 @@ class TrainingRunTest {
                 "  checkpoints  " + out.resolve("checkpoint-NNNNNNNN") + ", every 3 steps and after the last, keeping the newest 3",
                 "  final model  " + out.resolve("final"));
         for (String line : expected) {
-            assertTrue(console.indexOf(line) > 0 && console.indexOf(line) < 10, "summary line " + line + " in " + console);
+            assertTrue(console.indexOf(line) > 0 && console.indexOf(line) < 12, "summary line " + line + " in " + console);
         }
         assertTrue(console.get(3).matches("  data         \\d+ training samples, \\d\\.\\d\\d epochs in 8 steps"), console.get(3));
+        assertTrue(console.get(4).matches("  memory       estimated peak \\d+ MiB per process of .*; the largest micro-batch that fits is \\d+"),
+                console.get(4));
         int step4 = console.indexOf(console.stream().filter(l -> l.startsWith("step 4/8 ")).findFirst().orElseThrow());
         assertTrue(console.get(step4 + 1).matches("  eta          \\S+ for the remaining 4 steps at \\S+ s/step \\(steps 2-4 timed\\),"
                 + " done around \\d\\d:\\d\\d"), console.get(step4 + 1));

@@ -13,6 +13,7 @@ import org.twllm.core.engine.HostBuffer;
 import org.twllm.core.engine.LlamaConfig;
 import org.twllm.core.engine.OwnedTensor;
 import org.twllm.core.engine.ParameterLayout;
+import org.twllm.core.engine.ParameterSpec;
 import org.twllm.core.engine.Precision;
 import org.twllm.core.engine.TokenBatch;
 import org.twllm.core.engine.WeightGather;
@@ -30,8 +31,11 @@ final class CpuEngine implements Engine {
     private final HostBuffer weights;
     private final GradientBuckets buckets;
     private final HostBuffer partition;
+    /** zero_stage 1: the full local buffer every micro-batch adds into; else null. */
     private final FullGradients local;
     private final HostBuffer localBuffer;
+    /** Partitioned gradients (zero_stage 2): the reused bucket buffers; else null. */
+    private final BucketedGradients bucketed;
     private final CpuAdamW optimizer;
     private BatchDecoder decoder;
 
@@ -52,18 +56,41 @@ final class CpuEngine implements Engine {
         this.buckets = new GradientBuckets(layout.total(), settings.bucketElements());
         if (settings.trains()) {
             this.partition = HostBuffer.allocate(settings.ownedLength(), HostBuffer.Element.F32);
-            this.local = new FullGradients(layout, DataType.FLOAT);
-            this.localBuffer = wrap(local.flat());
+            if (settings.partitionedGradients()) {
+                this.local = null;
+                this.localBuffer = null;
+                this.bucketed = new BucketedGradients(buckets, EngineSettings.BUCKET_BUFFERS, longestRow(layout), DataType.FLOAT);
+            } else {
+                this.local = new FullGradients(layout, DataType.FLOAT);
+                this.localBuffer = wrap(local.flat());
+                this.bucketed = null;
+            }
             this.optimizer = new CpuAdamW(settings.adamW(), settings.ownedStart(), settings.ownedEnd(), DecayMask.of(layout));
         } else {
             this.partition = HostBuffer.allocate(0, HostBuffer.Element.F32);
             this.local = null;
             this.localBuffer = null;
+            this.bucketed = null;
             this.optimizer = null;
         }
     }
 
+    /** Columns of the widest matrix backward writes in row blocks. */
+    private static long longestRow(ParameterLayout layout) {
+        long cols = 1;
+        for (ParameterSpec s : layout.specs()) {
+            if (s.shape().length == 2) {
+                cols = Math.max(cols, s.shape()[1]);
+            }
+        }
+        return cols;
+    }
+
+    /** A host view of {@code flat} (a 1-D array at the start of its data buffer). */
     private static HostBuffer wrap(INDArray flat) {
+        if (flat.offset() != 0) {
+            throw new IllegalArgumentException("a view at offset " + flat.offset() + " of its buffer");
+        }
         return HostBuffer.wrap(flat.data().addressPointer(), flat.length(), HostBuffer.Element.F32);
     }
 
@@ -114,20 +141,30 @@ final class CpuEngine implements Engine {
     public void zeroGradients() {
         requireTraining();
         partition.zero();
-        local.zero();
+        if (local != null) {
+            local.zero();
+        }
     }
 
     @Override
     public double forwardBackward(TokenBatch batch, double lossScale, GradientSink sink) {
         requireTraining();
-        // Partitioned gradients (buckets handed to the sink during backward) are not built yet: every micro-batch
-        // adds into the full local buffer and flushGradients hands it over, zero_stage 1's schedule.
-        return model.forwardBackward(batch, lossScale, local);
+        if (bucketed == null) {
+            return model.forwardBackward(batch, lossScale, local);
+        }
+        bucketed.begin((index, start, end, buffer, release) ->
+                sink.bucketReady(new GradientBucket(index, start, end, wrap(buffer), release)));
+        double loss = model.forwardBackward(batch, lossScale, bucketed);
+        bucketed.finish();
+        return loss;
     }
 
     @Override
     public void flushGradients(GradientSink sink) {
         requireTraining();
+        if (bucketed != null) {
+            return; // every bucket went to the sink during backward
+        }
         for (int b = 0; b < buckets.count(); b++) {
             long start = buckets.start(b);
             long end = buckets.end(b);
@@ -191,6 +228,15 @@ final class CpuEngine implements Engine {
         }
     }
 
+    /**
+     * Bytes this engine holds for gradients: the fp32 partition, then either the bucket buffers (partitioned) or the
+     * full local buffer (zero_stage 1), and the model's [vocab, hidden] scratch once a backward has allocated it.
+     */
+    long gradientBytes() {
+        long held = partition.bytes() + (bucketed != null ? bucketed.bytes() : localBuffer == null ? 0 : localBuffer.bytes());
+        return held + model.vocabularyGradientBytes();
+    }
+
     /** The model itself, for tests of this package. */
     LlamaModel model() {
         return model;
@@ -207,7 +253,12 @@ final class CpuEngine implements Engine {
         partition.close();
         if (optimizer != null) {
             optimizer.close();
-            local.flat().close();
+            if (local != null) {
+                local.flat().close();
+            }
+            if (bucketed != null) {
+                bucketed.close();
+            }
         }
         store.params().close();
     }

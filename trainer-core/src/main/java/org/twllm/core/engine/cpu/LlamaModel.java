@@ -134,6 +134,11 @@ public final class LlamaModel {
         return vocabularyGrad;
     }
 
+    /** Bytes of the [vocab, hidden] gradient scratch (0 before the first backward). */
+    long vocabularyGradientBytes() {
+        return vocabularyGrad == null ? 0 : vocabularyGrad.length() * vocabularyGrad.dataType().width();
+    }
+
     /** Forward only: the cross-entropy summed over trained positions. */
     public double loss(TokenBatch batch) {
         validate(batch);

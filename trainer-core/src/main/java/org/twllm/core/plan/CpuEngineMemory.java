@@ -1,0 +1,160 @@
+package org.twllm.core.plan;
+
+import org.twllm.core.engine.LlamaConfig;
+
+/**
+ * The CPU engine's memory as it is today (ND4J, {@code org.twllm.core.engine.cpu}): a full-size fp32 gradient buffer
+ * on every rank, handed to the reduce-scatter bucket by bucket after the last micro-batch (no bucket buffers of its
+ * own), the fp32 gradient partition the sums are added into, and ND4J workspaces whose sizes are the sums of what
+ * one cycle allocates in them, over-allocated by 5% ({@code Workspaces}). Each workspace below is written from
+ * the model's code, allocation by allocation, in fp32 elements; {@code CpuWorkspaceSizesTest} trains small models
+ * and checks that these are exactly the bytes ND4J's workspaces learn.
+ *
+ * <p>Per token, a layer's forward allocates what it keeps for backward ({@link SavedActivations}) and its
+ * temporaries; without checkpointing all of it stays in the step workspace until the call ends, with
+ * checkpointing only the block's input does, and a block's forward runs again, in the block workspace, before
+ * its backward.
+ */
+public final class CpuEngineMemory {
+    /** ND4J's workspace over-allocation ({@code Workspaces}: OVERALLOCATE, limit 0.05). */
+    static final double OVERALLOCATION = 1.05;
+    /** Elements of one loss chunk ({@code CrossEntropy}): 4M logits. */
+    static final long LOSS_CHUNK_ELEMENTS = 1L << 22;
+    /** Positions per attention tile ({@code AttentionTiling.DEFAULT_TILE_SIZE}; a test checks the two agree). */
+    public static final int ATTENTION_TILE = 128;
+    /** Java heap training needs besides the batch's arrays: the tiny config trains, its data prepared, with -Xmx24m (measured). */
+    static final long HEAP_FLOOR = 24L << 20;
+
+    private CpuEngineMemory() {
+    }
+
+    /**
+     * Today's engine keeps the whole fp32 gradient on every rank whatever the ZeRO stage ({@code FullGradients}),
+     * the owned partition's fp32 gradient, and one [vocab, hidden] buffer in which backward builds the LM head's and
+     * the embedding's gradients ({@code LlamaModel}).
+     */
+    static long gradients(TrainingSetup s) {
+        LlamaConfig c = s.shape();
+        long owned = s.zeroStage() == 0 ? c.numParameters() : s.ownedParameters();
+        return (c.numParameters() + owned + (long) c.vocabSize() * c.hiddenSize()) * Float.BYTES;
+    }
+
+    /** The workspaces that hold activations: the step's, one block's backward, one block's forward, a forward-only pass's. */
+    static long activations(TrainingSetup s) {
+        return workspace(stepBytes(s)) + workspace(blockBytes(s)) + workspace(blockForwardBytes(s)) + workspace(forwardBytes(s));
+    }
+
+    /** The bounded ones: a loss chunk, one query tile's softmax denominators, one tile pair's scores. */
+    static long scratch(TrainingSetup s) {
+        // the tile workspace grows to its largest cycle on the fly, without over-allocating
+        return workspace(chunkBytes(s)) + workspace(attentionRowBytes(s)) + attentionTileBytes(s);
+    }
+
+    private static long workspace(long cycleBytes) {
+        return (long) (cycleBytes * OVERALLOCATION);
+    }
+
+    /**
+     * A layer's forward per token: what it keeps ({@link SavedActivations}) and its temporaries, which the
+     * workspace keeps as long: q, k and v before the head transpose, the rotary products, the attention and MLP
+     * outputs before the residual adds, the sigmoid, the norms' squares ({@code 8h + 4kv + I}).
+     */
+    static long layerForwardElementsPerToken(LlamaConfig c) {
+        return SavedActivations.elementsPerToken(c) + 8L * c.hiddenSize() + 4L * c.kvDim() + c.intermediateSize();
+    }
+
+    /**
+     * One forward+backward's allocations in the step workspace, live until the call ends: every layer's forward
+     * (with checkpointing only its input), the embedding output, the final norm's forward and backward and the
+     * hidden-state gradient ({@code 8h + 2} per token, plus h), the attention masks and the rotary tables.
+     */
+    public static long stepBytes(TrainingSetup s) {
+        LlamaConfig c = s.shape();
+        long n = s.microBatchTokens();
+        long perLayer = s.checkpointing() ? c.hiddenSize() : layerForwardElementsPerToken(c);
+        return (c.numLayers() * n * perLayer + n * (8L * c.hiddenSize() + 2) + c.hiddenSize() + maskElements(s)) * Float.BYTES
+                + rotaryBytes(s);
+    }
+
+    /**
+     * One block's backward, in the block workspace (reset after each block), with checkpointing after the block's
+     * recomputed forward: per token the MLP's {@code 6I + h}, the two norms' {@code 4h + 1} each, attention's
+     * {@code 8h + 6kv + 2H + D} (the merged-head and per-head row sums, the tile gradients, the negated sines), plus
+     * each norm's weight-gradient sum of h.
+     */
+    public static long blockBytes(TrainingSetup s) {
+        LlamaConfig c = s.shape();
+        long n = s.microBatchTokens();
+        long backward = n * (17L * c.hiddenSize() + 6L * c.kvDim() + 6L * c.intermediateSize() + 2L * c.numHeads()
+                + c.headDim() + 2) + 2L * c.hiddenSize();
+        return (backward + (s.checkpointing() ? n * layerForwardElementsPerToken(c) : 0)) * Float.BYTES;
+    }
+
+    /** A block's forward whose activations are not kept: checkpointed training, and validation's forward passes. */
+    public static long blockForwardBytes(TrainingSetup s) {
+        return s.checkpointing() || s.validation() ? s.microBatchTokens() * layerForwardElementsPerToken(s.shape()) * Float.BYTES : 0;
+    }
+
+    /**
+     * Validation's forward-only pass: each block's output, the embedding, the final norm's forward, the masks and
+     * the rotary tables; none without validation.
+     */
+    public static long forwardBytes(TrainingSetup s) {
+        if (!s.validation()) {
+            return 0;
+        }
+        LlamaConfig c = s.shape();
+        long n = s.microBatchTokens();
+        return (n * ((c.numLayers() + 3L) * c.hiddenSize() + 1) + maskElements(s)) * Float.BYTES + rotaryBytes(s);
+    }
+
+    /** One chunk of logits: shifted logits and their exponentials, four per-row statistics, a double row scale. */
+    public static long chunkBytes(TrainingSetup s) {
+        long rows = Math.max(1, Math.min(s.microBatchTokens(), LOSS_CHUNK_ELEMENTS / s.shape().vocabSize()));
+        return (2 * rows * s.shape().vocabSize() + 4 * rows) * Float.BYTES + rows * Double.BYTES;
+    }
+
+    /** One query tile's softmax denominators: one per query row and head of the plan's slab. */
+    public static long attentionRowBytes(TrainingSetup s) {
+        return slabHeads(s) * tile(s) * s.shape().groupSize() * Float.BYTES;
+    }
+
+    /** One tile pair's scores and, in backward, their gradient: two {@code [heads, tile x G, tile]} arrays. */
+    public static long attentionTileBytes(TrainingSetup s) {
+        long t = tile(s);
+        return 2 * slabHeads(s) * t * s.shape().groupSize() * t * Float.BYTES;
+    }
+
+    /**
+     * The Java heap a training process needs at least: {@link #HEAP_FLOOR} and the arrays each batch builds on the
+     * heap before they go native (the rotary angles' cos and sin in double, the attention masks).
+     */
+    public static long heapBytes(TrainingSetup s) {
+        return HEAP_FLOOR + maskElements(s) * Float.BYTES + 2 * s.microBatchTokens() * (s.shape().headDim() / 2) * Double.BYTES;
+    }
+
+    /** The rotary cos and sin tables: in double, then cast to float. */
+    private static long rotaryBytes(TrainingSetup s) {
+        return 2 * s.microBatchTokens() * (s.shape().headDim() / 2) * (Double.BYTES + Float.BYTES);
+    }
+
+    /**
+     * The additive masks of the diagonal tiles, each stored once: a full tile's and the last, shorter tile's; one
+     * set shared by every row in cPT, one per row when rows are packed (where example boundaries off the diagonal add
+     * a few more, not counted).
+     */
+    private static long maskElements(TrainingSetup s) {
+        long full = s.seqLen() >= ATTENTION_TILE ? (long) ATTENTION_TILE * ATTENTION_TILE : 0;
+        long last = s.seqLen() % ATTENTION_TILE;
+        return (s.packedRows() ? s.microBatch() : Math.min(1, s.microBatch())) * (full + last * last);
+    }
+
+    /** Heads one attention plan multiplies at once: every row's key/value heads in cPT, one row's when packed. */
+    private static long slabHeads(TrainingSetup s) {
+        return (s.packedRows() ? 1L : s.microBatch()) * s.shape().numKvHeads();
+    }
+
+    private static long tile(TrainingSetup s) {
+        return Math.min(ATTENTION_TILE, s.seqLen());
+    }
+}
