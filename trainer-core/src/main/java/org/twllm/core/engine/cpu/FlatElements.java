@@ -5,7 +5,6 @@ import java.nio.FloatBuffer;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 
 /**
  * The elements of a c-ordered, contiguous float or double ND4J array, read and written in place by flat index
@@ -17,11 +16,11 @@ interface FlatElements {
 
     void set(int i, double value);
 
-    /** A view of {@code a}'s elements; {@code a} must be c-ordered and contiguous (a fresh array or a row range). */
+    /** A view of {@code a}'s elements; {@code a} must be row-major and contiguous (a fresh array or a row range). */
     static FlatElements of(INDArray a) {
-        if (a.ordering() != 'c' || !Shape.hasDefaultStridesForShape(a) || a.length() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("fused passes need a contiguous c-ordered array, got shape "
-                    + java.util.Arrays.toString(a.shape()) + " ordering " + a.ordering());
+        if (!contiguous(a) || a.length() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("fused passes need a contiguous row-major array, got shape "
+                    + java.util.Arrays.toString(a.shape()) + " strides " + java.util.Arrays.toString(a.stride()));
         }
         if (a.dataType() == DataType.FLOAT) {
             return new Floats(a.data().asNioFloat().position((int) a.offset()).slice());
@@ -30,6 +29,18 @@ interface FlatElements {
             return new Doubles(a.data().asNioDouble().position((int) a.offset()).slice());
         }
         throw new IllegalArgumentException("fused passes compute in float or double, got " + a.dataType());
+    }
+
+    /** Row-major with no gaps: every axis longer than 1 steps over the axes after it (size-1 axes' strides do not matter). */
+    private static boolean contiguous(INDArray a) {
+        long expected = 1;
+        for (int d = a.rank() - 1; d >= 0; d--) {
+            if (a.size(d) > 1 && a.stride(d) != expected) {
+                return false;
+            }
+            expected *= a.size(d);
+        }
+        return true;
     }
 
     /** fp32 elements. */

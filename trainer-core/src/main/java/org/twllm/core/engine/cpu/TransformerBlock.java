@@ -22,9 +22,10 @@ final class TransformerBlock {
 
     /** {@code x} [N, hidden] -> new [N, hidden]; x itself is kept (the attention norm's saved input). */
     INDArray forward(INDArray x, AttentionContext ctx) {
-        INDArray afterAttention = x.add(attention.forward(attentionNorm.forward(x), ctx));
+        // the sublayers' outputs are fresh arrays nobody keeps, so the residual adds go in place into them
+        INDArray afterAttention = attention.forward(attentionNorm.forward(x), ctx).addi(x);
         StepProfile.lap(Kind.ELEMENTWISE);
-        INDArray out = afterAttention.add(mlp.forward(mlpNorm.forward(afterAttention)));
+        INDArray out = mlp.forward(mlpNorm.forward(afterAttention)).addi(afterAttention);
         StepProfile.lap(Kind.ELEMENTWISE);
         return out;
     }
@@ -35,10 +36,8 @@ final class TransformerBlock {
      */
     void backward(INDArray dResidual, GradientWriter grads) {
         INDArray dMlpNormOut = mlp.backward(dResidual, grads);
-        dResidual.addi(mlpNorm.backward(dMlpNormOut, grads));
-        StepProfile.lap(Kind.ELEMENTWISE);
+        mlpNorm.addBackward(dMlpNormOut, grads, dResidual);
         INDArray dAttentionNormOut = attention.backward(dResidual, grads);
-        dResidual.addi(attentionNorm.backward(dAttentionNormOut, grads));
-        StepProfile.lap(Kind.ELEMENTWISE);
+        attentionNorm.addBackward(dAttentionNormOut, grads, dResidual);
     }
 }
