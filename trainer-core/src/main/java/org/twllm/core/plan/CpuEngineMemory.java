@@ -57,7 +57,7 @@ public final class CpuEngineMemory {
     /**
      * A layer's forward per token: what it keeps ({@link SavedActivations}) and its temporaries, which the
      * workspace keeps as long: q, k and v before the head transpose, attention's output before the head merge,
-     * {@code silu(gate) * up} ({@code 2h + 2kv + I}). Rotary and the residual adds work in place, the norms in one
+     * the sigmoid that becomes {@code silu(gate) * up} ({@code 2h + 2kv + I}). Rotary and the residual adds work in place, the norms in one
      * pass.
      */
     static long layerForwardElementsPerToken(LlamaConfig c) {
@@ -80,14 +80,13 @@ public final class CpuEngineMemory {
 
     /**
      * One block's backward, in the block workspace (reset after each block), with checkpointing after the block's
-     * recomputed forward: per token the MLP's {@code 3I + h} ({@code silu(gate) * up}, its gradient, up's gradient,
-     * dx), attention's {@code 6h + 4kv + 2H} (the merged-head and per-head row sums, the tile gradients, the head
+     * recomputed forward: per token the MLP's {@code 6I + h}, attention's {@code 6h + 4kv + 2H} (the merged-head and per-head row sums, the tile gradients, the head
      * layouts, dx), plus each norm's weight gradient of h (the norms add their dx into the residual gradient).
      */
     public static long blockBytes(TrainingSetup s) {
         LlamaConfig c = s.shape();
         long n = s.microBatchTokens();
-        long backward = n * (7L * c.hiddenSize() + 4L * c.kvDim() + 3L * c.intermediateSize() + 2L * c.numHeads())
+        long backward = n * (7L * c.hiddenSize() + 4L * c.kvDim() + 6L * c.intermediateSize() + 2L * c.numHeads())
                 + 2L * c.hiddenSize();
         return (backward + (s.checkpointing() ? n * layerForwardElementsPerToken(c) : 0)) * Float.BYTES;
     }
