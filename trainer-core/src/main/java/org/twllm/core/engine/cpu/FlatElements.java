@@ -2,12 +2,13 @@ package org.twllm.core.engine.cpu;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The elements of a c-ordered, contiguous float or double ND4J array, read and written in place by flat index
+ * The elements of a row-major, contiguous float or double ND4J array, read and written in place by flat index
  * through its own native buffer: what the fused passes loop over instead of chaining ND4J ops. Values travel as
  * double, so one loop serves the fp32 engine and the fp64 gradient checks.
  */
@@ -20,7 +21,7 @@ interface FlatElements {
     static FlatElements of(INDArray a) {
         if (!contiguous(a) || a.length() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("fused passes need a contiguous row-major array, got shape "
-                    + java.util.Arrays.toString(a.shape()) + " strides " + java.util.Arrays.toString(a.stride()));
+                    + Arrays.toString(a.shape()) + " strides " + Arrays.toString(a.stride()));
         }
         if (a.dataType() == DataType.FLOAT) {
             return new Floats(a.data().asNioFloat().position((int) a.offset()).slice());

@@ -1,5 +1,7 @@
 package org.twllm.core.engine.cpu;
 
+import java.util.Arrays;
+
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.twllm.core.engine.ParameterSpec;
@@ -83,7 +85,7 @@ final class RmsNorm {
         FlatElements w = FlatElements.of(weight);
         ParallelRows.forEachBlock(n, h, (block, r0, r1) -> {
             int dwo = block * h;
-            java.util.Arrays.fill(dwBlocks, dwo, dwo + h, 0.0);
+            Arrays.fill(dwBlocks, dwo, dwo + h, 0.0);
             for (int r = r0; r < r1; r++) {
                 int o = r * h;
                 double scale = s.get(r);
