@@ -74,37 +74,38 @@ public final class CpuEngineMemory {
 
     /**
      * A layer's forward per token: what it keeps ({@link SavedActivations}) and its temporaries, which the
-     * workspace keeps as long: q, k and v before the head transpose, the rotary products, the attention and MLP
-     * outputs before the residual adds, the sigmoid, the norms' squares ({@code 8h + 4kv + I}).
+     * workspace keeps as long: q, k and v before the head transpose, attention's output before the head merge,
+     * the sigmoid that becomes {@code silu(gate) * up} ({@code 2h + 2kv + I}). Rotary and the residual adds work in place, the norms in one
+     * pass.
      */
     static long layerForwardElementsPerToken(LlamaConfig c) {
-        return SavedActivations.elementsPerToken(c) + 8L * c.hiddenSize() + 4L * c.kvDim() + c.intermediateSize();
+        return SavedActivations.elementsPerToken(c) + 2L * c.hiddenSize() + 2L * c.kvDim() + c.intermediateSize();
     }
 
     /**
      * One forward+backward's allocations in the step workspace, live until the call ends: every layer's forward
-     * (with checkpointing only its input), the embedding output, the final norm's forward and backward and the
-     * hidden-state gradient ({@code 8h + 2} per token, plus h), the attention masks and the rotary tables.
+     * (with checkpointing only its input), the last block's output, the final norm's output, 1/rms and input gradient,
+     * the hidden-state gradient ({@code 4h + 1} per token, plus its weight gradient's h), the attention masks and the
+     * rotary tables.
      */
     public static long stepBytes(TrainingSetup s) {
         LlamaConfig c = s.shape();
         long n = s.microBatchTokens();
         long perLayer = s.checkpointing() ? c.hiddenSize() : layerForwardElementsPerToken(c);
-        return (c.numLayers() * n * perLayer + n * (8L * c.hiddenSize() + 2) + c.hiddenSize() + maskElements(s)) * Float.BYTES
+        return (c.numLayers() * n * perLayer + n * (4L * c.hiddenSize() + 1) + c.hiddenSize() + maskElements(s)) * Float.BYTES
                 + rotaryBytes(s);
     }
 
     /**
      * One block's backward, in the block workspace (reset after each block), with checkpointing after the block's
-     * recomputed forward: per token the MLP's {@code 6I + h}, the two norms' {@code 4h + 1} each, attention's
-     * {@code 8h + 6kv + 2H + D} (the merged-head and per-head row sums, the tile gradients, the negated sines), plus
-     * each norm's weight-gradient sum of h.
+     * recomputed forward: per token the MLP's {@code 6I + h}, attention's {@code 6h + 4kv + 2H} (the merged-head and per-head row sums, the tile gradients, the head
+     * layouts, dx), plus each norm's weight gradient of h (the norms add their dx into the residual gradient).
      */
     public static long blockBytes(TrainingSetup s) {
         LlamaConfig c = s.shape();
         long n = s.microBatchTokens();
-        long backward = n * (17L * c.hiddenSize() + 6L * c.kvDim() + 6L * c.intermediateSize() + 2L * c.numHeads()
-                + c.headDim() + 2) + 2L * c.hiddenSize();
+        long backward = n * (7L * c.hiddenSize() + 4L * c.kvDim() + 6L * c.intermediateSize() + 2L * c.numHeads())
+                + 2L * c.hiddenSize();
         return (backward + (s.checkpointing() ? n * layerForwardElementsPerToken(c) : 0)) * Float.BYTES;
     }
 
@@ -114,8 +115,8 @@ public final class CpuEngineMemory {
     }
 
     /**
-     * Validation's forward-only pass: each block's output, the embedding, the final norm's forward, the masks and
-     * the rotary tables; none without validation.
+     * Validation's forward-only pass: each block's output, the embedding, the final norm's output and 1/rms, the
+     * masks and the rotary tables; none without validation.
      */
     public static long forwardBytes(TrainingSetup s) {
         if (!s.validation()) {
@@ -123,7 +124,7 @@ public final class CpuEngineMemory {
         }
         LlamaConfig c = s.shape();
         long n = s.microBatchTokens();
-        return (n * ((c.numLayers() + 3L) * c.hiddenSize() + 1) + maskElements(s)) * Float.BYTES + rotaryBytes(s);
+        return (n * ((c.numLayers() + 2L) * c.hiddenSize() + 1) + maskElements(s)) * Float.BYTES + rotaryBytes(s);
     }
 
     /** One chunk of logits: shifted logits and their exponentials, four per-row statistics, a double row scale. */

@@ -52,7 +52,7 @@ public final class TrainingRun {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
     public static final String FINAL_DIR = "final";
     /** Seconds of the GEMM probe measuring the CPU's peak when {@code device.peak_flops} is not given. */
-    public static final double PEAK_PROBE_SECONDS = 0.3;
+    public static final double PEAK_PROBE_SECONDS = 1.0;
 
     /** What a run left behind. */
     public record Result(TrainingProgress progress, Checkpoint lastCheckpoint, Path finalModel) {

@@ -72,6 +72,18 @@ class ConfigValidationTest {
     }
 
     @Test
+    void peakFlopsMustBeAPositiveNumber() {
+        int line = ConfigFiles.MINIMAL.split("\n").length + 2;
+        assertEquals(List.of("x.yaml:" + line + ":3: device.peak_flops: must be greater than 0, got 0"),
+                files.problems(ConfigFiles.MINIMAL + "device:\n  peak_flops: 0\n"));
+        assertEquals(List.of("x.yaml:" + line + ":3: device.peak_flops: must be greater than 0, got -1000000000000"),
+                files.problems(ConfigFiles.MINIMAL + "device:\n  peak_flops: -1.0e12\n"));
+        assertEquals(List.of("x.yaml:" + line + ":3: device.peak_flops: expected a number, got \"fast\""),
+                files.problems(ConfigFiles.MINIMAL + "device:\n  peak_flops: fast\n"));
+        assertEquals(List.of(), files.problems(ConfigFiles.MINIMAL + "device:\n  peak_flops: 1.5e12\n"));
+    }
+
+    @Test
     void outOfRangeValuesSayTheBound() {
         assertEquals(List.of("x.yaml:20:3: training.learning_rate: must be greater than 0, got -0.1"),
                 files.problems(edit("learning_rate: 1.0e-3", "learning_rate: -0.1")));

@@ -25,32 +25,14 @@ public final class ModelBenchmark {
     }
 
     public static void main(String[] args) throws IOException {
-        Map<String, Integer> a = new LinkedHashMap<>(Map.of("hidden", 1024, "intermediate", 2816, "layers", 4, "heads", 16,
-                "kvHeads", 16, "vocab", 32000, "seq", 512, "batch", 4, "steps", 5, "checkpointing", 0));
-        for (String arg : args) {
-            String[] kv = arg.split("=", 2);
-            if (kv.length != 2 || !a.containsKey(kv[0])) {
-                throw new IllegalArgumentException("expected key=value with key in " + a.keySet() + ", got " + arg);
-            }
-            a.put(kv[0], Integer.parseInt(kv[1]));
-        }
-        LlamaConfig config = new LlamaConfig(a.get("hidden"), a.get("intermediate"), a.get("layers"), a.get("heads"),
-                a.get("kvHeads"), a.get("vocab"), Math.max(4096, a.get("seq")), 1e-5, 10000.0, false);
+        Map<String, Integer> a = arguments(args, Map.of());
+        LlamaConfig config = config(a);
         int b = a.get("batch");
         int t = a.get("seq");
         LlamaModel model = LlamaModel.random(config, DataType.FLOAT, 1, 0.02);
         model.setGradientCheckpointing(a.get("checkpointing") != 0);
+        TokenBatch batch = randomBatch(config, b, t);
         FullGradients grads = new FullGradients(model.parameters().layout(), DataType.FLOAT);
-        SplittableRandom rng = new SplittableRandom(2);
-        int[][] in = new int[b][t];
-        int[][] tg = new int[b][t];
-        for (int i = 0; i < b; i++) {
-            for (int j = 0; j < t; j++) {
-                in[i][j] = rng.nextInt(config.vocabSize());
-                tg[i][j] = rng.nextInt(config.vocabSize());
-            }
-        }
-        TokenBatch batch = TokenBatch.causal(in, tg);
         double tokens = (double) b * t;
         double trainFlops = config.flopsPerToken(t) * tokens;
         System.out.printf("model: %s, %,d parameters; batch %d x %d; gradient checkpointing %s; threads %s%n", config,
@@ -71,6 +53,44 @@ public final class ModelBenchmark {
                     statusKb("VmRSS:") / 1024, statusKb("VmHWM:") / 1024,
                     Pointer.totalBytes() >> 20, (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
         }
+    }
+
+    /**
+     * The {@code key=value} arguments over the shape defaults (hidden, intermediate, layers, heads, kvHeads, vocab,
+     * seq, batch, steps, checkpointing) and {@code extra} keys of the calling benchmark.
+     */
+    static Map<String, Integer> arguments(String[] args, Map<String, Integer> extra) {
+        Map<String, Integer> a = new LinkedHashMap<>(Map.of("hidden", 1024, "intermediate", 2816, "layers", 4, "heads", 16,
+                "kvHeads", 16, "vocab", 32000, "seq", 512, "batch", 4, "steps", 5, "checkpointing", 0));
+        a.putAll(extra);
+        for (String arg : args) {
+            String[] kv = arg.split("=", 2);
+            if (kv.length != 2 || !a.containsKey(kv[0])) {
+                throw new IllegalArgumentException("expected key=value with key in " + a.keySet() + ", got " + arg);
+            }
+            a.put(kv[0], Integer.parseInt(kv[1]));
+        }
+        return a;
+    }
+
+    /** The untied fp32 Llama of the arguments' shape (positions up to max(4096, seq)). */
+    static LlamaConfig config(Map<String, Integer> a) {
+        return new LlamaConfig(a.get("hidden"), a.get("intermediate"), a.get("layers"), a.get("heads"),
+                a.get("kvHeads"), a.get("vocab"), Math.max(4096, a.get("seq")), 1e-5, 10000.0, false);
+    }
+
+    /** A causal batch of {@code b x t} random inputs and targets (fixed seed). */
+    static TokenBatch randomBatch(LlamaConfig config, int b, int t) {
+        SplittableRandom rng = new SplittableRandom(2);
+        int[][] in = new int[b][t];
+        int[][] tg = new int[b][t];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < t; j++) {
+                in[i][j] = rng.nextInt(config.vocabSize());
+                tg[i][j] = rng.nextInt(config.vocabSize());
+            }
+        }
+        return TokenBatch.causal(in, tg);
     }
 
     /** A kB figure of /proc/self/status (VmRSS: resident now, VmHWM: peak resident), -1 where that does not exist. */

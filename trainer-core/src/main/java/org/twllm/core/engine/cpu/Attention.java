@@ -6,6 +6,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.twllm.core.engine.LlamaConfig;
 import org.twllm.core.engine.ParameterLayout;
 import org.twllm.core.engine.ParameterSpec;
+import org.twllm.core.engine.cpu.StepProfile.Kind;
 
 /**
  * Multi-head self-attention with rotary embeddings and grouped-query heads (query head h uses key/value
@@ -67,18 +68,29 @@ final class Attention {
         input = x;
         int b = context.batchSize();
         int t = context.seqLen();
-        q = rounding.apply(toHeads(rotated(Linear.forward(x, wq), heads), group, headDim).muli(scale));
-        k = rounding.apply(toHeads(rotated(Linear.forward(x, wk), kvHeads), 1, headDim));
-        v = rounding.apply(toHeads(Linear.forward(x, wv), 1, headDim));
+        INDArray qFlat = Linear.forward(x, wq);
+        INDArray kFlat = Linear.forward(x, wk);
+        INDArray vFlat = Linear.forward(x, wv);
+        StepProfile.lap(Kind.ATTENTION_GEMM);
+        rotated(qFlat, heads);
+        rotated(kFlat, kvHeads);
+        StepProfile.lap(Kind.ELEMENTWISE);
+        q = rounding.apply(toHeads(qFlat, group, headDim).muli(scale));
+        k = rounding.apply(toHeads(kFlat, 1, headDim));
+        v = rounding.apply(toHeads(vFlat, 1, headDim));
 
         INDArray out = Nd4j.createUninitialized(x.dataType(), b, kvHeads, (long) t * group, headDim);
         lse = Nd4j.createUninitialized(x.dataType(), b, kvHeads, (long) t * group, 1);
+        StepProfile.lap(Kind.HEAD_LAYOUT);
         AttentionTiling tiling = context.tiling();
         for (int plan = 0; plan < tiling.plans(); plan++) {
             TiledAttention.forward(tiling, plan, slab(q, plan), slab(k, plan), slab(v, plan), slab(out, plan), slab(lse, plan));
         }
         merged = rounding.apply(fromHeads(out, group, headDim));
-        return rounding.apply(Linear.forward(merged, wo));
+        StepProfile.lap(Kind.HEAD_LAYOUT);
+        INDArray y = rounding.apply(Linear.forward(merged, wo));
+        StepProfile.lap(Kind.ATTENTION_GEMM);
+        return y;
     }
 
     /** Gives the weight gradients to {@code grads} (o, v, k, q: descending flat order) and returns dL/dx for {@code dy} [N, hidden]. */
@@ -88,14 +100,17 @@ final class Attention {
         INDArray dy = rounding.copy(dResidual);
         grads.matrix(oSpec, Linear.weightGrad(dy, merged));
         INDArray dMerged = rounding.apply(Linear.inputGrad(dy, wo));
+        StepProfile.lap(Kind.ATTENTION_GEMM);
         // rowsum(dO * O) per query row and head, computed on the merged layout and moved to the heads'
         INDArray rowDot = toHeads(dMerged.mul(merged).reshape('c', (long) b * t * heads, headDim).sum(true, 1)
                 .reshape('c', (long) b * t, heads), group, 1);
+        StepProfile.lap(Kind.ATTENTION_SOFTMAX);
         INDArray dOut = toHeads(dMerged, group, headDim);
 
         INDArray dq = Nd4j.zeros(dy.dataType(), b, kvHeads, (long) t * group, headDim);
         INDArray dk = Nd4j.zeros(dy.dataType(), b, kvHeads, t, headDim);
         INDArray dv = Nd4j.zeros(dy.dataType(), b, kvHeads, t, headDim);
+        StepProfile.lap(Kind.HEAD_LAYOUT);
         AttentionTiling tiling = ctx.tiling();
         for (int plan = 0; plan < tiling.plans(); plan++) {
             TiledAttention.backward(tiling, plan, slab(q, plan), slab(k, plan), slab(v, plan), slab(lse, plan),
@@ -105,17 +120,20 @@ final class Attention {
         INDArray dqFlat = fromHeads(dq.muli(scale), group, headDim);
         INDArray dkFlat = fromHeads(dk, 1, headDim);
         INDArray dvFlat = fromHeads(dv, 1, headDim);
+        StepProfile.lap(Kind.HEAD_LAYOUT);
         rotary.rotateBack(dqFlat.reshape('c', b, t, heads, headDim), ctx.cos(), ctx.sin());
         rotary.rotateBack(dkFlat.reshape('c', b, t, kvHeads, headDim), ctx.cos(), ctx.sin());
         rounding.apply(dqFlat);
         rounding.apply(dkFlat);
         rounding.apply(dvFlat);
+        StepProfile.lap(Kind.ELEMENTWISE);
         grads.matrix(vSpec, Linear.weightGrad(dvFlat, input));
         grads.matrix(kSpec, Linear.weightGrad(dkFlat, input));
         grads.matrix(qSpec, Linear.weightGrad(dqFlat, input));
         INDArray dx = Linear.inputGrad(dqFlat, wq);
         Linear.addInputGrad(dkFlat, wk, dx);
         Linear.addInputGrad(dvFlat, wv, dx);
+        StepProfile.lap(Kind.ATTENTION_GEMM);
         return dx;
     }
 

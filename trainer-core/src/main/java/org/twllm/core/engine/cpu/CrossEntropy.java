@@ -6,6 +6,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.twllm.core.engine.TokenBatch;
+import org.twllm.core.engine.cpu.StepProfile.Kind;
 
 /**
  * The LM head fused with softmax cross-entropy, chunked over positions: for each chunk of rows the
@@ -51,6 +52,7 @@ final class CrossEntropy {
                 Nd4j.gemm(dLogits, head, rowRange(dHidden, start, end), false, false, 1.0, 0.0);
             }
         }
+        StepProfile.lap(Kind.LM_HEAD_LOSS);
         return total;
     }
 

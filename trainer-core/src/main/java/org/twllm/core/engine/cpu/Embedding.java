@@ -2,6 +2,7 @@ package org.twllm.core.engine.cpu;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.twllm.core.engine.cpu.StepProfile.Kind;
 
 /** Token embedding: a row gather forward, a row scatter-add of the output gradient backward. */
 final class Embedding {
@@ -13,7 +14,9 @@ final class Embedding {
 
     /** [N, hidden] rows of the table for {@code ids}. */
     INDArray forward(int[] ids) {
-        return Nd4j.pullRows(weight, 1, ids);
+        INDArray rows = Nd4j.pullRows(weight, 1, ids);
+        StepProfile.lap(Kind.EMBEDDING);
+        return rows;
     }
 
     /**
@@ -24,5 +27,6 @@ final class Embedding {
         for (int i = 0; i < ids.length; i++) {
             tableGrad.getRow(ids[i]).addi(dOut.getRow(i));
         }
+        StepProfile.lap(Kind.EMBEDDING);
     }
 }

@@ -105,14 +105,17 @@ public final class LlamaModel {
         INDArray vocabulary = vocabularyGrad();
         try (MemoryWorkspace ws = Workspaces.open(Workspaces.STEP)) {
             AttentionContext ctx = context(batch);
+            StepProfile.lap(StepProfile.Kind.DATA);
             INDArray[] blockInputs = gradientCheckpointing ? new INDArray[blocks.length] : null;
             INDArray hidden = forwardHidden(batch, ctx, blockInputs, Workspaces.STEP);
             INDArray dHidden = Nd4j.createUninitialized(hidden.dataType(), hidden.shape());
             vocabulary.assign(0);
+            StepProfile.lap(StepProfile.Kind.GRADIENT_HANDOFF);
             double loss = head.forwardBackward(hidden, batch.targets(), lossScale, dHidden, vocabulary);
             if (!config.tieWordEmbeddings()) {
                 grads.values(headSpec.offset(), vocabulary);
                 vocabulary.assign(0);
+                StepProfile.lap(StepProfile.Kind.GRADIENT_HANDOFF);
             }
             INDArray dResidual = finalNorm.backward(dHidden, grads);
             for (int i = blocks.length - 1; i >= 0; i--) {
@@ -126,6 +129,7 @@ public final class LlamaModel {
             // tied embeddings: the head's gradient is already in the table's, the lookup's adds to it
             Embedding.backward(batch.inputs(), dResidual, vocabulary);
             grads.values(embeddingSpec.offset(), vocabulary);
+            StepProfile.lap(StepProfile.Kind.GRADIENT_HANDOFF);
             return loss;
         }
     }

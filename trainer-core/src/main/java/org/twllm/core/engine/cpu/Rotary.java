@@ -3,8 +3,6 @@ package org.twllm.core.engine.cpu;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Rotary position embeddings in HuggingFace's rotate-half convention: the head dimension is split in
@@ -49,22 +47,30 @@ final class Rotary {
         apply(dx, cos, sin, -1.0);
     }
 
+    /**
+     * One pass over {@code x} [B, T, heads, D] in place, rotating each pair by {@code direction} times its angle;
+     * the tables are read per position and shared by the heads.
+     */
     private void apply(INDArray x, INDArray cos, INDArray sin, double direction) {
         int half = headDim / 2;
-        INDArray x1 = x.get(firstHalf(half));
-        INDArray x2 = x.get(secondHalf(half));
-        INDArray signedSin = direction > 0 ? sin : sin.neg();
-        INDArray out1 = x1.mul(cos).subi(x2.mul(signedSin));
-        INDArray out2 = x2.mul(cos).addi(x1.mul(signedSin));
-        x1.assign(out1);
-        x2.assign(out2);
-    }
-
-    private static INDArrayIndex[] firstHalf(int half) {
-        return new INDArrayIndex[] {NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, half)};
-    }
-
-    private static INDArrayIndex[] secondHalf(int half) {
-        return new INDArrayIndex[] {NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(half, 2 * half)};
+        int positions = (int) (x.size(0) * x.size(1));
+        int width = (int) (x.size(2) * headDim);
+        FlatElements xs = FlatElements.of(x);
+        FlatElements c = FlatElements.of(cos);
+        FlatElements s = FlatElements.of(sin);
+        ParallelRows.forEachBlock(positions, width, (block, p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                for (int head = p * width, end = head + width; head < end; head += headDim) {
+                    for (int i = 0; i < half; i++) {
+                        double ci = c.get(p * half + i);
+                        double si = direction * s.get(p * half + i);
+                        double x1 = xs.get(head + i);
+                        double x2 = xs.get(head + half + i);
+                        xs.set(head + i, x1 * ci - x2 * si);
+                        xs.set(head + half + i, x2 * ci + x1 * si);
+                    }
+                }
+            }
+        });
     }
 }

@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.twllm.core.engine.ParameterLayout;
 import org.twllm.core.engine.ParameterSpec;
+import org.twllm.core.engine.cpu.StepProfile.Kind;
 
 /** Llama's feed-forward: {@code down(silu(gate(x)) * up(x))}. Saves x, gate(x) and up(x) for backward. */
 final class SwiGluMlp {
@@ -33,8 +34,12 @@ final class SwiGluMlp {
         input = x;
         gateOut = rounding.apply(Linear.forward(x, gate));
         upOut = rounding.apply(Linear.forward(x, up));
+        StepProfile.lap(Kind.MLP_GEMM);
         INDArray hidden = rounding.apply(Transforms.sigmoid(gateOut, true).muli(gateOut).muli(upOut));
-        return rounding.apply(Linear.forward(hidden, down));
+        StepProfile.lap(Kind.ELEMENTWISE);
+        INDArray y = rounding.apply(Linear.forward(hidden, down));
+        StepProfile.lap(Kind.MLP_GEMM);
+        return y;
     }
 
     /** Gives the weight gradients to {@code grads} (down, up, gate: descending flat order) and returns dL/dx. */
@@ -42,16 +47,21 @@ final class SwiGluMlp {
         INDArray dy = rounding.copy(dResidual);
         INDArray sig = Transforms.sigmoid(gateOut, true);
         INDArray silu = gateOut.mul(sig);
-        grads.matrix(downSpec, Linear.weightGrad(dy, rounding.apply(silu.mul(upOut))));
+        INDArray hidden = rounding.apply(silu.mul(upOut));
+        StepProfile.lap(Kind.ELEMENTWISE);
+        grads.matrix(downSpec, Linear.weightGrad(dy, hidden));
         INDArray dHidden = rounding.apply(Linear.inputGrad(dy, down));
+        StepProfile.lap(Kind.MLP_GEMM);
         INDArray dUp = rounding.apply(dHidden.mul(silu));
         // silu'(a) = sig(a) * (1 + a * (1 - sig(a)))
         INDArray siluGrad = sig.rsub(1.0).muli(gateOut).addi(1.0).muli(sig);
         INDArray dGate = rounding.apply(dHidden.muli(upOut).muli(siluGrad));
+        StepProfile.lap(Kind.ELEMENTWISE);
         grads.matrix(upSpec, Linear.weightGrad(dUp, input));
         grads.matrix(gateSpec, Linear.weightGrad(dGate, input));
         INDArray dx = Linear.inputGrad(dGate, gate);
         Linear.addInputGrad(dUp, up, dx);
+        StepProfile.lap(Kind.MLP_GEMM);
         return dx;
     }
 }

@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.twllm.core.engine.cpu.StepProfile.Kind;
 
 /**
  * The middle of attention, {@code softmax(Q K^T + mask) V}, tiled with an online softmax as in
@@ -50,6 +51,7 @@ final class TiledAttention {
                             mi.assign(rowMax);
                             Transforms.exp(p.subi(mi), false);
                             li.assign(p.sum(true, 2));
+                            StepProfile.lap(Kind.ATTENTION_SOFTMAX);
                             Nd4j.matmul(p, rows(v, k0, k1), oi, false, false, false);
                         } else {
                             // rescale what earlier key tiles summed to the new row maximum
@@ -58,14 +60,17 @@ final class TiledAttention {
                             Transforms.exp(p.subi(mNew), false);
                             li.muli(alpha).addi(p.sum(true, 2));
                             oi.muli(alpha);
+                            StepProfile.lap(Kind.ATTENTION_SOFTMAX);
                             accumulate(p, rows(v, k0, k1), oi, false, false);
                             mi.assign(mNew);
                         }
+                        StepProfile.lap(Kind.ATTENTION_GEMM);
                     }
                     first = false;
                 }
                 oi.divi(li);
                 mi.addi(Transforms.log(li, false));
+                StepProfile.lap(Kind.ATTENTION_SOFTMAX);
             }
         }
     }
@@ -93,12 +98,16 @@ final class TiledAttention {
                 try (MemoryWorkspace tile = Workspaces.open(Workspaces.ATTENTION_TILE)) {
                     INDArray p = scores(qi, kj, pair.mask(), group);
                     Transforms.exp(p.subi(rows(lse, r0, r1)), false);
+                    StepProfile.lap(Kind.ATTENTION_SOFTMAX);
                     accumulate(p, dOi, dvj, true, false);
                     INDArray dp = Nd4j.matmul(dOi, vj, null, false, true, false);
+                    StepProfile.lap(Kind.ATTENTION_GEMM);
                     // softmax backward: dS = P * (dP - rowsum(dO * O))
                     INDArray ds = dp.subi(rows(rowDot, r0, r1)).muli(p);
+                    StepProfile.lap(Kind.ATTENTION_SOFTMAX);
                     accumulate(ds, kj, rows(dq, r0, r1), false, false);
                     accumulate(ds, qi, dkj, true, false);
+                    StepProfile.lap(Kind.ATTENTION_GEMM);
                 }
             }
         }
@@ -107,6 +116,7 @@ final class TiledAttention {
     /** Scores [n, queries*G, keys] of one tile pair, with the pair's mask added where it has one. */
     private static INDArray scores(INDArray qi, INDArray kj, INDArray mask, int group) {
         INDArray s = Nd4j.matmul(qi, kj, null, false, true, false);
+        StepProfile.lap(Kind.ATTENTION_GEMM);
         if (mask != null) {
             s.reshape('c', s.size(0), s.size(1) / group, group, s.size(2)).addi(mask);
         }

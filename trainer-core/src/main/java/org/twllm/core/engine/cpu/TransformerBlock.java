@@ -3,6 +3,7 @@ package org.twllm.core.engine.cpu;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.twllm.core.engine.LlamaConfig;
 import org.twllm.core.engine.ParameterLayout;
+import org.twllm.core.engine.cpu.StepProfile.Kind;
 
 /** One pre-norm Llama block: {@code x + attn(norm1(x))}, then {@code h + mlp(norm2(h))}. */
 final class TransformerBlock {
@@ -21,8 +22,12 @@ final class TransformerBlock {
 
     /** {@code x} [N, hidden] -> new [N, hidden]; x itself is kept (the attention norm's saved input). */
     INDArray forward(INDArray x, AttentionContext ctx) {
-        INDArray afterAttention = x.add(attention.forward(attentionNorm.forward(x), ctx));
-        return afterAttention.add(mlp.forward(mlpNorm.forward(afterAttention)));
+        // the sublayers' outputs are fresh arrays nobody keeps, so the residual adds go in place into them
+        INDArray afterAttention = attention.forward(attentionNorm.forward(x), ctx).addi(x);
+        StepProfile.lap(Kind.ELEMENTWISE);
+        INDArray out = mlp.forward(mlpNorm.forward(afterAttention)).addi(afterAttention);
+        StepProfile.lap(Kind.ELEMENTWISE);
+        return out;
     }
 
     /**
@@ -31,8 +36,8 @@ final class TransformerBlock {
      */
     void backward(INDArray dResidual, GradientWriter grads) {
         INDArray dMlpNormOut = mlp.backward(dResidual, grads);
-        dResidual.addi(mlpNorm.backward(dMlpNormOut, grads));
+        mlpNorm.addBackward(dMlpNormOut, grads, dResidual);
         INDArray dAttentionNormOut = attention.backward(dResidual, grads);
-        dResidual.addi(attentionNorm.backward(dAttentionNormOut, grads));
+        attentionNorm.addBackward(dAttentionNormOut, grads, dResidual);
     }
 }

@@ -126,7 +126,7 @@ class AttentionTest {
         INDArray dxTiled = tiled.backward(dy, p.grads);
         INDArray[] gTiled = gradsOf(p);
         INDArray[] gReference = zeroGrads(w);
-        MaterialisedAttention reference = new MaterialisedAttention(CONFIG, rotary(), w, gReference);
+        MaterialisedAttention reference = new MaterialisedAttention(CONFIG, w, gReference);
         INDArray yReference = reference.forward(x, ctx, MaterialisedAttention.mask(batch, DataType.FLOAT));
         INDArray dxReference = reference.backward(dy);
 
@@ -207,7 +207,7 @@ class AttentionTest {
             tiled[n] = bytesLeftByForward(batch, ctx -> new Attention(CONFIG, rotary(), p.store, 0, ActivationRounding.NONE)
                     .forward(GradientCheck.random(1, t, CONFIG.hiddenSize()).castTo(DataType.FLOAT), ctx));
             tileWorkspace[n] = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(Workspaces.ATTENTION_TILE).getMaxCycleAllocations();
-            materialised[n] = bytesLeftByForward(batch, ctx -> new MaterialisedAttention(CONFIG, rotary(), w, zeroGrads(w))
+            materialised[n] = bytesLeftByForward(batch, ctx -> new MaterialisedAttention(CONFIG, w, zeroGrads(w))
                     .forward(GradientCheck.random(1, t, CONFIG.hiddenSize()).castTo(DataType.FLOAT), ctx,
                             MaterialisedAttention.mask(batch, DataType.FLOAT)));
         }

@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.twllm.core.engine.LlamaConfig;
 import org.twllm.core.engine.TokenBatch;
 
@@ -11,13 +12,13 @@ import org.twllm.core.engine.TokenBatch;
  * The reference for {@link Attention}: the model's attention before it was tiled, materialising the
  * [B, H, T, T] scores and probabilities with an additive [B or 1, 1, T, T] mask. Queries are kept as
  * [B, kvHeads, G*T, D] so each key/value head is multiplied against its G query heads in one batched product.
- * Saved for backward: the input x, rotated q and k, v, the softmax probabilities, the merged heads.
+ * Saved for backward: the input x, rotated q and k, v, the softmax probabilities, the merged heads. Rotary is
+ * applied here by broadcasting ND4J ops, independently of the model's fused pass.
  */
 final class MaterialisedAttention {
     private final int heads;
     private final int kvHeads;
     private final int headDim;
-    private final Rotary rotary;
     private final INDArray wq;
     private final INDArray wk;
     private final INDArray wv;
@@ -38,11 +39,10 @@ final class MaterialisedAttention {
     private INDArray probs;
     private INDArray merged;
 
-    MaterialisedAttention(LlamaConfig config, Rotary rotary, INDArray[] weights, INDArray[] grads) {
+    MaterialisedAttention(LlamaConfig config, INDArray[] weights, INDArray[] grads) {
         this.heads = config.numHeads();
         this.kvHeads = config.numKvHeads();
         this.headDim = config.headDim();
-        this.rotary = rotary;
         this.wq = weights[0];
         this.wk = weights[1];
         this.wv = weights[2];
@@ -90,8 +90,8 @@ final class MaterialisedAttention {
         q = toHeads(Linear.forward(x, wq), heads, b, t);
         k = toHeads(Linear.forward(x, wk), kvHeads, b, t);
         v = toHeads(Linear.forward(x, wv), kvHeads, b, t);
-        rotary.rotate(q, cos, sin);
-        rotary.rotate(k, cos, sin);
+        rotate(q, cos, sin, 1.0);
+        rotate(k, cos, sin, 1.0);
 
         int group = heads / kvHeads;
         INDArray qGrouped = q.reshape('c', b, kvHeads, (long) group * t, headDim);
@@ -131,8 +131,8 @@ final class MaterialisedAttention {
         INDArray dk = Nd4j.createUninitialized(dy.dataType(), b, kvHeads, t, headDim);
         Nd4j.matmul(dScores, qGrouped, dk, true, false, false);
         INDArray dqHeads = dq.reshape('c', b, heads, t, headDim);
-        rotary.rotateBack(dqHeads, cos, sin);
-        rotary.rotateBack(dk, cos, sin);
+        rotate(dqHeads, cos, sin, -1.0);
+        rotate(dk, cos, sin, -1.0);
 
         INDArray dqFlat = fromHeads(dqHeads, heads, b, t);
         INDArray dkFlat = fromHeads(dk, kvHeads, b, t);
@@ -159,5 +159,17 @@ final class MaterialisedAttention {
     /** [B, n, T, D] -> contiguous [B*T, n*D]. */
     private INDArray fromHeads(INDArray perHead, int n, int b, int t) {
         return perHead.reshape('c', b, n, t, headDim).permute(0, 2, 1, 3).dup('c').reshape('c', (long) b * t, (long) n * headDim);
+    }
+
+    /** HF rotate-half in place on [B, heads, T, D] with [B, 1, T, D/2] tables; {@code direction} -1 is the transpose. */
+    private void rotate(INDArray x, INDArray cos, INDArray sin, double direction) {
+        int half = headDim / 2;
+        INDArray x1 = x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, half));
+        INDArray x2 = x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(half, 2 * half));
+        INDArray signedSin = sin.mul(direction);
+        INDArray out1 = x1.mul(cos).subi(x2.mul(signedSin));
+        INDArray out2 = x2.mul(cos).addi(x1.mul(signedSin));
+        x1.assign(out1);
+        x2.assign(out2);
     }
 }

@@ -1,0 +1,78 @@
+package org.twllm.core.engine.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.twllm.core.engine.LlamaConfig;
+
+/**
+ * The fused RMSNorm and rotary passes at shapes big enough to run threaded over several row blocks (a
+ * short last one included), against the same math written as chains of ND4J ops, in fp64. The finite-difference
+ * checks in {@link LayerGradientTest} cover the same code at sizes that run on one thread.
+ */
+class FusedPassesTest {
+    private static final double BOUND = 1e-12;
+    /** hidden 400: 100 rows make several blocks (a short last one) above the threading threshold. */
+    private static final LlamaConfig WIDE = new LlamaConfig(400, 600, 1, 1, 1, 7, 16, 1e-5, 500.0, false);
+
+    @Test
+    void rmsNormForwardBackwardAndResidualAdd() {
+        int n = 100;
+        int h = 400;
+        double eps = 1e-5;
+        INDArray x = GradientCheck.random(1, n, h);
+        INDArray dy = GradientCheck.random(2, n, h);
+        TestParameters p = new TestParameters(WIDE, DataType.DOUBLE);
+        INDArray w = p.set("model.norm.weight", GradientCheck.random(3, h).addi(1.0));
+        RmsNorm norm = new RmsNorm(p.store, "model.norm.weight", eps, ActivationRounding.NONE);
+
+        INDArray rstd = Transforms.pow(x.mul(x).mean(true, 1).addi(eps), -0.5, false).reshape(n, 1);
+        INDArray xhat = x.mul(rstd);
+        INDArray g = dy.mul(w.reshape(1, h));
+        INDArray dxReference = g.sub(xhat.mul(g.mul(xhat).mean(true, 1))).muli(rstd);
+        INDArray dwReference = dy.mul(xhat).sum(0);
+
+        assertClose(xhat.mul(w.reshape(1, h)), norm.forward(x), "forward");
+        assertClose(dxReference, norm.backward(dy, p.grads), "dx");
+        assertClose(dwReference, p.grad("model.norm.weight"), "dw");
+
+        INDArray residual = GradientCheck.random(4, n, h);
+        INDArray expected = residual.add(dxReference);
+        norm.addBackward(dy, p.grads, residual);
+        assertClose(expected, residual, "residual + dx");
+        assertClose(dwReference.mul(2), p.grad("model.norm.weight"), "dw accumulated");
+    }
+
+    @Test
+    void rotaryEqualsTheRotateHalfFormula() {
+        int b = 3;
+        int t = 50;
+        int heads = 4;
+        int d = 64;
+        int[] positions = new int[b * t];
+        for (int i = 0; i < positions.length; i++) {
+            positions[i] = (i * 7) % 41;
+        }
+        Rotary rotary = new Rotary(d, 10000.0);
+        INDArray[] cs = rotary.tables(positions, b, t, DataType.DOUBLE);
+        INDArray x = GradientCheck.random(1, b, t, heads, d);
+        INDArray x1 = x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, d / 2));
+        INDArray x2 = x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(d / 2, d));
+        INDArray expected = org.nd4j.linalg.factory.Nd4j.concat(3, x1.mul(cs[0]).subi(x2.mul(cs[1])), x2.mul(cs[0]).addi(x1.mul(cs[1])));
+        INDArray rotated = x.dup();
+        rotary.rotate(rotated, cs[0], cs[1]);
+        assertClose(expected, rotated, "rotate");
+        rotary.rotateBack(rotated, cs[0], cs[1]);
+        assertClose(x, rotated, "rotate back");
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual, String what) {
+        double scale = Math.max(1e-30, expected.amaxNumber().doubleValue());
+        double d = expected.reshape(actual.shape()).sub(actual).amaxNumber().doubleValue() / scale;
+        assertTrue(d < BOUND, what + ": " + d);
+    }
+}
