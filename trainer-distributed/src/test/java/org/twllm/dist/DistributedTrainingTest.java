@@ -38,6 +38,7 @@ class DistributedTrainingTest {
     private static final Path FIXTURES = Path.of(System.getProperty("twllm.fixtures"));
     private static final double LOSS_RTOL = 1e-6;
     private static final double WEIGHT_ATOL = 1e-5;
+    private static final double BF16_WEIGHT_ATOL = 1e-4;
 
     private static Path config(Path dir) throws Exception {
         List<String> poems = Files.readAllLines(FIXTURES.resolve("corpus/tang-poems.zh-Hant.jsonl"));
@@ -123,7 +124,10 @@ class DistributedTrainingTest {
      * bf16 (the paper's precision): two ranks (bf16 all-gather over the ring) train like one process, and the checkpoint
      * the two saved (fp32 master shards) resumes on three. The ranks' gradient sums are added in another order than the
      * one process's, so a master weight may differ by float rounding and its bf16 compute copy by one bf16 ulp: losses
-     * agree within 1e-4 relative, weights within one bf16 ulp (2^-8 relative), and most are identical.
+     * agree within 1e-4 relative, and most weights are identical. Where a float rounding difference flips an activation's
+     * bf16 rounding in a later step, the gradient is computed from a value 2^-8 away, and AdamW's normalisation carries that
+     * to the weights of small gradients: weights agree within one bf16 ulp (2^-8 relative) plus 1e-4 absolute (a hundredth
+     * of the learning rate; measured with OpenBLAS 0.3.31: 4.9e-5 beyond the ulp, in 20 of 532,640 weights).
      */
     @Test
     void bf16RanksTrainLikeOneProcessAndResumeOnAnotherWorldSize(@TempDir Path dir) throws Exception {
@@ -135,17 +139,17 @@ class DistributedTrainingTest {
         train(cfg, dir.resolve("w3-resumed"), 3, 4, "--set", bf16, "--resume", saved.toString());
         double[] one = losses(dir.resolve("w1"));
         float[] oneWeights = weights(dir.resolve("w1"));
-        compare(one, oneWeights, dir.resolve("w2"), 0, "bf16, 2 ranks vs 1", 1e-4, 0x1p-8);
-        compare(one, oneWeights, dir.resolve("w3-resumed"), 2, "bf16, saved on 2, resumed on 3", 1e-4, 0x1p-8);
+        compare(one, oneWeights, dir.resolve("w2"), 0, "bf16, 2 ranks vs 1", 1e-4, BF16_WEIGHT_ATOL, 0x1p-8);
+        compare(one, oneWeights, dir.resolve("w3-resumed"), 2, "bf16, saved on 2, resumed on 3", 1e-4, BF16_WEIGHT_ATOL, 0x1p-8);
     }
 
     private static void compare(double[] expected, float[] expectedWeights, Path run, int skip, String what) throws Exception {
-        compare(expected, expectedWeights, run, skip, what, LOSS_RTOL, 0);
+        compare(expected, expectedWeights, run, skip, what, LOSS_RTOL, WEIGHT_ATOL, 0);
     }
 
-    /** Losses within {@code lossRtol} relative; weights within {@link #WEIGHT_ATOL} plus {@code weightRtol} relative. */
+    /** Losses within {@code lossRtol} relative; weights within {@code weightAtol} plus {@code weightRtol} relative. */
     private static void compare(double[] expected, float[] expectedWeights, Path run, int skip, String what, double lossRtol,
-                                double weightRtol) throws Exception {
+                                double weightAtol, double weightRtol) throws Exception {
         double[] actual = losses(run);
         assertEquals(expected.length - skip, actual.length, what + ": steps");
         double worstLoss = 0;
@@ -164,6 +168,6 @@ class DistributedTrainingTest {
         System.out.printf("%s: max relative loss difference %.3g, %d of %d weights differ, worst beyond the relative"
                 + " tolerance by %.3g%n", what, worstLoss, differing, weights.length, worstWeight);
         assertTrue(worstLoss <= lossRtol, what + ": losses differ by " + worstLoss);
-        assertTrue(worstWeight <= WEIGHT_ATOL, what + ": weights differ by " + worstWeight + " beyond the tolerance");
+        assertTrue(worstWeight <= weightAtol, what + ": weights differ by " + worstWeight + " beyond the tolerance");
     }
 }
