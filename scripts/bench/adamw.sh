@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# AdamW step: the fused direct-buffer pass (org.twllm.core.engine.cpu.CpuAdamW) against ND4J in-place ops, same data.
+# AdamW step: the fused pass (org.twllm.core.engine.cpu.CpuAdamW) against ND4J in-place ops, same data.
 #   scripts/bench/adamw.sh [ELEMENTS] [STEPS]     defaults: 16M elements (the tiny model is 4.6M), 20 steps
 # Build folder: target, or $TWLLM_TARGET (e.g. TWLLM_TARGET=target-train).
 set -euo pipefail

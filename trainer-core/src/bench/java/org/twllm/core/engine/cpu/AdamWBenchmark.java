@@ -11,7 +11,7 @@ import org.twllm.core.engine.DecayMask;
 import org.twllm.core.engine.HostBuffer;
 
 /**
- * AdamW step time: twllm's fused pass over direct buffer views ({@link CpuAdamW}) against the same update written
+ * AdamW step time: twllm's fused pass ({@link CpuAdamW}: heap copies of each chunk) against the same update written
  * as ND4J in-place array ops into preallocated scratch buffers (the allocation-free ND4J alternative), on the
  * same data. Prints ms per step and GB/s of optimizer memory traffic, and checks both give the same parameters.
  * {@code scripts/bench/adamw.sh [elements] [steps]}.
@@ -73,7 +73,7 @@ public final class AdamWBenchmark {
         }
         System.out.printf(Locale.ROOT, "AdamW over %,d elements, %d timed steps, %d threads%n", n, timed,
                 Runtime.getRuntime().availableProcessors());
-        System.out.printf(Locale.ROOT, "fused direct-buffer pass: %8.2f ms/step  %6.2f GB/s%n", fusedMs / timed,
+        System.out.printf(Locale.ROOT, "fused pass (CpuAdamW):    %8.2f ms/step  %6.2f GB/s%n", fusedMs / timed,
                 bytes / (fusedMs / timed / 1e3) / 1e9);
         System.out.printf(Locale.ROOT, "ND4J in-place ops:        %8.2f ms/step  %6.2f GB/s%n", opsMs / timed,
                 bytes / (opsMs / timed / 1e3) / 1e9);

@@ -1,6 +1,5 @@
 package org.twllm.core.engine.cpu;
 
-import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
 
 import org.twllm.core.engine.AdamWSettings;
@@ -18,9 +17,12 @@ import org.twllm.core.engine.HostBuffer;
  *   p  -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
  * </pre>
  * where {@code g} is the gradient times the clip factor. One fused pass over the partition, in parallel chunks
- * (element-wise, so the result does not depend on the split); the CUDA engine's adamw kernel computes the same.
+ * (element-wise, so the result does not depend on the split), each chunk copied to per-thread heap arrays and
+ * back; the CUDA engine's adamw kernel computes the same, operation for operation.
  */
 final class CpuAdamW {
+    private static final ThreadLocal<ChunkScratch> SCRATCH = ThreadLocal.withInitial(ChunkScratch::new);
+
     private final AdamWSettings settings;
     private final long start;
     private final long end;
@@ -48,36 +50,65 @@ final class CpuAdamW {
      */
     void step(HostBuffer master, HostBuffer grads, double lr, double gradScale, UpdatedChunk updated) {
         updates++;
-        final double b1 = settings.beta1();
-        final double b2 = settings.beta2();
-        final double stepSize = lr / (1 - Math.pow(b1, updates));
-        final double bc2Sqrt = Math.sqrt(1 - Math.pow(b2, updates));
-        final double eps = settings.epsilon();
+        Coefficients k = new Coefficients(settings.beta1(), settings.beta2(), lr / (1 - Math.pow(settings.beta1(), updates)),
+                Math.sqrt(1 - Math.pow(settings.beta2(), updates)), settings.epsilon(), gradScale);
         final double decayFactor = 1 - lr * settings.weightDecay();
         long length = end - start;
         IntStream.range(0, HostBuffer.chunks(length)).parallel().forEach(c -> {
             long o = (long) c * HostBuffer.CHUNK;
             int len = (int) Math.min(HostBuffer.CHUNK, length - o);
-            FloatBuffer p = master.floats(o, len);
-            FloatBuffer g = grads.floats(o, len);
-            FloatBuffer m = expAvg.floats(o, len);
-            FloatBuffer v = expAvgSq.floats(o, len);
+            // The loop runs over heap copies of the chunk: direct-buffer get/put per element is several times slower.
+            ChunkScratch chunk = SCRATCH.get();
+            float[] p = chunk.read(0, master, o, len);
+            float[] g = chunk.read(1, grads, o, len);
+            float[] m = chunk.read(2, expAvg, o, len);
+            float[] v = chunk.read(3, expAvgSq, o, len);
             long s = start + o;
-            decayMask.forEachSegment(s, s + len, (segStart, segEnd, decays) -> {
-                double decay = decays ? decayFactor : 1.0;
-                for (int i = (int) (segStart - s), n = (int) (segEnd - s); i < n; i++) {
-                    double grad = g.get(i) * gradScale;
-                    // Moments are stored in fp32 and the update uses the stored values, as PyTorch does.
-                    float mi = (float) (b1 * m.get(i) + (1 - b1) * grad);
-                    float vi = (float) (b2 * v.get(i) + (1 - b2) * grad * grad);
-                    m.put(i, mi);
-                    v.put(i, vi);
-                    double denom = Math.sqrt(vi) / bc2Sqrt + eps;
-                    p.put(i, (float) (p.get(i) * decay - stepSize * mi / denom));
-                }
-            });
+            decayMask.forEachSegment(s, s + len, (segStart, segEnd, decays) ->
+                    update(k, decays ? decayFactor : 1.0, p, g, m, v, (int) (segStart - s), (int) (segEnd - s)));
+            master.floats(o, len).put(p, 0, len);
+            expAvg.floats(o, len).put(m, 0, len);
+            expAvgSq.floats(o, len).put(v, 0, len);
             updated.chunk(o, len);
         });
+    }
+
+    /** The scalars of one update: betas, bias-corrected step size and second-moment root, epsilon, clip factor. */
+    private record Coefficients(double beta1, double beta2, double stepSize, double bc2Sqrt, double eps, double gradScale) {
+    }
+
+    /**
+     * Elements {@code [from, to)} of one chunk, in place. A static method over plain arrays, not a lambda body:
+     * C2 compiles this loop several times faster than the same loop over a lambda's captured locals.
+     */
+    private static void update(Coefficients k, double decay, float[] p, float[] g, float[] m, float[] v, int from, int to) {
+        final double b1 = k.beta1();
+        final double b2 = k.beta2();
+        final double stepSize = k.stepSize();
+        final double bc2Sqrt = k.bc2Sqrt();
+        final double eps = k.eps();
+        final double gradScale = k.gradScale();
+        for (int i = from; i < to; i++) {
+            double grad = g[i] * gradScale;
+            // Moments are stored in fp32 and the update uses the stored values, as PyTorch does.
+            float mi = (float) (b1 * m[i] + (1 - b1) * grad);
+            float vi = (float) (b2 * v[i] + (1 - b2) * grad * grad);
+            m[i] = mi;
+            v[i] = vi;
+            double denom = Math.sqrt(vi) / bc2Sqrt + eps;
+            p[i] = (float) (p[i] * decay - stepSize * mi / denom);
+        }
+    }
+
+    /** Per-thread heap copies of one chunk of the four arrays the update reads. */
+    private static final class ChunkScratch {
+        private final float[][] arrays = new float[4][HostBuffer.CHUNK];
+
+        /** Elements {@code [offset, offset + len)} of {@code buffer} copied into scratch array {@code slot}. */
+        float[] read(int slot, HostBuffer buffer, long offset, int len) {
+            buffer.floats(offset, len).get(arrays[slot], 0, len);
+            return arrays[slot];
+        }
     }
 
     /** Told which part of the partition an update has finished (from the thread that updated it). */
