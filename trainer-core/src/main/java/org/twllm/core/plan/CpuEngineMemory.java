@@ -19,8 +19,8 @@ import org.twllm.core.engine.LlamaConfig;
 public final class CpuEngineMemory {
     /** ND4J's workspace over-allocation ({@code Workspaces}: OVERALLOCATE, limit 0.05). */
     static final double OVERALLOCATION = 1.05;
-    /** Elements of one loss chunk ({@code CrossEntropy}): 4M logits. */
-    static final long LOSS_CHUNK_ELEMENTS = 1L << 22;
+    /** Elements of one loss chunk ({@code CrossEntropy}): 16M logits. */
+    static final long LOSS_CHUNK_ELEMENTS = 1L << 24;
     /** Positions per attention tile ({@code AttentionTiling.DEFAULT_TILE_SIZE}; a test checks the two agree). */
     public static final int ATTENTION_TILE = 128;
     /** Java heap training needs besides the batch's arrays: the tiny config trains, its data prepared, with -Xmx24m (measured). */
@@ -127,10 +127,10 @@ public final class CpuEngineMemory {
         return (n * ((c.numLayers() + 2L) * c.hiddenSize() + 1) + maskElements(s)) * Float.BYTES + rotaryBytes(s);
     }
 
-    /** One chunk of logits: shifted logits and their exponentials, four per-row statistics, a double row scale. */
+    /** One chunk of logits: the logits (turned into their softmax in place), each row's argmax (a long) and loss scale. */
     public static long chunkBytes(TrainingSetup s) {
         long rows = Math.max(1, Math.min(s.microBatchTokens(), LOSS_CHUNK_ELEMENTS / s.shape().vocabSize()));
-        return (2 * rows * s.shape().vocabSize() + 4 * rows) * Float.BYTES + rows * Double.BYTES;
+        return (rows * s.shape().vocabSize() + rows) * Float.BYTES + rows * Long.BYTES;
     }
 
     /** One query tile's softmax denominators: one per query row and head of the plan's slab. */

@@ -4,7 +4,8 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.api.ops.CustomOp;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.twllm.core.engine.TokenBatch;
 import org.twllm.core.engine.cpu.StepProfile.Kind;
 
@@ -15,8 +16,12 @@ import org.twllm.core.engine.cpu.StepProfile.Kind;
  * vocabulary-sized values exists at a time (llm.c's fused classifier).
  */
 final class CrossEntropy {
-    /** Elements of one logits chunk: 4M values (16 MB in fp32), at least one row. */
-    private static final long CHUNK_ELEMENTS = 1L << 22;
+    /**
+     * Elements of one logits chunk: 16M values (64 MB in fp32), at least one row. Big enough that the head's
+     * weight-gradient product of a chunk has hundreds of rows to sum over (a GEMM at full speed, and few passes
+     * over the [vocab, hidden] gradient), small next to the weights it serves.
+     */
+    private static final long CHUNK_ELEMENTS = 1L << 24;
 
     private final INDArray head;
 
@@ -35,19 +40,17 @@ final class CrossEntropy {
             long end = Math.min(hidden.size(0), start + rows);
             try (MemoryWorkspace ws = Workspaces.open(Workspaces.CHUNK)) {
                 INDArray h = rowRange(hidden, start, end);
-                LogSoftmax c = new LogSoftmax(h, head);
+                Softmax c = new Softmax(h, head, targets, (int) start);
                 INDArray dLogits = c.probabilities();
-                double[] rowScale = new double[(int) (end - start)];
-                for (int r = 0; r < rowScale.length; r++) {
+                for (int r = 0; r < c.rows(); r++) {
                     int target = targets[(int) start + r];
                     if (target != TokenBatch.IGNORE) {
-                        total -= c.logProb(r, target);
+                        total -= c.logProb(r);
                         // d(-log p_target)/dlogits = softmax - onehot(target)
                         dLogits.putScalar(r, target, dLogits.getDouble(r, target) - 1.0);
-                        rowScale[r] = lossScale;
                     }
                 }
-                dLogits.muli(Nd4j.create(rowScale, new long[] {rowScale.length, 1}, 'c').castTo(h.dataType()));
+                dLogits.muliColumnVector(c.rowScale(lossScale));
                 Nd4j.gemm(dLogits, h, headGrad, true, false, 1.0, 1.0);
                 Nd4j.gemm(dLogits, head, rowRange(dHidden, start, end), false, false, 1.0, 0.0);
             }
@@ -63,11 +66,10 @@ final class CrossEntropy {
         for (long start = 0; start < hidden.size(0); start += rows) {
             long end = Math.min(hidden.size(0), start + rows);
             try (MemoryWorkspace ws = Workspaces.open(Workspaces.CHUNK)) {
-                LogSoftmax c = new LogSoftmax(rowRange(hidden, start, end), head);
-                for (int r = 0; r < end - start; r++) {
-                    int target = targets[(int) start + r];
-                    if (target != TokenBatch.IGNORE) {
-                        total -= c.logProb(r, target);
+                Softmax c = new Softmax(rowRange(hidden, start, end), head, targets, (int) start);
+                for (int r = 0; r < c.rows(); r++) {
+                    if (targets[(int) start + r] != TokenBatch.IGNORE) {
+                        total -= c.logProb(r);
                     }
                 }
             }
@@ -82,10 +84,9 @@ final class CrossEntropy {
         for (long start = 0; start < hidden.size(0); start += rows) {
             long end = Math.min(hidden.size(0), start + rows);
             try (MemoryWorkspace ws = Workspaces.open(Workspaces.CHUNK)) {
-                LogSoftmax c = new LogSoftmax(rowRange(hidden, start, end), head);
-                for (int r = 0; r < end - start; r++) {
-                    int target = targets[(int) start + r];
-                    out[(int) start + r] = target == TokenBatch.IGNORE ? Float.NaN : (float) c.logProb(r, target);
+                Softmax c = new Softmax(rowRange(hidden, start, end), head, targets, (int) start);
+                for (int r = 0; r < c.rows(); r++) {
+                    out[(int) start + r] = targets[(int) start + r] == TokenBatch.IGNORE ? Float.NaN : (float) c.logProb(r);
                 }
             }
         }
@@ -105,28 +106,58 @@ final class CrossEntropy {
         return a.get(NDArrayIndex.interval(start, end), NDArrayIndex.all());
     }
 
-    /** Logits of one chunk shifted by their row max, and log sum exp of the shifted logits per row. */
-    private static final class LogSoftmax {
-        private final INDArray shifted;
-        private final INDArray exp;
-        private final INDArray sumExp;
-        private final INDArray logSumExp;
+    /**
+     * The softmax of one chunk's logits, computed in place by ND4J's fused softmax (one pass that finds each
+     * row's maximum, exponentiates the shifted logits and normalises), and log p(target) per row. The log of the
+     * softmax denominator comes from the row's largest logit: there p = exp(0) / sum, so log(sum) = -log p, a
+     * value at least 1/vocab that never underflows.
+     */
+    private static final class Softmax {
+        private final INDArray probabilities;
+        private final double[] logProbs;
 
-        LogSoftmax(INDArray h, INDArray head) {
-            shifted = Linear.forward(h, head);
-            shifted.subi(shifted.max(true, 1));
-            exp = Transforms.exp(shifted, true);
-            sumExp = exp.sum(true, 1);
-            logSumExp = Transforms.log(sumExp, true);
+        Softmax(INDArray h, INDArray head, int[] targets, int firstRow) {
+            probabilities = Linear.forward(h, head);
+            int rows = (int) probabilities.size(0);
+            long[] argMax = probabilities.argMax(1).toLongVector();
+            double[] shiftedTarget = new double[rows];
+            for (int r = 0; r < rows; r++) {
+                int target = targets[firstRow + r];
+                if (target != TokenBatch.IGNORE) {
+                    shiftedTarget[r] = probabilities.getDouble(r, target) - probabilities.getDouble(r, argMax[r]);
+                }
+            }
+            Nd4j.exec((CustomOp) new SoftMax(probabilities, probabilities, 1));
+            logProbs = new double[rows];
+            for (int r = 0; r < rows; r++) {
+                logProbs[r] = targets[firstRow + r] == TokenBatch.IGNORE ? Double.NaN
+                        : shiftedTarget[r] + Math.log(probabilities.getDouble(r, argMax[r]));
+            }
         }
 
-        double logProb(int row, int target) {
-            return shifted.getDouble(row, target) - logSumExp.getDouble(row, 0);
+        int rows() {
+            return logProbs.length;
         }
 
-        /** The softmax, computed in place of the exponentials. */
+        /** log p(target) of row {@code row}; NaN where its target is ignored. */
+        double logProb(int row) {
+            return logProbs[row];
+        }
+
+        /** The softmax [rows, vocab], in place of the logits. */
         INDArray probabilities() {
-            return exp.divi(sumExp);
+            return probabilities;
+        }
+
+        /** A column [rows, 1]: {@code lossScale} where the row's target is trained, 0 where it is ignored. */
+        INDArray rowScale(double lossScale) {
+            INDArray scale = Nd4j.valueArrayOf(new long[] {logProbs.length, 1}, lossScale, probabilities.dataType());
+            for (int r = 0; r < logProbs.length; r++) {
+                if (Double.isNaN(logProbs[r])) {
+                    scale.putScalar(r, 0, 0.0);
+                }
+            }
+            return scale;
         }
     }
 }
