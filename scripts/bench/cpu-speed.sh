@@ -9,7 +9,8 @@
 # and the model's hidden, intermediate, layers, heads, kvHeads, vocab). Each --variant adds a twllm side run with
 # those environment variables (an A/B of thread settings, e.g. --variant spin='OMP_WAIT_POLICY=active'),
 # alternated with the others pair by pair. Every side runs with OMP_WAIT_POLICY=passive unless told otherwise.
-# The peer is Debian's PyTorch (apt-get install python3-torch libopenblas0-pthread), run as /usr/bin/python3.
+# The peer is Debian's PyTorch (apt-get install python3-torch libopenblas0-pthread), run as /usr/bin/python3, once as
+# installed and once with OpenBLAS's kernels for this CPU forced (OPENBLAS_CORETYPE; see below).
 # Build folder: target, or $TWLLM_TARGET. JAVA_OPTS replaces the default -Xmx2g.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -37,6 +38,11 @@ java_side="java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED ${JAVA_OPT
  org.twllm.core.engine.cpu.TrainingStepBenchmark {shape}"
 torch_side="/usr/bin/python3 $root/scripts/bench/torch_llama_bench.py {shape} threads=$threads lockstep=1"
 sides=(--side "twllm=$java_side" --side "torch=$torch_side")
+# Debian's OpenBLAS 0.3.21 does not know recent Xeons and falls back to its SSE3 (Prescott) kernels there (34 against
+# 200-240 GFLOP/s measured on this VM's Xeon model 207). A second PyTorch side gets the kernels a user would force
+# with OPENBLAS_CORETYPE, so the comparison with a well-configured peer is printed too.
+if grep -qw avx512f /proc/cpuinfo; then peer_core=SkylakeX; elif grep -qw avx2 /proc/cpuinfo; then peer_core=Haswell; fi
+if [ -n "${peer_core:-}" ]; then sides+=(--side "torch-$peer_core=env OPENBLAS_CORETYPE=$peer_core $torch_side"); fi
 for v in ${variants[@]+"${variants[@]}"}; do sides+=(--side "${v%%=*}=env ${v#*=} $java_side"); done
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/python3 "$root/scripts/bench/cpu_speed.py" --steps "$steps" "${sides[@]}" ${shapes[@]+"${shapes[@]}"}

@@ -69,7 +69,8 @@ def run_shape(sides_spec, shape, steps):
             p = side.ask("peak")
             peaks[side.name] = p["flops"]
             sizes = ", ".join(f"{n}^3 {f / 1e9:.1f}" for n, f in p["by_size"].items())
-            extra = f"; torch {p['torch']}, {p['threads']} threads, BLAS {p['blas']}" if "torch" in p else ""
+            extra = f"; torch {p['torch']}, {p['threads']} threads, BLAS {p['blas']}" if "torch" in p \
+                else f"; BLAS {p['blas']}" if "blas" in p else ""
             print(f"{side.name} sgemm peak {p['flops'] / 1e9:.1f} GFLOP/s (best of {sizes}){extra}")
         for side in sides:
             w = side.ask("step")

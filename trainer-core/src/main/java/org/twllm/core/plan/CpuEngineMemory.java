@@ -127,10 +127,10 @@ public final class CpuEngineMemory {
         return (n * ((c.numLayers() + 2L) * c.hiddenSize() + 1) + maskElements(s)) * Float.BYTES + rotaryBytes(s);
     }
 
-    /** One chunk of logits: the logits (turned into their softmax in place), each row's argmax (a long) and loss scale. */
+    /** One chunk of logits: the logits (turned into their softmax in place) and each row's argmax (a long). */
     public static long chunkBytes(TrainingSetup s) {
         long rows = Math.max(1, Math.min(s.microBatchTokens(), LOSS_CHUNK_ELEMENTS / s.shape().vocabSize()));
-        return (rows * s.shape().vocabSize() + rows) * Float.BYTES + rows * Long.BYTES;
+        return rows * s.shape().vocabSize() * Float.BYTES + rows * Long.BYTES;
     }
 
     /** One query tile's softmax denominators: one per query row and head of the plan's slab. */

@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
 
+import org.bytedeco.openblas.global.openblas_full;
+
 import org.twllm.core.engine.AdamWSettings;
 import org.twllm.core.engine.EngineSettings;
 import org.twllm.core.engine.GradientSink;
@@ -96,6 +98,8 @@ public final class TrainingStepBenchmark {
             best = Math.max(best, flops);
             sizes.add(String.format(Locale.ROOT, "\"%d\": %.0f", n, flops));
         }
-        return String.format(Locale.ROOT, "{\"flops\": %.0f, \"by_size\": %s}", best, sizes);
+        // which OpenBLAS build and which of its kernel sets (chosen for this CPU at load time) ND4J's GEMMs run on
+        String blas = openblas_full.openblas_get_config().getString() + ", kernels " + openblas_full.openblas_get_corename().getString();
+        return String.format(Locale.ROOT, "{\"flops\": %.0f, \"by_size\": %s, \"blas\": \"%s\"}", best, sizes, blas);
     }
 }

@@ -24,8 +24,13 @@ import org.twllm.core.engine.TokenBatch;
  * causal plan holds one, a packed row a few per example boundary), never a [T, T] mask.
  */
 final class AttentionTiling {
-    /** Positions per tile, for queries and keys alike. */
+    /** Positions per tile, for queries and keys alike (see docs/performance.md for how it was chosen). */
     static final int DEFAULT_TILE_SIZE = 128;
+    /**
+     * The tile size the model uses: {@link #DEFAULT_TILE_SIZE}, or {@code -Dtwllm.cpu.attentionTile=N} for a benchmark's
+     * A/B of tile sizes ({@code twllm plan} and the workspace sizes assume the default).
+     */
+    static final int TILE_SIZE = Integer.getInteger("twllm.cpu.attentionTile", DEFAULT_TILE_SIZE);
     /** Added to the scores of hidden keys; exp() of it underflows to exactly 0 in fp32 and fp64. */
     static final float MASKED = -1e9f;
 

@@ -48,11 +48,13 @@ final class CrossEntropy {
                         total -= c.logProb(r);
                         // d(-log p_target)/dlogits = softmax - onehot(target)
                         dLogits.putScalar(r, target, dLogits.getDouble(r, target) - 1.0);
+                    } else {
+                        dLogits.getRow(r).assign(0);
                     }
                 }
-                dLogits.muliColumnVector(c.rowScale(lossScale));
-                Nd4j.gemm(dLogits, h, headGrad, true, false, 1.0, 1.0);
-                Nd4j.gemm(dLogits, head, rowRange(dHidden, start, end), false, false, 1.0, 0.0);
+                // every trained row has the same scale: the products apply it, not a pass over the chunk
+                Nd4j.gemm(dLogits, h, headGrad, true, false, lossScale, 1.0);
+                Nd4j.gemm(dLogits, head, rowRange(dHidden, start, end), false, false, lossScale, 0.0);
             }
         }
         StepProfile.lap(Kind.LM_HEAD_LOSS);
@@ -147,17 +149,6 @@ final class CrossEntropy {
         /** The softmax [rows, vocab], in place of the logits. */
         INDArray probabilities() {
             return probabilities;
-        }
-
-        /** A column [rows, 1]: {@code lossScale} where the row's target is trained, 0 where it is ignored. */
-        INDArray rowScale(double lossScale) {
-            INDArray scale = Nd4j.valueArrayOf(new long[] {logProbs.length, 1}, lossScale, probabilities.dataType());
-            for (int r = 0; r < logProbs.length; r++) {
-                if (Double.isNaN(logProbs[r])) {
-                    scale.putScalar(r, 0, 0.0);
-                }
-            }
-            return scale;
         }
     }
 }

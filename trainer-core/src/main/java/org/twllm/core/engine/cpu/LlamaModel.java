@@ -36,7 +36,7 @@ public final class LlamaModel {
      */
     private INDArray vocabularyGrad;
     private boolean gradientCheckpointing;
-    private int attentionTileSize = AttentionTiling.DEFAULT_TILE_SIZE;
+    private int attentionTileSize = AttentionTiling.TILE_SIZE;
 
     /** A model that computes in the store's dtype, rounding nothing. */
     public LlamaModel(ParameterStore store) {
