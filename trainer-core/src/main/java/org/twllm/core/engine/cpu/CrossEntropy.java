@@ -1,19 +1,22 @@
 package org.twllm.core.engine.cpu;
 
+import java.util.Arrays;
+import java.util.List;
+
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.api.ops.CustomOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.twllm.core.engine.TokenBatch;
 import org.twllm.core.engine.cpu.StepProfile.Kind;
 
 /**
- * The LM head fused with softmax cross-entropy, chunked over positions: for each chunk of rows the
+ * The LM head fused with softmax cross-entropy, chunked over the trained positions: for each chunk of rows the
  * [rows, vocab] logits are computed, turned into log-probabilities and (for training) straight into the
  * gradients of the head weight and of the final hidden states, then dropped. Only one chunk of
- * vocabulary-sized values exists at a time (llm.c's fused classifier).
+ * vocabulary-sized values exists at a time (llm.c's fused classifier). Positions whose target is ignored (SFT
+ * prompts, padding) are left out before the head: they cost no logits, and their hidden-state gradient is zero.
  */
 final class CrossEntropy {
     /**
@@ -34,27 +37,29 @@ final class CrossEntropy {
      * {@code headGrad} ([vocab, hidden]) and writes dL/dh (also scaled) into {@code dHidden} [N, hidden].
      */
     double forwardBackward(INDArray hidden, int[] targets, double lossScale, INDArray dHidden, INDArray headGrad) {
+        List<TrainedRows> chunks = TrainedRows.chunks(targets, chunkRows());
+        if (chunks.size() != 1 || chunks.get(0).rows() != targets.length) {
+            dHidden.assign(0); // rows of ignored targets get no gradient; the chunks write the others
+        }
         double total = 0;
-        int rows = chunkRows(hidden.size(0));
-        for (long start = 0; start < hidden.size(0); start += rows) {
-            long end = Math.min(hidden.size(0), start + rows);
+        for (TrainedRows chunk : chunks) {
             try (MemoryWorkspace ws = Workspaces.open(Workspaces.CHUNK)) {
-                INDArray h = rowRange(hidden, start, end);
-                Softmax c = new Softmax(h, head, targets, (int) start);
+                INDArray h = chunk.of(hidden);
+                Softmax c = new Softmax(h, head, chunk.targets());
                 INDArray dLogits = c.probabilities();
-                for (int r = 0; r < c.rows(); r++) {
-                    int target = targets[(int) start + r];
-                    if (target != TokenBatch.IGNORE) {
-                        total -= c.logProb(r);
-                        // d(-log p_target)/dlogits = softmax - onehot(target)
-                        dLogits.putScalar(r, target, dLogits.getDouble(r, target) - 1.0);
-                    } else {
-                        dLogits.getRow(r).assign(0);
-                    }
+                for (int r = 0; r < chunk.rows(); r++) {
+                    int target = chunk.targets()[r];
+                    total -= c.logProb(r);
+                    // d(-log p_target)/dlogits = softmax - onehot(target)
+                    dLogits.putScalar(r, target, dLogits.getDouble(r, target) - 1.0);
                 }
                 // every trained row has the same scale: the products apply it, not a pass over the chunk
                 Nd4j.gemm(dLogits, h, headGrad, true, false, lossScale, 1.0);
-                Nd4j.gemm(dLogits, head, rowRange(dHidden, start, end), false, false, lossScale, 0.0);
+                if (chunk.isOneRun()) {
+                    Nd4j.gemm(dLogits, head, chunk.of(dHidden), false, false, lossScale, 0.0);
+                } else {
+                    chunk.scatter(Nd4j.gemm(dLogits, head, false, false).muli(lossScale), dHidden);
+                }
             }
         }
         StepProfile.lap(Kind.LM_HEAD_LOSS);
@@ -64,15 +69,11 @@ final class CrossEntropy {
     /** Sum over trained positions of -log p(target), in double. */
     double loss(INDArray hidden, int[] targets) {
         double total = 0;
-        int rows = chunkRows(hidden.size(0));
-        for (long start = 0; start < hidden.size(0); start += rows) {
-            long end = Math.min(hidden.size(0), start + rows);
+        for (TrainedRows chunk : TrainedRows.chunks(targets, chunkRows())) {
             try (MemoryWorkspace ws = Workspaces.open(Workspaces.CHUNK)) {
-                Softmax c = new Softmax(rowRange(hidden, start, end), head, targets, (int) start);
-                for (int r = 0; r < c.rows(); r++) {
-                    if (targets[(int) start + r] != TokenBatch.IGNORE) {
-                        total -= c.logProb(r);
-                    }
+                Softmax c = new Softmax(chunk.of(hidden), head, chunk.targets());
+                for (int r = 0; r < chunk.rows(); r++) {
+                    total -= c.logProb(r);
                 }
             }
         }
@@ -82,14 +83,11 @@ final class CrossEntropy {
     /** log p(target) per row, NaN where the target is ignored. */
     float[] targetLogProbs(INDArray hidden, int[] targets) {
         float[] out = new float[targets.length];
-        int rows = chunkRows(hidden.size(0));
-        for (long start = 0; start < hidden.size(0); start += rows) {
-            long end = Math.min(hidden.size(0), start + rows);
+        Arrays.fill(out, Float.NaN);
+        for (TrainedRows chunk : TrainedRows.chunks(targets, chunkRows())) {
             try (MemoryWorkspace ws = Workspaces.open(Workspaces.CHUNK)) {
-                Softmax c = new Softmax(rowRange(hidden, start, end), head, targets, (int) start);
-                for (int r = 0; r < c.rows(); r++) {
-                    out[(int) start + r] = targets[(int) start + r] == TokenBatch.IGNORE ? Float.NaN : (float) c.logProb(r);
-                }
+                Softmax c = new Softmax(chunk.of(hidden), head, chunk.targets());
+                chunk.forEachRow((r, position) -> out[position] = (float) c.logProb(r));
             }
         }
         return out;
@@ -100,12 +98,8 @@ final class CrossEntropy {
         Nd4j.gemm(hidden, head, out, false, true, 1.0, 0.0);
     }
 
-    private int chunkRows(long rows) {
-        return (int) Math.max(1, Math.min(rows, CHUNK_ELEMENTS / head.size(0)));
-    }
-
-    private static INDArray rowRange(INDArray a, long start, long end) {
-        return a.get(NDArrayIndex.interval(start, end), NDArrayIndex.all());
+    private int chunkRows() {
+        return (int) Math.max(1, CHUNK_ELEMENTS / head.size(0));
     }
 
     /**
@@ -118,30 +112,23 @@ final class CrossEntropy {
         private final INDArray probabilities;
         private final double[] logProbs;
 
-        Softmax(INDArray h, INDArray head, int[] targets, int firstRow) {
+        /** {@code targets}: the target of each of {@code h}'s rows (none ignored). */
+        Softmax(INDArray h, INDArray head, int[] targets) {
             probabilities = Linear.forward(h, head);
             int rows = (int) probabilities.size(0);
             long[] argMax = probabilities.argMax(1).toLongVector();
             double[] shiftedTarget = new double[rows];
             for (int r = 0; r < rows; r++) {
-                int target = targets[firstRow + r];
-                if (target != TokenBatch.IGNORE) {
-                    shiftedTarget[r] = probabilities.getDouble(r, target) - probabilities.getDouble(r, argMax[r]);
-                }
+                shiftedTarget[r] = probabilities.getDouble(r, targets[r]) - probabilities.getDouble(r, argMax[r]);
             }
             Nd4j.exec((CustomOp) new SoftMax(probabilities, probabilities, 1));
             logProbs = new double[rows];
             for (int r = 0; r < rows; r++) {
-                logProbs[r] = targets[firstRow + r] == TokenBatch.IGNORE ? Double.NaN
-                        : shiftedTarget[r] + Math.log(probabilities.getDouble(r, argMax[r]));
+                logProbs[r] = shiftedTarget[r] + Math.log(probabilities.getDouble(r, argMax[r]));
             }
         }
 
-        int rows() {
-            return logProbs.length;
-        }
-
-        /** log p(target) of row {@code row}; NaN where its target is ignored. */
+        /** log p(target) of row {@code row}. */
         double logProb(int row) {
             return logProbs[row];
         }

@@ -74,12 +74,14 @@ class CpuWorkspaceSizesTest {
             for (Map.Entry<String, ToLongFunction<TrainingSetup>> m : MODEL.entrySet()) {
                 long modelled = m.getValue().applyAsLong(c.setup());
                 Size real = measured.get(m.getKey());
-                if (real.cycle() < modelled || real.cycle() > modelled + ALIGNMENT_SLACK) {
+                // with packed rows the loss chunk holds only trained positions: the model is their upper bound
+                boolean upperBound = c.packed() && m.getKey().equals(Workspaces.CHUNK);
+                if ((!upperBound && real.cycle() < modelled) || real.cycle() > modelled + ALIGNMENT_SLACK) {
                     wrong.add(c + " " + m.getKey() + ": model " + modelled + " bytes, ND4J " + real.cycle());
                 }
                 // ND4J holds 5% more than a cycle, except in the tile workspace, which grows to its largest cycle
                 long held = m.getKey().equals(Workspaces.ATTENTION_TILE) ? modelled : (long) (modelled * 1.05);
-                if (real.cycle() > 0 && (real.held() < held || real.held() > held + ALIGNMENT_SLACK * 1.05)) {
+                if (real.cycle() > 0 && ((!upperBound && real.held() < held) || real.held() > held + ALIGNMENT_SLACK * 1.05)) {
                     wrong.add(c + " " + m.getKey() + ": holds " + real.held() + " bytes, the model adds " + held);
                 }
             }
@@ -127,7 +129,7 @@ class CpuWorkspaceSizesTest {
         return out.get();
     }
 
-    /** Causal rows, or (packed) rows of two examples each, split at a different place in each row. */
+    /** Causal rows, or (packed) rows of two examples each, split at a different place in each row, prompts ignored. */
     private static TokenBatch batch(Case c) {
         int n = c.batch() * c.seqLen();
         int[] inputs = new int[n];
@@ -139,9 +141,11 @@ class CpuWorkspaceSizesTest {
             int t = i % c.seqLen();
             int split = c.seqLen() / 3 + row;
             inputs[i] = (i * 7) % c.shape().vocabSize();
-            targets[i] = (i * 11 + 3) % c.shape().vocabSize();
             boolean second = c.packed() && t >= split;
             positions[i] = second ? t - split : t;
+            // packed rows are SFT examples: each one's first two positions are a prompt the loss ignores
+            boolean prompt = c.packed() && positions[i] < 2;
+            targets[i] = prompt ? TokenBatch.IGNORE : (i * 11 + 3) % c.shape().vocabSize();
             examples[i] = second ? 1 : 0;
         }
         return new TokenBatch(c.batch(), c.seqLen(), inputs, targets, positions, examples);
