@@ -10,7 +10,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.twllm.core.engine.LlamaConfig;
 
 /**
- * The fused RMSNorm and rotary passes at shapes big enough to run threaded over several row blocks (a
+ * The fused RMSNorm (with its fused residual adds) and rotary passes at shapes big enough to run threaded over several row blocks (a
  * short last one included), against the same math written as chains of ND4J ops, in fp64. The finite-difference
  * checks in {@link LayerGradientTest} cover the same code at sizes that run on one thread.
  */
@@ -45,6 +45,12 @@ class FusedPassesTest {
         norm.addBackward(dy, p.grads, residual);
         assertClose(expected, residual, "residual + dx");
         assertClose(dwReference.mul(2), p.grad("model.norm.weight"), "dw accumulated");
+
+        // the residual add fused into forward: out += x, then the norm of the sum, which backward keeps
+        INDArray out = x.sub(residual);
+        assertClose(xhat.mul(w.reshape(1, h)), norm.addForward(out, residual), "forward of the sum");
+        assertClose(x, out, "sum in place");
+        assertClose(dxReference, norm.backward(dy, p.grads), "dx of the sum");
     }
 
     @Test
