@@ -11,7 +11,7 @@ import org.twllm.core.engine.cpu.StepProfile.Kind;
  * RMSNorm over the last axis: {@code y = x / sqrt(mean(x^2) + eps) * w}. Forward keeps its input and the
  * per-row reciprocal rms (one value per token) for backward. Forward and backward are one pass per row each
  * (mean square and projection accumulated in double) on heap copies of the rows ({@link RowScratch}), threaded
- * over blocks of rows; forward can take the residual add that precedes it, backward the one that follows it.
+ * over blocks of rows; backward can take the residual add that follows it.
  */
 final class RmsNorm {
     private final INDArray weight;
@@ -35,18 +35,6 @@ final class RmsNorm {
 
     /** {@code x} [N, hidden] -> new [N, hidden] (the statistics in fp32, the output rounded as {@link ActivationRounding} says). */
     INDArray forward(INDArray x) {
-        return forward(x, null);
-    }
-
-    /**
-     * The residual add fused into forward: {@code sum += residual} in place (both [N, hidden]), then forward of the
-     * sum, which is what backward keeps.
-     */
-    INDArray addForward(INDArray sum, INDArray residual) {
-        return forward(sum, residual);
-    }
-
-    private INDArray forward(INDArray x, INDArray residual) {
         int n = (int) x.size(0);
         int h = (int) x.size(1);
         input = x;
@@ -54,7 +42,6 @@ final class RmsNorm {
         FlatElements s = FlatElements.of(rstd);
         INDArray y = Nd4j.createUninitialized(x.dataType(), n, h);
         FlatElements xs = FlatElements.of(x);
-        FlatElements rs = residual == null ? null : FlatElements.of(residual);
         FlatElements ys = FlatElements.of(y);
         FlatElements w = FlatElements.of(weight);
         ParallelRows.forEachBlock(n, h, (block, r0, r1) -> {
@@ -67,15 +54,6 @@ final class RmsNorm {
             for (int r = r0; r < r1; r++) {
                 int o = r * h;
                 xs.read(o, xr, h);
-                if (rs != null) {
-                    rs.read(o, yr, h);
-                    for (int j = 0; j < h; j++) {
-                        xr[j] += yr[j];
-                    }
-                    // read the sum back as stored, so the statistics see the values backward will
-                    xs.write(o, xr, h);
-                    xs.read(o, xr, h);
-                }
                 double sumSquares = 0;
                 for (int j = 0; j < h; j++) {
                     sumSquares += xr[j] * xr[j];

@@ -8,7 +8,7 @@ package org.twllm.core.engine.cpu;
  * {@link ParallelRows} block body and must not call another pass from inside it.
  */
 final class RowScratch {
-    /** The most rows one pass holds at once (RMSNorm backward: x, dy, dx, w, the block's 1/rms). */
+    /** The most rows one pass holds at once (RMSNorm backward: x, dy, dx, w, the block's 1/rms; SwiGLU backward). */
     static final int SLOTS = 5;
     private static final ThreadLocal<RowScratch> PER_THREAD = ThreadLocal.withInitial(RowScratch::new);
 

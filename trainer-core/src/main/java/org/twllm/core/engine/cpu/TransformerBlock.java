@@ -22,10 +22,10 @@ final class TransformerBlock {
 
     /** {@code x} [N, hidden] -> new [N, hidden]; x itself is kept (the attention norm's saved input). */
     INDArray forward(INDArray x, AttentionContext ctx) {
-        // the sublayers' outputs are fresh arrays nobody keeps, so the residual adds go in place into them; the
-        // first is fused into the MLP norm's pass
-        INDArray afterAttention = attention.forward(attentionNorm.forward(x), ctx);
-        INDArray out = mlp.forward(mlpNorm.addForward(afterAttention, x)).addi(afterAttention);
+        // the sublayers' outputs are fresh arrays nobody keeps, so the residual adds go in place into them
+        INDArray afterAttention = attention.forward(attentionNorm.forward(x), ctx).addi(x);
+        StepProfile.lap(Kind.ELEMENTWISE);
+        INDArray out = mlp.forward(mlpNorm.forward(afterAttention)).addi(afterAttention);
         StepProfile.lap(Kind.ELEMENTWISE);
         return out;
     }
