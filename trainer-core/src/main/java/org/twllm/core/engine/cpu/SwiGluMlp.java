@@ -8,9 +8,10 @@ import org.twllm.core.engine.ParameterSpec;
 import org.twllm.core.engine.cpu.StepProfile.Kind;
 
 /**
- * Llama's feed-forward: {@code down(silu(gate(x)) * up(x))}. Saves x, gate(x) and up(x) for backward. The sigmoid
- * is ND4J's (vectorised, faster than a Java loop with {@code Math.exp}); the rest of SwiGLU, forward and backward,
- * is one fused row pass each on heap copies of the rows ({@link RowScratch}).
+ * Llama's feed-forward: {@code down(silu(gate(x)) * up(x))}. Saves x, gate(x) and up(x) for backward. SwiGLU's
+ * forward is ND4J ops (its vectorised sigmoid beats a Java loop with {@code Math.exp}, and two in-place products
+ * beat one Java pass); backward recomputes the sigmoid and the product the same way, then takes both inputs'
+ * gradients in one fused row pass on heap copies of the rows ({@link RowScratch}) instead of eight ND4J ops.
  */
 final class SwiGluMlp {
     private final INDArray gate;
@@ -40,8 +41,7 @@ final class SwiGluMlp {
         gateOut = rounding.apply(Linear.forward(x, gate));
         upOut = rounding.apply(Linear.forward(x, up));
         StepProfile.lap(Kind.MLP_GEMM);
-        INDArray sig = Transforms.sigmoid(gateOut, true);
-        INDArray hidden = rounding.apply(product(gateOut, sig, upOut, sig));
+        INDArray hidden = rounding.apply(Transforms.sigmoid(gateOut, true).muli(gateOut).muli(upOut));
         StepProfile.lap(Kind.ELEMENTWISE);
         INDArray y = rounding.apply(Linear.forward(hidden, down));
         StepProfile.lap(Kind.MLP_GEMM);
@@ -52,7 +52,8 @@ final class SwiGluMlp {
     INDArray backward(INDArray dResidual, GradientWriter grads) {
         INDArray dy = rounding.copy(dResidual);
         INDArray sig = Transforms.sigmoid(gateOut, true);
-        INDArray hidden = rounding.apply(product(gateOut, sig, upOut, Nd4j.createUninitialized(sig.dataType(), sig.shape())));
+        // the forward's product, op for op, so the down projection's gradient sees the same bits
+        INDArray hidden = rounding.apply(gateOut.mul(sig).muli(upOut));
         StepProfile.lap(Kind.ELEMENTWISE);
         grads.matrix(downSpec, Linear.weightGrad(dy, hidden));
         INDArray dHidden = rounding.apply(Linear.inputGrad(dy, down));
@@ -68,33 +69,6 @@ final class SwiGluMlp {
         Linear.addInputGrad(dUp, up, dx);
         StepProfile.lap(Kind.MLP_GEMM);
         return dx;
-    }
-
-    /** {@code out = silu(a) * u = a * sig * u} for the gate's values {@code a} and their sigmoid; {@code out} may be {@code sig}. */
-    private static INDArray product(INDArray a, INDArray sig, INDArray u, INDArray out) {
-        int n = (int) a.size(0);
-        int width = (int) a.size(1);
-        FlatElements as = FlatElements.of(a);
-        FlatElements ss = FlatElements.of(sig);
-        FlatElements us = FlatElements.of(u);
-        FlatElements os = FlatElements.of(out);
-        ParallelRows.forEachBlock(n, width, (block, r0, r1) -> {
-            RowScratch scratch = RowScratch.current();
-            double[] ar = scratch.row(0, width);
-            double[] sr = scratch.row(1, width);
-            double[] ur = scratch.row(2, width);
-            for (int r = r0; r < r1; r++) {
-                int o = r * width;
-                as.read(o, ar, width);
-                ss.read(o, sr, width);
-                us.read(o, ur, width);
-                for (int j = 0; j < width; j++) {
-                    ur[j] = ar[j] * sr[j] * ur[j];
-                }
-                os.write(o, ur, width);
-            }
-        });
-        return out;
     }
 
     /**
