@@ -98,13 +98,13 @@ public final class CpuEngineMemory {
 
     /**
      * One block's backward, in the block workspace (reset after each block), with checkpointing after the block's
-     * recomputed forward: per token the MLP's {@code 6I + h}, attention's {@code 6h + 4kv + 2H} (the merged-head and per-head row sums, the tile gradients, the head
+     * recomputed forward: per token the MLP's {@code 4I + h} (the sigmoid, the product, its gradient, dUp; dx), attention's {@code 6h + 4kv + 2H} (the merged-head and per-head row sums, the tile gradients, the head
      * layouts, dx), plus each norm's weight gradient of h (the norms add their dx into the residual gradient).
      */
     public static long blockBytes(TrainingSetup s) {
         LlamaConfig c = s.shape();
         long n = s.microBatchTokens();
-        long backward = n * (7L * c.hiddenSize() + 4L * c.kvDim() + 6L * c.intermediateSize() + 2L * c.numHeads())
+        long backward = n * (7L * c.hiddenSize() + 4L * c.kvDim() + 4L * c.intermediateSize() + 2L * c.numHeads())
                 + 2L * c.hiddenSize();
         return (backward + (s.checkpointing() ? n * layerForwardElementsPerToken(c) : 0)) * Float.BYTES;
     }

@@ -8,14 +8,17 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The elements of a row-major, contiguous float or double ND4J array, read and written in place by flat index
- * through its own native buffer: what the fused passes loop over instead of chaining ND4J ops. Values travel as
- * double, so one loop serves the fp32 engine and the fp64 gradient checks.
+ * The elements of a row-major, contiguous float or double ND4J array, copied in bulk between its own native
+ * buffer and heap arrays by flat index: what the fused passes read their rows through and write them back with
+ * (they compute on {@link RowScratch}'s arrays, which C2 vectorises). Values travel as double, so one loop serves
+ * the fp32 engine and the fp64 gradient checks.
  */
 interface FlatElements {
-    double get(int i);
+    /** Copies elements {@code [from, from + count)} into {@code dst[0, count)}. */
+    void read(int from, double[] dst, int count);
 
-    void set(int i, double value);
+    /** Copies {@code src[0, count)} into elements {@code [from, from + count)}, rounded to the array's type. */
+    void write(int from, double[] src, int count);
 
     /** A view of {@code a}'s elements; {@code a} must be row-major and contiguous (a fresh array or a row range). */
     static FlatElements of(INDArray a) {
@@ -44,29 +47,37 @@ interface FlatElements {
         return true;
     }
 
-    /** fp32 elements. */
+    /** fp32 elements, converted through the thread's float staging array. */
     record Floats(FloatBuffer buffer) implements FlatElements {
         @Override
-        public double get(int i) {
-            return buffer.get(i);
+        public void read(int from, double[] dst, int count) {
+            float[] staging = RowScratch.current().staging(count);
+            buffer.get(from, staging, 0, count);
+            for (int i = 0; i < count; i++) {
+                dst[i] = staging[i];
+            }
         }
 
         @Override
-        public void set(int i, double value) {
-            buffer.put(i, (float) value);
+        public void write(int from, double[] src, int count) {
+            float[] staging = RowScratch.current().staging(count);
+            for (int i = 0; i < count; i++) {
+                staging[i] = (float) src[i];
+            }
+            buffer.put(from, staging, 0, count);
         }
     }
 
     /** fp64 elements. */
     record Doubles(DoubleBuffer buffer) implements FlatElements {
         @Override
-        public double get(int i) {
-            return buffer.get(i);
+        public void read(int from, double[] dst, int count) {
+            buffer.get(from, dst, 0, count);
         }
 
         @Override
-        public void set(int i, double value) {
-            buffer.put(i, value);
+        public void write(int from, double[] src, int count) {
+            buffer.put(from, src, 0, count);
         }
     }
 }

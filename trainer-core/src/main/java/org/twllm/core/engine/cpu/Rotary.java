@@ -49,7 +49,8 @@ final class Rotary {
 
     /**
      * One pass over {@code x} [B, T, heads, D] in place, rotating each pair by {@code direction} times its angle;
-     * the tables are read per position and shared by the heads.
+     * each position's row and table rows are copied to heap arrays ({@link RowScratch}), rotated there and
+     * written back, the tables shared by the heads.
      */
     private void apply(INDArray x, INDArray cos, INDArray sin, double direction) {
         int half = headDim / 2;
@@ -59,17 +60,28 @@ final class Rotary {
         FlatElements c = FlatElements.of(cos);
         FlatElements s = FlatElements.of(sin);
         ParallelRows.forEachBlock(positions, width, (block, p0, p1) -> {
+            RowScratch scratch = RowScratch.current();
+            double[] row = scratch.row(0, width);
+            double[] cr = scratch.row(1, half);
+            double[] sr = scratch.row(2, half);
             for (int p = p0; p < p1; p++) {
-                for (int head = p * width, end = head + width; head < end; head += headDim) {
+                xs.read(p * width, row, width);
+                c.read(p * half, cr, half);
+                s.read(p * half, sr, half);
+                for (int i = 0; i < half; i++) {
+                    sr[i] *= direction;
+                }
+                for (int head = 0; head < width; head += headDim) {
                     for (int i = 0; i < half; i++) {
-                        double ci = c.get(p * half + i);
-                        double si = direction * s.get(p * half + i);
-                        double x1 = xs.get(head + i);
-                        double x2 = xs.get(head + half + i);
-                        xs.set(head + i, x1 * ci - x2 * si);
-                        xs.set(head + half + i, x2 * ci + x1 * si);
+                        double ci = cr[i];
+                        double si = sr[i];
+                        double x1 = row[head + i];
+                        double x2 = row[head + half + i];
+                        row[head + i] = x1 * ci - x2 * si;
+                        row[head + half + i] = x2 * ci + x1 * si;
                     }
                 }
+                xs.write(p * width, row, width);
             }
         });
     }

@@ -10,7 +10,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.twllm.core.engine.LlamaConfig;
 
 /**
- * The fused RMSNorm and rotary passes at shapes big enough to run threaded over several row blocks (a
+ * The fused RMSNorm, SwiGLU and rotary passes at shapes big enough to run threaded over several row blocks (a
  * short last one included), against the same math written as chains of ND4J ops, in fp64. The finite-difference
  * checks in {@link LayerGradientTest} cover the same code at sizes that run on one thread.
  */
@@ -45,6 +45,35 @@ class FusedPassesTest {
         norm.addBackward(dy, p.grads, residual);
         assertClose(expected, residual, "residual + dx");
         assertClose(dwReference.mul(2), p.grad("model.norm.weight"), "dw accumulated");
+    }
+
+    @Test
+    void swiGluEqualsTheOpChain() {
+        int n = 100;
+        String[] names = {"model.layers.0.mlp.gate_proj.weight", "model.layers.0.mlp.up_proj.weight", "model.layers.0.mlp.down_proj.weight"};
+        TestParameters p = new TestParameters(WIDE, DataType.DOUBLE);
+        INDArray wGate = p.set(names[0], GradientCheck.random(2, 600, 400));
+        INDArray wUp = p.set(names[1], GradientCheck.random(3, 600, 400));
+        INDArray wDown = p.set(names[2], GradientCheck.random(4, 400, 600));
+        INDArray x = GradientCheck.random(1, n, 400);
+        INDArray dy = GradientCheck.random(5, n, 400);
+        SwiGluMlp mlp = new SwiGluMlp(p.store, 0, ActivationRounding.NONE);
+
+        INDArray a = x.mmul(wGate.transpose());
+        INDArray u = x.mmul(wUp.transpose());
+        INDArray sig = Transforms.sigmoid(a, true);
+        INDArray silu = a.mul(sig);
+        INDArray hidden = silu.mul(u);
+        INDArray dHidden = dy.mmul(wDown);
+        INDArray dUp = dHidden.mul(silu);
+        INDArray dGate = dHidden.mul(u).muli(sig.rsub(1.0).muli(a).addi(1.0).muli(sig));
+        INDArray dx = dGate.mmul(wGate).addi(dUp.mmul(wUp));
+
+        assertClose(hidden.mmul(wDown.transpose()), mlp.forward(x), "forward");
+        assertClose(dx, mlp.backward(dy, p.grads), "dx");
+        assertClose(dy.transpose().mmul(hidden), p.grad(names[2]), "d down");
+        assertClose(dUp.transpose().mmul(x), p.grad(names[1]), "d up");
+        assertClose(dGate.transpose().mmul(x), p.grad(names[0]), "d gate");
     }
 
     @Test
