@@ -21,8 +21,6 @@ public final class CpuEngineMemory {
     static final double OVERALLOCATION = 1.05;
     /** Elements of one loss chunk ({@code CrossEntropy}): 16M logits. */
     static final long LOSS_CHUNK_ELEMENTS = 1L << 24;
-    /** Positions per attention tile ({@code AttentionTiling.DEFAULT_TILE_SIZE}; a test checks the two agree). */
-    public static final int ATTENTION_TILE = 128;
     /** Java heap training needs besides the batch's arrays: the tiny config trains, its data prepared, with -Xmx24m (measured). */
     static final long HEAP_FLOOR = 24L << 20;
 
@@ -168,8 +166,9 @@ public final class CpuEngineMemory {
      * a few more, not counted).
      */
     private static long maskElements(TrainingSetup s) {
-        long full = s.seqLen() >= ATTENTION_TILE ? (long) ATTENTION_TILE * ATTENTION_TILE : 0;
-        long last = s.seqLen() % ATTENTION_TILE;
+        long tile = attentionTile(s.seqLen());
+        long full = s.seqLen() >= tile ? tile * tile : 0;
+        long last = s.seqLen() % tile;
         return (s.packedRows() ? s.microBatch() : Math.min(1, s.microBatch())) * (full + last * last);
     }
 
@@ -179,6 +178,19 @@ public final class CpuEngineMemory {
     }
 
     private static long tile(TrainingSetup s) {
-        return Math.min(ATTENTION_TILE, s.seqLen());
+        return Math.min(attentionTile(s.seqLen()), s.seqLen());
+    }
+
+    /**
+     * Positions per attention tile at sequence length {@code seqLen}: the smallest of 128, 256 and 512 that cuts it
+     * into at most 8 tiles ({@code AttentionTiling.tileSize}; a test checks the two agree).
+     */
+    public static int attentionTile(int seqLen) {
+        for (int tile = 128; tile < 512; tile *= 2) {
+            if ((seqLen + tile - 1) / tile <= 8) {
+                return tile;
+            }
+        }
+        return 512;
     }
 }

@@ -24,13 +24,29 @@ import org.twllm.core.engine.TokenBatch;
  * causal plan holds one, a packed row a few per example boundary), never a [T, T] mask.
  */
 final class AttentionTiling {
-    /** Positions per tile, for queries and keys alike (see docs/performance.md for how it was chosen). */
-    static final int DEFAULT_TILE_SIZE = 128;
     /**
-     * The tile size the model uses: {@link #DEFAULT_TILE_SIZE}, or {@code -Dtwllm.cpu.attentionTile=N} for a benchmark's
-     * A/B of tile sizes ({@code twllm plan} and the workspace sizes assume the default).
+     * Positions per tile, for queries and keys alike: the smallest of 128, 256 and 512 that cuts the sequence into at
+     * most 8 tiles. Bigger tiles make bigger, faster products and fewer ops per step, smaller ones waste less of the
+     * diagonal tiles' masked half: 128 was fastest at T = 512, 256 and 512 at T = 2048 (docs/performance.md).
+     * {@code -Dtwllm.cpu.attentionTile=N} fixes it for a benchmark's A/B ({@code twllm plan} assumes the rule).
      */
-    static final int TILE_SIZE = Integer.getInteger("twllm.cpu.attentionTile", DEFAULT_TILE_SIZE);
+    static int tileSize(int seqLen) {
+        if (TILE_OVERRIDE > 0) {
+            return TILE_OVERRIDE;
+        }
+        for (int tile = MIN_TILE; tile < MAX_TILE; tile *= 2) {
+            if ((seqLen + tile - 1) / tile <= MAX_TILES) {
+                return tile;
+            }
+        }
+        return MAX_TILE;
+    }
+
+    private static final int MIN_TILE = 128;
+    private static final int MAX_TILE = 512;
+    private static final int MAX_TILES = 8;
+    private static final int TILE_OVERRIDE = Integer.getInteger("twllm.cpu.attentionTile", 0);
+
     /** Added to the scores of hidden keys; exp() of it underflows to exactly 0 in fp32 and fp64. */
     static final float MASKED = -1e9f;
 

@@ -36,7 +36,8 @@ public final class LlamaModel {
      */
     private INDArray vocabularyGrad;
     private boolean gradientCheckpointing;
-    private int attentionTileSize = AttentionTiling.TILE_SIZE;
+    /** Positions per attention tile; 0: {@link AttentionTiling#tileSize} of each batch's sequence length. */
+    private int attentionTileSize;
 
     /** A model that computes in the store's dtype, rounding nothing. */
     public LlamaModel(ParameterStore store) {
@@ -178,7 +179,8 @@ public final class LlamaModel {
     }
 
     private AttentionContext context(TokenBatch batch) {
-        return AttentionContext.of(batch, rotary, store.dataType(), attentionTileSize);
+        return AttentionContext.of(batch, rotary, store.dataType(),
+                attentionTileSize > 0 ? attentionTileSize : AttentionTiling.tileSize(batch.seqLen()));
     }
 
     /** The hidden states of a pass without backward (in the FORWARD workspace): no block keeps its activations. */

@@ -41,7 +41,7 @@ class CpuWorkspaceSizesTest {
     private static final long ALIGNMENT_SLACK = 1024;
 
     private static LlamaConfig shape(int hidden, int intermediate, int layers, int heads, int kvHeads, int vocab) {
-        return new LlamaConfig(hidden, intermediate, layers, heads, kvHeads, vocab, 512, 1e-5, 1e4, false);
+        return new LlamaConfig(hidden, intermediate, layers, heads, kvHeads, vocab, 2048, 1e-5, 1e4, false);
     }
 
     private static final Map<String, ToLongFunction<TrainingSetup>> MODEL = new LinkedHashMap<>();
@@ -66,6 +66,7 @@ class CpuWorkspaceSizesTest {
                 new Case(shape(64, 160, 2, 8, 2, 50), 3, 16, false, true, true),
                 new Case(shape(64, 96, 2, 4, 2, 1200), 1, 40, false, false, false),
                 new Case(gqa, 1, 300, false, true, false),
+                new Case(gqa, 1, 1100, false, false, false),
                 new Case(gqa, 2, 24, true, false, true),
                 new Case(gqa, 2, 24, true, true, false));
         List<String> wrong = new ArrayList<>();
@@ -91,7 +92,9 @@ class CpuWorkspaceSizesTest {
 
     @Test
     void theModelsTileIsTheAttentionsTile() {
-        assertEquals(AttentionTiling.DEFAULT_TILE_SIZE, CpuEngineMemory.ATTENTION_TILE);
+        for (int seqLen : new int[] {1, 127, 128, 512, 1024, 1025, 2048, 2049, 4096, 8192, 32768}) {
+            assertEquals(AttentionTiling.tileSize(seqLen), CpuEngineMemory.attentionTile(seqLen), "tile at T = " + seqLen);
+        }
     }
 
     /** Each workspace after two training steps (and, with validation, two forward-only passes) in a fresh thread. */
