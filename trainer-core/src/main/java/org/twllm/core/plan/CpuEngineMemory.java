@@ -126,14 +126,15 @@ public final class CpuEngineMemory {
     }
 
     /**
-     * One chunk of logits: the logits (turned into their softmax in place) and each row's argmax (a long); with packed
-     * rows (SFT: ignored prompt positions are left out) also the gathered hidden rows and their gradient. An upper
-     * bound there: a chunk holds only trained positions, fewer than a micro-batch's tokens when all fit in one.
+     * One chunk of logits: the logits, turned into their softmax in place (without the Vector API, ND4J's softmax
+     * path adds each row's argmax, 8 bytes a row, not counted); with packed rows (SFT: ignored prompt positions are
+     * left out) also the gathered hidden rows and their gradient. An upper bound there: a chunk holds only trained
+     * positions, fewer than a micro-batch's tokens when all fit in one.
      */
     public static long chunkBytes(TrainingSetup s) {
         long rows = Math.max(1, Math.min(s.microBatchTokens(), LOSS_CHUNK_ELEMENTS / s.shape().vocabSize()));
         long gathered = s.packedRows() ? 2 * rows * s.shape().hiddenSize() * Float.BYTES : 0;
-        return rows * s.shape().vocabSize() * Float.BYTES + rows * Long.BYTES + gathered;
+        return rows * s.shape().vocabSize() * Float.BYTES + gathered;
     }
 
     /** One query tile's softmax denominators: one per query row and head of the plan's slab. */

@@ -1,8 +1,10 @@
 package org.twllm.core.engine.cpu;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -103,10 +105,11 @@ final class CrossEntropy {
     }
 
     /**
-     * The softmax of one chunk's logits, computed in place by ND4J's fused softmax (one pass that finds each
-     * row's maximum, exponentiates the shifted logits and normalises), and log p(target) per row. The log of the
-     * softmax denominator comes from the row's largest logit: there p = exp(0) / sum, so log(sum) = -log p, a
-     * value at least 1/vocab that never underflows.
+     * The softmax of one chunk's logits, computed in place, and log p(target) per row. In fp32 with the Vector API
+     * ({@link VectorSupport}) one pass per row over a heap copy finds the row's maximum, exponentiates, sums and
+     * normalises; otherwise ND4J's fused softmax op does, and the log of the softmax denominator comes from the
+     * row's largest logit: there p = exp(0) / sum, so log(sum) = -log p, a value at least 1/vocab that never
+     * underflows.
      */
     private static final class Softmax {
         private final INDArray probabilities;
@@ -115,16 +118,40 @@ final class CrossEntropy {
         /** {@code targets}: the target of each of {@code h}'s rows (none ignored). */
         Softmax(INDArray h, INDArray head, int[] targets) {
             probabilities = Linear.forward(h, head);
-            int rows = (int) probabilities.size(0);
+            logProbs = new double[(int) probabilities.size(0)];
+            if (VectorSupport.ENABLED && probabilities.dataType() == DataType.FLOAT) {
+                FloatBuffer logits = FlatElements.floats(probabilities);
+                int vocab = (int) probabilities.size(1);
+                ParallelRows.forEachBlock(logProbs.length, vocab, (block, r0, r1) ->
+                        softmaxRows(logits, vocab, targets, logProbs, r0, r1));
+            } else {
+                nd4jSoftmax(targets);
+            }
+        }
+
+        private void nd4jSoftmax(int[] targets) {
             long[] argMax = probabilities.argMax(1).toLongVector();
-            double[] shiftedTarget = new double[rows];
-            for (int r = 0; r < rows; r++) {
+            double[] shiftedTarget = new double[logProbs.length];
+            for (int r = 0; r < logProbs.length; r++) {
                 shiftedTarget[r] = probabilities.getDouble(r, targets[r]) - probabilities.getDouble(r, argMax[r]);
             }
             Nd4j.exec((CustomOp) new SoftMax(probabilities, probabilities, 1));
-            logProbs = new double[rows];
-            for (int r = 0; r < rows; r++) {
+            for (int r = 0; r < logProbs.length; r++) {
                 logProbs[r] = shiftedTarget[r] + Math.log(probabilities.getDouble(r, argMax[r]));
+            }
+        }
+
+        /** Rows {@code [r0, r1)} of the fp32 logits [rows, vocab] into their softmax, and their log p(target). */
+        private static void softmaxRows(FloatBuffer logits, int vocab, int[] targets, double[] logProbs, int r0, int r1) {
+            float[] row = RowScratch.current().floats(0, vocab);
+            for (int r = r0; r < r1; r++) {
+                logits.get(r * vocab, row, 0, vocab);
+                float max = VectorRows.max(row, 0, null, 0, vocab);
+                float target = row[targets[r]];
+                double sum = VectorRows.expShifted(row, 0, null, 0, vocab, max);
+                logProbs[r] = (target - max) - Math.log(sum);
+                VectorRows.scale(row, 0, vocab, (float) (1.0 / sum));
+                logits.put(r * vocab, row, 0, vocab);
             }
         }
 

@@ -22,17 +22,30 @@ interface FlatElements {
 
     /** A view of {@code a}'s elements; {@code a} must be row-major and contiguous (a fresh array or a row range). */
     static FlatElements of(INDArray a) {
-        if (!contiguous(a) || a.length() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("fused passes need a contiguous row-major array, got shape "
-                    + Arrays.toString(a.shape()) + " strides " + Arrays.toString(a.stride()));
-        }
+        requireContiguous(a);
         if (a.dataType() == DataType.FLOAT) {
-            return new Floats(a.data().asNioFloat().position((int) a.offset()).slice());
+            return new Floats(floats(a));
         }
         if (a.dataType() == DataType.DOUBLE) {
             return new Doubles(a.data().asNioDouble().position((int) a.offset()).slice());
         }
         throw new IllegalArgumentException("fused passes compute in float or double, got " + a.dataType());
+    }
+
+    /** The native fp32 buffer of {@code a} (row-major, contiguous, fp32), for passes that compute in float. */
+    static FloatBuffer floats(INDArray a) {
+        requireContiguous(a);
+        if (a.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("an fp32 pass got " + a.dataType());
+        }
+        return a.data().asNioFloat().position((int) a.offset()).slice();
+    }
+
+    private static void requireContiguous(INDArray a) {
+        if (!contiguous(a) || a.length() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("fused passes need a contiguous row-major array, got shape "
+                    + Arrays.toString(a.shape()) + " strides " + Arrays.toString(a.stride()));
+        }
     }
 
     /** Row-major with no gaps: every axis longer than 1 steps over the axes after it (size-1 axes' strides do not matter). */

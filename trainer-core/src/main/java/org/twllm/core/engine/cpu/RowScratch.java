@@ -13,6 +13,7 @@ final class RowScratch {
     private static final ThreadLocal<RowScratch> PER_THREAD = ThreadLocal.withInitial(RowScratch::new);
 
     private final double[][] rows = new double[SLOTS][0];
+    private final float[][] floatRows = new float[SLOTS][0];
     private float[] staging = new float[0];
 
     private RowScratch() {
@@ -28,6 +29,14 @@ final class RowScratch {
             rows[slot] = new double[length];
         }
         return rows[slot];
+    }
+
+    /** Float slot {@code slot}'s array (the fp32 softmax passes), at least {@code length} long. */
+    float[] floats(int slot, int length) {
+        if (floatRows[slot].length < length) {
+            floatRows[slot] = new float[length];
+        }
+        return floatRows[slot];
     }
 
     /** The staging array for fp32 conversions, at least {@code length} long; only {@link FlatElements} uses it. */

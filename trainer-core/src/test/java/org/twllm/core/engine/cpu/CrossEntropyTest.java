@@ -87,14 +87,31 @@ class CrossEntropyTest {
         }
     }
 
+    /**
+     * fp32 (the Vector API pass when the JVM has the module, as the build's does) against fp64 (ND4J's softmax op):
+     * the loss stays finite where a target's probability underflows fp32, and loss and gradients agree to fp32 rounding.
+     */
     @Test
-    void fp32LossStaysFiniteWhereATargetsProbabilityUnderflows() {
+    void fp32AgreesWithFp64WhereATargetsProbabilityUnderflows() {
         INDArray hidden = GradientCheck.random(11, ROWS, HIDDEN).muli(40.0);
         INDArray head = GradientCheck.random(12, VOCAB, HIDDEN);
         int[] targets = {3, 49, TokenBatch.IGNORE, 0, 17, TokenBatch.IGNORE, 25};
         double exact = new CrossEntropy(head).loss(hidden, targets);
-        double fp32 = new CrossEntropy(head.castTo(DataType.FLOAT)).loss(hidden.castTo(DataType.FLOAT), targets);
-        assertTrue(Double.isFinite(fp32), "fp32 loss " + fp32);
-        assertEquals(exact, fp32, 1e-5 * exact);
+        INDArray hidden32 = hidden.castTo(DataType.FLOAT);
+        CrossEntropy fp32 = new CrossEntropy(head.castTo(DataType.FLOAT));
+        double loss32 = fp32.loss(hidden32, targets);
+        assertTrue(Double.isFinite(loss32), "fp32 loss " + loss32);
+        assertEquals(exact, loss32, 1e-5 * exact);
+
+        INDArray dHidden = Nd4j.zeros(DataType.DOUBLE, ROWS, HIDDEN);
+        INDArray headGrad = Nd4j.zeros(DataType.DOUBLE, VOCAB, HIDDEN);
+        new CrossEntropy(head).forwardBackward(hidden, targets, 0.25, dHidden, headGrad);
+        INDArray dHidden32 = Nd4j.zeros(DataType.FLOAT, ROWS, HIDDEN);
+        INDArray headGrad32 = Nd4j.zeros(DataType.FLOAT, VOCAB, HIDDEN);
+        assertEquals(exact, fp32.forwardBackward(hidden32, targets, 0.25, dHidden32, headGrad32), 1e-5 * exact);
+        assertTrue(dHidden32.castTo(DataType.DOUBLE).sub(dHidden).amaxNumber().doubleValue() <= 1e-5 * dHidden.amaxNumber().doubleValue(),
+                "fp32 hidden gradient");
+        assertTrue(headGrad32.castTo(DataType.DOUBLE).sub(headGrad).amaxNumber().doubleValue() <= 1e-5 * headGrad.amaxNumber().doubleValue(),
+                "fp32 head gradient");
     }
 }
