@@ -33,7 +33,7 @@ trap 'rm -f "$deps"' EXIT
 threads="$(nproc)"
 # What scripts/twllm sets for every run (see there); a --variant may override it.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
-java_side="java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED ${JAVA_OPTS:--Xmx2g} -Dtwllm.cpu.profile=true \
+java_side="java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-modules jdk.incubator.vector ${JAVA_OPTS:--Xmx2g} -Dtwllm.cpu.profile=true \
  -cp $root/trainer-core/$target/classes:$root/trainer-core/$target/test-classes:$(cat "$deps") \
  org.twllm.core.engine.cpu.TrainingStepBenchmark {shape}"
 torch_side="/usr/bin/python3 $root/scripts/bench/torch_llama_bench.py {shape} threads=$threads lockstep=1"

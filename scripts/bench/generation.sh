@@ -11,6 +11,6 @@ cd "$ROOT"
 # Benchmarks are compiled with the tests (src/bench/java); one reactor run builds them and writes the classpath.
 mvn -B -q -o -Dtwllm.target="$TARGET" -pl trainer-core -am test-compile \
   dependency:build-classpath -Dmdep.outputFile="$ROOT/trainer-core/$TARGET/generation-classpath.txt" >/dev/null
-exec java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -Xmx3g \
+exec java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-modules jdk.incubator.vector -Xmx3g \
   -cp "trainer-core/$TARGET/classes:trainer-core/$TARGET/test-classes:$(cat "trainer-core/$TARGET/generation-classpath.txt")" \
   org.twllm.core.generate.GenerationBenchmark "$@"

@@ -12,7 +12,7 @@ cd "$ROOT"
 # The benchmark is compiled with the tests (src/bench/java); package -DskipTests builds it and writes the classpath.
 mvn -B -q -o -Dtwllm.target="$TARGET" -pl trainer-distributed -am package -DskipTests >/dev/null
 run() {
-  java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED ${JAVA_OPTS:--Xmx3g} -Dtwllm.home="$ROOT" \
+  java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-modules jdk.incubator.vector ${JAVA_OPTS:--Xmx3g} -Dtwllm.home="$ROOT" \
     -cp "data-pipeline/$TARGET/classes:trainer-core/$TARGET/classes:trainer-distributed/$TARGET/classes:trainer-distributed/$TARGET/test-classes:$(cat "trainer-distributed/$TARGET/classpath.txt")" \
     org.twllm.serve.ServeBenchmark "$@"
 }

@@ -63,6 +63,7 @@ class ResumeAfterKillTest {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+                "--add-modules", "jdk.incubator.vector", // the softmax path of this JVM, so the bits match
                 "-Xmx1g",
                 "-Dtwllm.fixtures=" + TinyStages.FIXTURES,
                 "-cp", classpath,

@@ -1,6 +1,9 @@
 package org.twllm.core.engine.cpu;
 
+import java.nio.FloatBuffer;
+
 import org.nd4j.linalg.api.blas.params.MMulTranspose;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
@@ -30,6 +33,10 @@ final class TiledAttention {
      * the keys it sees.
      */
     static void forward(AttentionTiling tiling, int plan, INDArray q, INDArray k, INDArray v, INDArray out, INDArray lse) {
+        if (vectorSoftmax(q)) {
+            forwardVector(tiling, plan, q, k, v, out, lse);
+            return;
+        }
         long n = q.size(0);
         int group = (int) (q.size(1) / k.size(1));
         for (int i = 0; i < tiling.tileCount(); i++) {
@@ -76,6 +83,58 @@ final class TiledAttention {
     }
 
     /**
+     * {@link #forward} with the softmax work in {@link TileSoftmax} (fp32, Vector API): the running maximum and
+     * denominator of each query row live in heap arrays for one query tile, and the log-sum-exp is written into
+     * {@code lse} at the tile's end.
+     */
+    private static void forwardVector(AttentionTiling tiling, int plan, INDArray q, INDArray k, INDArray v, INDArray out,
+                                      INDArray lse) {
+        int n = (int) q.size(0);
+        int group = (int) (q.size(1) / k.size(1));
+        FloatBuffer lseRows = FlatElements.floats(lse);
+        for (int i = 0; i < tiling.tileCount(); i++) {
+            long r0 = (long) tiling.start(i) * group;
+            long r1 = (long) tiling.end(i) * group;
+            int rows = (int) (r1 - r0);
+            INDArray qi = rows(q, r0, r1);
+            INDArray oi = rows(out, r0, r1);
+            float[] max = new float[n * rows];
+            float[] sum = new float[n * rows];
+            float[] alpha = new float[n * rows];
+            try (MemoryWorkspace row = Workspaces.open(Workspaces.ATTENTION_ROW)) {
+                boolean first = true;
+                for (AttentionTiling.Pair pair : tiling.pairsOfQueryTile(plan, i)) {
+                    int k0 = tiling.start(pair.keyTile());
+                    int k1 = tiling.end(pair.keyTile());
+                    try (MemoryWorkspace tile = Workspaces.open(Workspaces.ATTENTION_TILE)) {
+                        INDArray p = Nd4j.matmul(qi, rows(k, k0, k1), null, false, true, false);
+                        StepProfile.lap(Kind.ATTENTION_GEMM);
+                        TileSoftmax.forward(p, pair.mask(), group, first, max, sum, alpha);
+                        StepProfile.lap(Kind.ATTENTION_SOFTMAX);
+                        if (first) {
+                            Nd4j.matmul(p, rows(v, k0, k1), oi, false, false, false);
+                        } else {
+                            oi.muli(column(alpha, n, rows));
+                            accumulate(p, rows(v, k0, k1), oi, false, false);
+                        }
+                        StepProfile.lap(Kind.ATTENTION_GEMM);
+                    }
+                    first = false;
+                }
+                oi.divi(column(sum, n, rows));
+                long slabRows = q.size(1);
+                for (int h = 0; h < n; h++) {
+                    for (int r = 0; r < rows; r++) {
+                        int j = h * rows + r;
+                        lseRows.put((int) (h * slabRows + r0 + r), max[j] + (float) Math.log(sum[j]));
+                    }
+                }
+                StepProfile.lap(Kind.ATTENTION_SOFTMAX);
+            }
+        }
+    }
+
+    /**
      * Adds dQ (of the scaled queries), dK and dV into {@code dq} [n, T*G, D], {@code dk}, {@code dv} [n, T, D],
      * given {@code dOut} and {@code rowDot} = rowsum(dOut * out) [n, T*G, 1] (FlashAttention-2's D). Key tiles
      * are the outer loop, each key tile meeting the query tiles that see it in ascending order.
@@ -83,6 +142,7 @@ final class TiledAttention {
     static void backward(AttentionTiling tiling, int plan, INDArray q, INDArray k, INDArray v, INDArray lse, INDArray dOut,
                          INDArray rowDot, INDArray dq, INDArray dk, INDArray dv) {
         int group = (int) (q.size(1) / k.size(1));
+        boolean vector = vectorSoftmax(q);
         for (int j = 0; j < tiling.tileCount(); j++) {
             int k0 = tiling.start(j);
             int k1 = tiling.end(j);
@@ -96,14 +156,27 @@ final class TiledAttention {
                 INDArray qi = rows(q, r0, r1);
                 INDArray dOi = rows(dOut, r0, r1);
                 try (MemoryWorkspace tile = Workspaces.open(Workspaces.ATTENTION_TILE)) {
-                    INDArray p = scores(qi, kj, pair.mask(), group);
-                    Transforms.exp(p.subi(rows(lse, r0, r1)), false);
+                    INDArray p;
+                    if (vector) {
+                        p = Nd4j.matmul(qi, kj, null, false, true, false);
+                        StepProfile.lap(Kind.ATTENTION_GEMM);
+                        TileSoftmax.probabilities(p, pair.mask(), group, rowValues(lse, r0, r1));
+                    } else {
+                        p = scores(qi, kj, pair.mask(), group);
+                        Transforms.exp(p.subi(rows(lse, r0, r1)), false);
+                    }
                     StepProfile.lap(Kind.ATTENTION_SOFTMAX);
                     accumulate(p, dOi, dvj, true, false);
                     INDArray dp = Nd4j.matmul(dOi, vj, null, false, true, false);
                     StepProfile.lap(Kind.ATTENTION_GEMM);
                     // softmax backward: dS = P * (dP - rowsum(dO * O))
-                    INDArray ds = dp.subi(rows(rowDot, r0, r1)).muli(p);
+                    INDArray ds;
+                    if (vector) {
+                        TileSoftmax.gradient(dp, p, rowValues(rowDot, r0, r1));
+                        ds = dp;
+                    } else {
+                        ds = dp.subi(rows(rowDot, r0, r1)).muli(p);
+                    }
                     StepProfile.lap(Kind.ATTENTION_SOFTMAX);
                     accumulate(ds, kj, rows(dq, r0, r1), false, false);
                     accumulate(ds, qi, dkj, true, false);
@@ -111,6 +184,30 @@ final class TiledAttention {
                 }
             }
         }
+    }
+
+    /** Whether the softmax work runs in {@link TileSoftmax}: fp32 with the Vector API. */
+    private static boolean vectorSoftmax(INDArray q) {
+        return VectorSupport.ENABLED && q.dataType() == DataType.FLOAT;
+    }
+
+    /** {@code values} [n * rows] as an fp32 column [n, rows, 1] (in the open workspace). */
+    private static INDArray column(float[] values, int n, int rows) {
+        INDArray c = Nd4j.createUninitialized(DataType.FLOAT, n, rows, 1);
+        FlatElements.floats(c).put(values);
+        return c;
+    }
+
+    /** Rows [r0, r1) of every head of a per-row statistic [n, rowsPerHead, 1] (fp32, contiguous), head by head. */
+    private static float[] rowValues(INDArray stat, long r0, long r1) {
+        int n = (int) stat.size(0);
+        int rows = (int) (r1 - r0);
+        FloatBuffer all = FlatElements.floats(stat);
+        float[] out = new float[n * rows];
+        for (int h = 0; h < n; h++) {
+            all.get((int) (h * stat.size(1) + r0), out, h * rows, rows);
+        }
+        return out;
     }
 
     /** Scores [n, queries*G, keys] of one tile pair, with the pair's mask added where it has one. */
