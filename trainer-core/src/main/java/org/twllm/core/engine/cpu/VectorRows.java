@@ -1,6 +1,8 @@
 package org.twllm.core.engine.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -8,10 +10,32 @@ import jdk.incubator.vector.VectorSpecies;
  * The fp32 row kernels of the softmax passes on the JDK's Vector API, over heap arrays (only when
  * {@link VectorSupport#ENABLED}). Sums are taken in the vector lanes over blocks of {@link #SUM_BLOCK} elements and
  * added across blocks in double, so a 32,000-wide row sums as accurately as a pairwise sum.
+ *
+ * <p>Every result is the same bits however the JVM runs the code (interpreted, C1 or C2): {@code exp} is our own
+ * (Cephes' expf: a degree-6 polynomial after reduction by powers of two, within 2 ulp), not the Vector API's, whose
+ * compiled form (Intel's SVML) and interpreted form round differently; and lanes are added in a fixed order, not
+ * with {@code reduceLanes(ADD)}, whose order the API leaves open. Only IEEE adds, multiplies, compares and bit moves
+ * remain, so resumed runs repeat uninterrupted ones bit for bit.
  */
 final class VectorRows {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int SUM_BLOCK = 1024;
+    /** Below this exp() is 0 here (fp32's smallest normal is e^-87.3); masked scores (-1e9) land here. */
+    private static final float EXP_UNDERFLOW = -87.0f;
+    private static final float EXP_OVERFLOW = 88.0f;
+    private static final float LOG2E = 1.44269504088896341f;
+    /** ln 2 in two parts, the first exact in few bits, so n * LN2_HI has no rounding error. */
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    /** 1.5 * 2^23: adding it rounds to an integer, which then sits in the low bits of the float. */
+    private static final float ROUNDER = 12582912f;
+    private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
+    private static final float P0 = 1.9875691500e-4f;
+    private static final float P1 = 1.3981999507e-3f;
+    private static final float P2 = 8.3334519073e-3f;
+    private static final float P3 = 4.1665795894e-2f;
+    private static final float P4 = 1.6666665459e-1f;
+    private static final float P5 = 5.0000001201e-1f;
 
     private VectorRows() {
     }
@@ -36,7 +60,7 @@ final class VectorRows {
 
     /** {@code x = exp(x + mask - shift)} in place over {@code [from, from + n)}; returns the sum of the results. */
     static double expShifted(float[] x, int from, float[] mask, int maskFrom, int n, float shift) {
-        FloatVector s = FloatVector.broadcast(SPECIES, shift);
+        float[] lanes = new float[SPECIES.length()];
         double total = 0;
         int i = 0;
         int bound = SPECIES.loopBound(n);
@@ -47,18 +71,49 @@ final class VectorRows {
                 if (mask != null) {
                     v = v.add(FloatVector.fromArray(SPECIES, mask, maskFrom + i));
                 }
-                v = v.sub(s).lanewise(VectorOperators.EXP);
+                v = exp(v.sub(shift));
                 v.intoArray(x, from + i);
                 sum = sum.add(v);
             }
-            total += sum.reduceLanes(VectorOperators.ADD);
+            sum.intoArray(lanes, 0);
+            for (float lane : lanes) {
+                total += lane;
+            }
         }
         for (; i < n; i++) {
-            float e = (float) Math.exp(x[from + i] + (mask == null ? 0f : mask[maskFrom + i]) - shift);
+            float e = exp(x[from + i] + (mask == null ? 0f : mask[maskFrom + i]) - shift);
             x[from + i] = e;
             total += e;
         }
         return total;
+    }
+
+    /** e^x per lane (0 below {@link #EXP_UNDERFLOW}). */
+    private static FloatVector exp(FloatVector x) {
+        VectorMask<Float> underflow = x.lt(EXP_UNDERFLOW);
+        FloatVector c = x.max(EXP_UNDERFLOW).min(EXP_OVERFLOW);
+        FloatVector rounded = c.mul(LOG2E).add(ROUNDER);
+        FloatVector k = rounded.sub(ROUNDER);
+        FloatVector r = c.sub(k.mul(LN2_HI)).sub(k.mul(LN2_LO));
+        FloatVector y = r.mul(P0).add(P1).mul(r).add(P2).mul(r).add(P3).mul(r).add(P4).mul(r).add(P5)
+                .mul(r.mul(r)).add(r).add(1f);
+        FloatVector twoToK = ((IntVector) rounded.reinterpretAsInts()).sub(ROUNDER_BITS - 127)
+                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return y.mul(twoToK).blend(0f, underflow);
+    }
+
+    /** e^x, the same operations as the vector form lane by lane. */
+    static float exp(float x) {
+        if (x < EXP_UNDERFLOW) {
+            return 0f;
+        }
+        float c = Math.min(x, EXP_OVERFLOW);
+        float rounded = c * LOG2E + ROUNDER;
+        float k = rounded - ROUNDER;
+        float r = c - k * LN2_HI - k * LN2_LO;
+        float y = ((((((r * P0 + P1) * r + P2) * r + P3) * r + P4) * r + P5) * (r * r) + r) + 1f;
+        float twoToK = Float.intBitsToFloat((Float.floatToRawIntBits(rounded) - (ROUNDER_BITS - 127)) << 23);
+        return y * twoToK;
     }
 
     /** {@code x *= factor} over {@code [from, from + n)}. */
