@@ -123,13 +123,14 @@ class GpuParityReferenceTest {
         JsonNode now = json.readTree(dir.resolve("expected.json").toFile());
         JsonNode committed = json.readTree(FIXTURE.resolve("expected.json").toFile());
         assertEquals(now.get("batch"), committed.get("batch"));
-        // OpenBLAS picks its GEMM kernels by CPU at run time, and kernels round differently: log-probs of the same
-        // weights agree within 1e-6, losses after AdamW steps (which normalise small gradients) within 1e-5
-        // (2.2e-6 measured between OpenBLAS 0.3.19 and 0.3.31 on one machine).
+        // OpenBLAS picks its GEMM kernels by CPU at run time, and kernels round differently: fp32 log-probs of the
+        // same weights agree within 1e-6, losses after AdamW steps (which normalise small gradients) within 1e-5
+        // (2.2e-6 measured between OpenBLAS 0.3.19 and 0.3.31 on one machine). bf16 rounds every activation, and a
+        // float rounding difference can flip one of them by a bf16 ulp: 1e-3 seen on a log-prob, hence 5e-3 there.
         assertClose(now.get("log_probs"), committed.get("log_probs"), 1e-6);
         assertClose(now.get("training").get("losses"), committed.get("training").get("losses"), 1e-5);
-        assertClose(now.get("bf16").get("log_probs"), committed.get("bf16").get("log_probs"), 1e-6);
-        assertClose(now.get("bf16").get("losses"), committed.get("bf16").get("losses"), 1e-5);
+        assertClose(now.get("bf16").get("log_probs"), committed.get("bf16").get("log_probs"), 5e-3);
+        assertClose(now.get("bf16").get("losses"), committed.get("bf16").get("losses"), 5e-3);
         assertTrue(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("model.safetensors")),
                 Files.readAllBytes(FIXTURE.resolve("model.safetensors"))), "the fixture's weights are the seeded model's");
     }
