@@ -12,4 +12,4 @@ trap 'rm -f "$deps"' EXIT
 (cd "$root" && mvn -B -q -o -Dstyle.color=never -Dtwllm.target="$target" -pl trainer-core -am test-compile \
   dependency:build-classpath -Dmdep.outputFile="$deps")
 cp="$root/trainer-core/$target/classes:$root/trainer-core/$target/test-classes:$(cat "$deps")"
-java -Xmx2g -cp "$cp" org.twllm.core.engine.cpu.AdamWBenchmark "$@"
+java -Xmx2g --add-modules jdk.incubator.vector -cp "$cp" org.twllm.core.engine.cpu.AdamWBenchmark "$@"

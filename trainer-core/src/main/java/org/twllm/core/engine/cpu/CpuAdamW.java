@@ -74,20 +74,29 @@ final class CpuAdamW {
     }
 
     /** The scalars of one update: betas, bias-corrected step size and second-moment root, epsilon, clip factor. */
-    private record Coefficients(double beta1, double beta2, double stepSize, double bc2Sqrt, double eps, double gradScale) {
+    record Coefficients(double beta1, double beta2, double stepSize, double bc2Sqrt, double eps, double gradScale) {
     }
 
     /**
-     * Elements {@code [from, to)} of one chunk, in place. A static method over plain arrays, not a lambda body:
-     * C2 compiles this loop several times faster than the same loop over a lambda's captured locals.
+     * Elements {@code [from, to)} of one chunk, in place: eight at a time with the Vector API where the JVM has it
+     * (the same bits), the rest here. A static method over plain arrays, not a lambda body: C2 compiles this loop
+     * several times faster than the same loop over a lambda's captured locals.
      */
-    private static void update(Coefficients k, double decay, float[] p, float[] g, float[] m, float[] v, int from, int to) {
+    static void update(Coefficients k, double decay, float[] p, float[] g, float[] m, float[] v, int from, int to) {
         final double b1 = k.beta1();
         final double b2 = k.beta2();
         final double stepSize = k.stepSize();
         final double bc2Sqrt = k.bc2Sqrt();
         final double eps = k.eps();
         final double gradScale = k.gradScale();
+        int first = VectorSupport.ENABLED ? VectorAdamW.update(b1, b2, stepSize, bc2Sqrt, eps, gradScale, decay, p, g, m, v, from, to)
+                : from;
+        scalarUpdate(b1, b2, stepSize, bc2Sqrt, eps, gradScale, decay, p, g, m, v, first, to);
+    }
+
+    /** The update of elements {@code [from, to)} one at a time. */
+    static void scalarUpdate(double b1, double b2, double stepSize, double bc2Sqrt, double eps, double gradScale, double decay,
+                             float[] p, float[] g, float[] m, float[] v, int from, int to) {
         for (int i = from; i < to; i++) {
             double grad = g[i] * gradScale;
             // Moments are stored in fp32 and the update uses the stored values, as PyTorch does.
