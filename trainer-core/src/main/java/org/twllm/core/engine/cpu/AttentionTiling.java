@@ -24,6 +24,14 @@ import org.twllm.core.engine.TokenBatch;
  * causal plan holds one, a packed row a few per example boundary), never a [T, T] mask.
  */
 final class AttentionTiling {
+    /** Added to the scores of hidden keys; exp() of it underflows to exactly 0 in fp32 and fp64. */
+    static final float MASKED = -1e9f;
+
+    private static final int MIN_TILE = 128;
+    private static final int MAX_TILE = 512;
+    private static final int MAX_TILES = 8;
+    private static final int TILE_OVERRIDE = Integer.getInteger("twllm.cpu.attentionTile", 0);
+
     /**
      * Positions per tile, for queries and keys alike: the smallest of 128, 256 and 512 that cuts the sequence into at
      * most 8 tiles. Bigger tiles make bigger, faster products and fewer ops per step, smaller ones waste less of the
@@ -41,14 +49,6 @@ final class AttentionTiling {
         }
         return MAX_TILE;
     }
-
-    private static final int MIN_TILE = 128;
-    private static final int MAX_TILE = 512;
-    private static final int MAX_TILES = 8;
-    private static final int TILE_OVERRIDE = Integer.getInteger("twllm.cpu.attentionTile", 0);
-
-    /** Added to the scores of hidden keys; exp() of it underflows to exactly 0 in fp32 and fp64. */
-    static final float MASKED = -1e9f;
 
     /** One pair to compute; {@code mask} is null when every query of the tile sees every key of it. */
     record Pair(int queryTile, int keyTile, INDArray mask) {
