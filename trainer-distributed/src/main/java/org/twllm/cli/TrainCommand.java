@@ -50,6 +50,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         StageConfig cfg = load();
+        TrainingRun.requireEngineAvailable(cfg);
         // The run's output directory is locked by rank 0, or by the launcher of --nproc workers for all of them.
         boolean launches = nproc > 1 && System.getenv("WORLD_SIZE") == null;
         try (RunDirectoryLock lock = launches || RankEnvironment.isRankZero(System.getenv())

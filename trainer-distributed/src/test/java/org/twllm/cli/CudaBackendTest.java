@@ -35,5 +35,6 @@ class CudaBackendTest {
         assertFalse(r.all().contains("Exception") || r.all().contains("Error:") || r.all().contains("\tat ")
                 || r.all().contains("org.twllm."), r.all());
         assertFalse(dir.resolve("cache").toFile().exists(), "nothing was prepared before the refusal");
+        assertFalse(dir.resolve("run").toFile().exists(), "no run directory was created (or locked) before the refusal");
     }
 }

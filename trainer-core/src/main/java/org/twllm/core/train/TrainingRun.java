@@ -62,13 +62,25 @@ public final class TrainingRun {
     }
 
     /**
+     * Fails with one sentence when this machine cannot run the config's engine (no CUDA driver or device). The CLI
+     * asks before it creates or locks the run directory, so a refused run leaves nothing behind.
+     */
+    public static void requireEngineAvailable(StageConfig config) {
+        enginesOf(config).requireAvailable();
+    }
+
+    private static EngineFactory enginesOf(StageConfig config) {
+        return Engines.load(config.device().backend() == DeviceConfig.Backend.CUDA ? Engines.CUDA : Engines.CPU);
+    }
+
+    /**
      * @param dataParallel makes the data-parallel group once the parameter count is known ({@code SingleRank::new} for one process)
      * @param console      where progress lines go (rank 0 only), or null for none
      */
     public static Result run(StageConfig config, ResumeRequest resume, LongFunction<DataParallel> dataParallel,
                              Consumer<String> console) {
         UnsupportedSettings.requireSupported(config);
-        EngineFactory engines = Engines.load(config.device().backend() == DeviceConfig.Backend.CUDA ? Engines.CUDA : Engines.CPU);
+        EngineFactory engines = enginesOf(config);
         Path outputDir = config.run().outputDir();
         CheckpointDirectory checkpoints = new CheckpointDirectory(outputDir);
         SentencePieceTokenizer tokenizer = SentencePieceTokenizer.load(config.tokenizer().path());
