@@ -1,5 +1,8 @@
 package org.twllm.core.engine.cpu;
 
+import java.nio.FloatBuffer;
+
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -41,7 +44,7 @@ final class SwiGluMlp {
         gateOut = rounding.apply(Linear.forward(x, gate));
         upOut = rounding.apply(Linear.forward(x, up));
         StepProfile.lap(Kind.MLP_GEMM);
-        INDArray hidden = rounding.apply(Transforms.sigmoid(gateOut, true).muli(gateOut).muli(upOut));
+        INDArray hidden = rounding.apply(product(gateOut, upOut));
         StepProfile.lap(Kind.ELEMENTWISE);
         INDArray y = rounding.apply(Linear.forward(hidden, down));
         StepProfile.lap(Kind.MLP_GEMM);
@@ -51,7 +54,7 @@ final class SwiGluMlp {
     /** Gives the weight gradients to {@code grads} (down, up, gate: descending flat order) and returns dL/dx. */
     INDArray backward(INDArray dResidual, GradientWriter grads) {
         INDArray dy = rounding.copy(dResidual);
-        INDArray sig = Transforms.sigmoid(gateOut, true);
+        INDArray sig = sigmoid(gateOut);
         // the forward's product, op for op, so the down projection's gradient sees the same bits
         INDArray hidden = rounding.apply(gateOut.mul(sig).muli(upOut));
         StepProfile.lap(Kind.ELEMENTWISE);
@@ -69,6 +72,64 @@ final class SwiGluMlp {
         Linear.addInputGrad(dUp, up, dx);
         StepProfile.lap(Kind.MLP_GEMM);
         return dx;
+    }
+
+    /**
+     * {@code (a * sigmoid(a)) * u}, a new array: in fp32 with the Vector API one pass per row (the sigmoid as
+     * {@link #sigmoid}'s, so backward's recomputed product has the same bits), else ND4J's sigmoid and two products.
+     */
+    private static INDArray product(INDArray a, INDArray u) {
+        if (!vectorPasses(a)) {
+            return Transforms.sigmoid(a, true).muli(a).muli(u);
+        }
+        INDArray h = Nd4j.createUninitialized(a.dataType(), a.shape());
+        int width = (int) a.size(1);
+        FloatBuffer as = FlatElements.floats(a);
+        FloatBuffer us = FlatElements.floats(u);
+        FloatBuffer hs = FlatElements.floats(h);
+        ParallelRows.forEachBlock((int) a.size(0), width, (block, r0, r1) -> productRows(as, us, hs, width, r0, r1));
+        return h;
+    }
+
+    private static void productRows(FloatBuffer as, FloatBuffer us, FloatBuffer hs, int width, int r0, int r1) {
+        RowScratch scratch = RowScratch.current();
+        float[] ar = scratch.floats(0, width);
+        float[] ur = scratch.floats(1, width);
+        float[] hr = scratch.floats(2, width);
+        for (int r = r0; r < r1; r++) {
+            as.get(r * width, ar, 0, width);
+            us.get(r * width, ur, 0, width);
+            VectorRows.siluTimes(ar, ur, hr, width);
+            hs.put(r * width, hr, 0, width);
+        }
+    }
+
+    /** {@code sigmoid(a)}, a new array: the Vector API's pass in fp32 when the JVM has it, else ND4J's op. */
+    private static INDArray sigmoid(INDArray a) {
+        if (!vectorPasses(a)) {
+            return Transforms.sigmoid(a, true);
+        }
+        INDArray s = Nd4j.createUninitialized(a.dataType(), a.shape());
+        int width = (int) a.size(1);
+        FloatBuffer as = FlatElements.floats(a);
+        FloatBuffer ss = FlatElements.floats(s);
+        ParallelRows.forEachBlock((int) a.size(0), width, (block, r0, r1) -> sigmoidRows(as, ss, width, r0, r1));
+        return s;
+    }
+
+    private static void sigmoidRows(FloatBuffer as, FloatBuffer ss, int width, int r0, int r1) {
+        RowScratch scratch = RowScratch.current();
+        float[] ar = scratch.floats(0, width);
+        float[] sr = scratch.floats(1, width);
+        for (int r = r0; r < r1; r++) {
+            as.get(r * width, ar, 0, width);
+            VectorRows.sigmoid(ar, sr, width);
+            ss.put(r * width, sr, 0, width);
+        }
+    }
+
+    private static boolean vectorPasses(INDArray a) {
+        return VectorSupport.ENABLED && a.dataType() == DataType.FLOAT;
     }
 
     /**

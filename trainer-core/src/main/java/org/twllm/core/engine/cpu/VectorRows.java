@@ -116,6 +116,33 @@ final class VectorRows {
         return y * twoToK;
     }
 
+    /** {@code s = sigmoid(a) = 1 / (1 + exp(-a))} over {@code [0, n)}. */
+    static void sigmoid(float[] a, float[] s, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            sigmoid(FloatVector.fromArray(SPECIES, a, i)).intoArray(s, i);
+        }
+        for (; i < n; i++) {
+            s[i] = 1f / (1f + exp(-a[i]));
+        }
+    }
+
+    /** SwiGLU's product {@code h = (a * sigmoid(a)) * u} over {@code [0, n)}: the sigmoid as {@link #sigmoid}'s. */
+    static void siluTimes(float[] a, float[] u, float[] h, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            FloatVector av = FloatVector.fromArray(SPECIES, a, i);
+            av.mul(sigmoid(av)).mul(FloatVector.fromArray(SPECIES, u, i)).intoArray(h, i);
+        }
+        for (; i < n; i++) {
+            h[i] = (a[i] * (1f / (1f + exp(-a[i])))) * u[i];
+        }
+    }
+
+    private static FloatVector sigmoid(FloatVector a) {
+        return FloatVector.broadcast(SPECIES, 1f).div(exp(a.neg()).add(1f));
+    }
+
     /** {@code x *= factor} over {@code [from, from + n)}. */
     static void scale(float[] x, int from, int n, float factor) {
         int i = 0;

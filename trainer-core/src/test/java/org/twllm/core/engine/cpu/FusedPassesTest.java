@@ -76,6 +76,36 @@ class FusedPassesTest {
         assertClose(dGate.transpose().mmul(x), p.grad(names[0]), "d gate");
     }
 
+    /** fp32 SwiGLU (the Vector API passes, as the build's JVM runs it) against the fp64 one, to fp32 rounding. */
+    @Test
+    void fp32SwiGluAgreesWithFp64() {
+        int n = 100;
+        String[] names = {"model.layers.0.mlp.gate_proj.weight", "model.layers.0.mlp.up_proj.weight", "model.layers.0.mlp.down_proj.weight"};
+        INDArray[] w = {GradientCheck.random(2, 600, 400).muli(3.0), GradientCheck.random(3, 600, 400), GradientCheck.random(4, 400, 600)};
+        INDArray x = GradientCheck.random(1, n, 400);
+        INDArray dy = GradientCheck.random(5, n, 400);
+        INDArray[] results = new INDArray[2 * 5];
+        DataType[] types = {DataType.DOUBLE, DataType.FLOAT};
+        for (int t = 0; t < 2; t++) {
+            TestParameters p = new TestParameters(WIDE, types[t]);
+            for (int i = 0; i < 3; i++) {
+                p.set(names[i], w[i].castTo(types[t]));
+            }
+            SwiGluMlp mlp = new SwiGluMlp(p.store, 0, ActivationRounding.NONE);
+            results[5 * t] = mlp.forward(x.castTo(types[t])).castTo(DataType.DOUBLE);
+            results[5 * t + 1] = mlp.backward(dy.castTo(types[t]), p.grads).castTo(DataType.DOUBLE);
+            for (int i = 0; i < 3; i++) {
+                results[5 * t + 2 + i] = p.grad(names[i]).castTo(DataType.DOUBLE);
+            }
+        }
+        String[] what = {"forward", "dx", "d gate", "d up", "d down"};
+        for (int i = 0; i < 5; i++) {
+            double scale = results[i].amaxNumber().doubleValue();
+            double d = results[i].sub(results[5 + i]).amaxNumber().doubleValue() / scale;
+            assertTrue(d < 1e-5, "fp32 " + what[i] + ": " + d);
+        }
+    }
+
     @Test
     void rotaryEqualsTheRotateHalfFormula() {
         int b = 3;

@@ -40,6 +40,28 @@ class VectorRowsTest {
     }
 
     @Test
+    void sigmoidAndSwiGluProductAreTheScalarFormulaInEveryLane() {
+        SplittableRandom random = new SplittableRandom(6);
+        int n = 1000 + 9;
+        float[] a = new float[n];
+        float[] u = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (random.nextDouble() * 60 - 30);
+            u[i] = (float) (random.nextDouble() - 0.5);
+        }
+        float[] s = new float[n];
+        float[] h = new float[n];
+        VectorRows.sigmoid(a, s, n);
+        VectorRows.siluTimes(a, u, h, n);
+        for (int i = 0; i < n; i++) {
+            float expected = 1f / (1f + VectorRows.exp(-a[i]));
+            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(s[i]), "sigmoid lane " + i);
+            assertEquals(Float.floatToRawIntBits((a[i] * expected) * u[i]), Float.floatToRawIntBits(h[i]), "product lane " + i);
+            assertEquals(1 / (1 + StrictMath.exp(-a[i])), s[i], 3e-7, "sigmoid(" + a[i] + ")");
+        }
+    }
+
+    @Test
     void maxScaleAndSoftmaxGradient() {
         float[] x = new float[37];
         float[] p = new float[37];
