@@ -50,8 +50,15 @@ final class AttentionTiling {
         return MAX_TILE;
     }
 
-    /** One pair to compute; {@code mask} is null when every query of the tile sees every key of it. */
-    record Pair(int queryTile, int keyTile, INDArray mask) {
+    /**
+     * One pair to compute; {@code mask} is null when every query of the tile sees every key of it, and
+     * {@code maskValues} is the same mask as a [queries * keys] array for the fp32 passes that read it as they go.
+     */
+    record Pair(int queryTile, int keyTile, INDArray mask, float[] maskValues) {
+    }
+
+    /** An additive mask, as an ND4J array and as its values. */
+    private record Mask(INDArray array, float[] values) {
     }
 
     /** A visibility pattern with its shape (the same bits can belong to tiles of other sizes). */
@@ -85,7 +92,7 @@ final class AttentionTiling {
         int plans = shared ? 1 : b;
         Pair[][][] byQuery = new Pair[plans][][];
         Pair[][][] byKey = new Pair[plans][][];
-        Map<MaskKey, INDArray> masks = new HashMap<>();
+        Map<MaskKey, Mask> masks = new HashMap<>();
         for (int plan = 0; plan < plans; plan++) {
             int[] ex = new int[t];
             System.arraycopy(batch.exampleIds(), plan * t, ex, 0, t);
@@ -171,11 +178,11 @@ final class AttentionTiling {
         private final int[] ex;
         private final int tileSize;
         private final DataType dataType;
-        private final Map<MaskKey, INDArray> masks;
+        private final Map<MaskKey, Mask> masks;
         /** runStart[t]: the first position of the run of equal example ids that ends at t. */
         private final int[] runStart;
 
-        RowPlanner(int[] ex, int tileSize, DataType dataType, Map<MaskKey, INDArray> masks) {
+        RowPlanner(int[] ex, int tileSize, DataType dataType, Map<MaskKey, Mask> masks) {
             this.ex = ex;
             this.tileSize = tileSize;
             this.dataType = dataType;
@@ -208,7 +215,7 @@ final class AttentionTiling {
             int k1 = Math.min(ex.length, k0 + tileSize);
             // one example from k0 to q1 - 1 and every key at or before every query: all visible, no scan
             if (runStart[q1 - 1] <= k0 && k1 - 1 <= q0) {
-                return new Pair(i, j, null);
+                return new Pair(i, j, null, null);
             }
             int queries = q1 - q0;
             int keys = k1 - k0;
@@ -225,18 +232,18 @@ final class AttentionTiling {
                 return null;
             }
             if (count == queries * keys) {
-                return new Pair(i, j, null);
+                return new Pair(i, j, null, null);
             }
-            INDArray mask = masks.computeIfAbsent(new MaskKey(queries, keys, visible), key -> additiveMask(visible, queries, keys));
-            return new Pair(i, j, mask);
+            Mask mask = masks.computeIfAbsent(new MaskKey(queries, keys, visible), key -> additiveMask(visible, queries, keys));
+            return new Pair(i, j, mask.array(), mask.values());
         }
 
-        private INDArray additiveMask(BitSet visible, int queries, int keys) {
+        private Mask additiveMask(BitSet visible, int queries, int keys) {
             float[] values = new float[queries * keys];
             for (int p = 0; p < values.length; p++) {
                 values[p] = visible.get(p) ? 0f : MASKED;
             }
-            return Nd4j.create(values, new long[] {1, queries, 1, keys}, 'c').castTo(dataType);
+            return new Mask(Nd4j.create(values, new long[] {1, queries, 1, keys}, 'c').castTo(dataType), values);
         }
     }
 }

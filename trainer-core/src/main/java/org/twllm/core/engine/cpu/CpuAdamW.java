@@ -83,20 +83,18 @@ final class CpuAdamW {
      * several times faster than the same loop over a lambda's captured locals.
      */
     static void update(Coefficients k, double decay, float[] p, float[] g, float[] m, float[] v, int from, int to) {
+        int first = VectorSupport.ENABLED ? VectorAdamW.update(k, decay, p, g, m, v, from, to) : from;
+        scalarUpdate(k, decay, p, g, m, v, first, to);
+    }
+
+    /** The update of elements {@code [from, to)} one at a time. */
+    static void scalarUpdate(Coefficients k, double decay, float[] p, float[] g, float[] m, float[] v, int from, int to) {
         final double b1 = k.beta1();
         final double b2 = k.beta2();
         final double stepSize = k.stepSize();
         final double bc2Sqrt = k.bc2Sqrt();
         final double eps = k.eps();
         final double gradScale = k.gradScale();
-        int first = VectorSupport.ENABLED ? VectorAdamW.update(b1, b2, stepSize, bc2Sqrt, eps, gradScale, decay, p, g, m, v, from, to)
-                : from;
-        scalarUpdate(b1, b2, stepSize, bc2Sqrt, eps, gradScale, decay, p, g, m, v, first, to);
-    }
-
-    /** The update of elements {@code [from, to)} one at a time. */
-    static void scalarUpdate(double b1, double b2, double stepSize, double bc2Sqrt, double eps, double gradScale, double decay,
-                             float[] p, float[] g, float[] m, float[] v, int from, int to) {
         for (int i = from; i < to; i++) {
             double grad = g[i] * gradScale;
             // Moments are stored in fp32 and the update uses the stored values, as PyTorch does.

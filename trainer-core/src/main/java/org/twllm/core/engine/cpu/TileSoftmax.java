@@ -10,8 +10,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * one pass where the ND4J ops take four or five. Rows run in parallel blocks ({@link ParallelRows}).
  *
  * <p>A score tile is [n, rows, keys] (n heads of the plan's slab, {@code rows = queries * G}); the pair's mask,
- * when it has one, is [queries, keys] and row r of a head uses mask row {@code r / G}. Per-row statistics are
- * indexed {@code head * rows + r}.
+ * when it has one, is [queries, keys] ({@code AttentionTiling.Pair.maskValues}) and row r of a head uses mask
+ * row {@code r / G}. Per-row statistics are indexed {@code head * rows + r}.
  */
 final class TileSoftmax {
     private final FloatBuffer scores;
@@ -20,17 +20,12 @@ final class TileSoftmax {
     private final int keys;
     private final int group;
 
-    private TileSoftmax(INDArray scores, INDArray mask, int group) {
+    private TileSoftmax(INDArray scores, float[] mask, int group) {
         this.scores = FlatElements.floats(scores);
         this.rows = (int) scores.size(1);
         this.keys = (int) scores.size(2);
         this.group = group;
-        if (mask == null) {
-            this.mask = null;
-        } else {
-            this.mask = new float[(int) mask.length()];
-            FlatElements.floats(mask).get(0, this.mask);
-        }
+        this.mask = mask;
     }
 
     /**
@@ -38,14 +33,14 @@ final class TileSoftmax {
      * running maximum: {@code max} and {@code sum} (the running denominator) are updated, and where {@code first} is
      * false {@code alpha = exp(m - m')} is what the rows' earlier output must be rescaled by.
      */
-    static void forward(INDArray scores, INDArray mask, int group, boolean first, float[] max, float[] sum, float[] alpha) {
+    static void forward(INDArray scores, float[] mask, int group, boolean first, float[] max, float[] sum, float[] alpha) {
         TileSoftmax pass = new TileSoftmax(scores, mask, group);
         ParallelRows.forEachBlock((int) (scores.size(0) * pass.rows), pass.keys,
                 (block, r0, r1) -> pass.forwardRows(r0, r1, first, max, sum, alpha));
     }
 
     /** Backward's probabilities {@code p = exp(s + mask - lse)} in place; {@code lse} per row as above. */
-    static void probabilities(INDArray scores, INDArray mask, int group, float[] lse) {
+    static void probabilities(INDArray scores, float[] mask, int group, float[] lse) {
         TileSoftmax pass = new TileSoftmax(scores, mask, group);
         ParallelRows.forEachBlock((int) (scores.size(0) * pass.rows), pass.keys, (block, r0, r1) -> pass.probabilityRows(r0, r1, lse));
     }

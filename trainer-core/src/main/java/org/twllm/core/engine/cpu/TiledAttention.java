@@ -109,7 +109,7 @@ final class TiledAttention {
                     try (MemoryWorkspace tile = Workspaces.open(Workspaces.ATTENTION_TILE)) {
                         INDArray p = Nd4j.matmul(qi, rows(k, k0, k1), null, false, true, false);
                         StepProfile.lap(Kind.ATTENTION_GEMM);
-                        TileSoftmax.forward(p, pair.mask(), group, first, max, sum, alpha);
+                        TileSoftmax.forward(p, pair.maskValues(), group, first, max, sum, alpha);
                         StepProfile.lap(Kind.ATTENTION_SOFTMAX);
                         if (first) {
                             Nd4j.matmul(p, rows(v, k0, k1), oi, false, false, false);
@@ -160,7 +160,7 @@ final class TiledAttention {
                     if (vector) {
                         p = Nd4j.matmul(qi, kj, null, false, true, false);
                         StepProfile.lap(Kind.ATTENTION_GEMM);
-                        TileSoftmax.probabilities(p, pair.mask(), group, rowValues(lse, r0, r1));
+                        TileSoftmax.probabilities(p, pair.maskValues(), group, rowValues(lse, r0, r1));
                     } else {
                         p = scores(qi, kj, pair.mask(), group);
                         Transforms.exp(p.subi(rows(lse, r0, r1)), false);

@@ -19,8 +19,13 @@ final class VectorAdamW {
     }
 
     /** Updates whole groups of eight from {@code from}; returns where the groups end (the caller does the rest). */
-    static int update(double b1, double b2, double stepSize, double bc2Sqrt, double eps, double gradScale, double decay,
-                      float[] p, float[] g, float[] m, float[] v, int from, int to) {
+    static int update(CpuAdamW.Coefficients k, double decay, float[] p, float[] g, float[] m, float[] v, int from, int to) {
+        final double b1 = k.beta1();
+        final double b2 = k.beta2();
+        final double stepSize = k.stepSize();
+        final double bc2Sqrt = k.bc2Sqrt();
+        final double eps = k.eps();
+        final double gradScale = k.gradScale();
         int i = from;
         for (int bound = to - FLOATS.length(); i <= bound; i += FLOATS.length()) {
             DoubleVector grad = widen(g, i).mul(gradScale);

@@ -60,7 +60,6 @@ final class VectorRows {
 
     /** {@code x = exp(x + mask - shift)} in place over {@code [from, from + n)}; returns the sum of the results. */
     static double expShifted(float[] x, int from, float[] mask, int maskFrom, int n, float shift) {
-        float[] lanes = new float[SPECIES.length()];
         double total = 0;
         int i = 0;
         int bound = SPECIES.loopBound(n);
@@ -75,9 +74,8 @@ final class VectorRows {
                 v.intoArray(x, from + i);
                 sum = sum.add(v);
             }
-            sum.intoArray(lanes, 0);
-            for (float lane : lanes) {
-                total += lane;
+            for (int lane = 0; lane < SPECIES.length(); lane++) {
+                total += sum.lane(lane);
             }
         }
         for (; i < n; i++) {

@@ -148,7 +148,7 @@ class CpuAdamWTest {
         float[][] b = {a[0].clone(), a[1].clone(), a[2].clone(), a[3].clone()};
         CpuAdamW.Coefficients k = new CpuAdamW.Coefficients(0.9, 0.95, 1e-3 / (1 - 0.9 * 0.9), Math.sqrt(1 - 0.95 * 0.95), 1e-8, 0.7);
         CpuAdamW.update(k, 1 - 1e-4, a[0], a[1], a[2], a[3], 3, n);
-        CpuAdamW.scalarUpdate(k.beta1(), k.beta2(), k.stepSize(), k.bc2Sqrt(), k.eps(), k.gradScale(), 1 - 1e-4, b[0], b[1], b[2], b[3], 3, n);
+        CpuAdamW.scalarUpdate(k, 1 - 1e-4, b[0], b[1], b[2], b[3], 3, n);
         for (int t = 0; t < 4; t++) {
             for (int i = 0; i < n; i++) {
                 assertEquals(Float.floatToRawIntBits(b[t][i]), Float.floatToRawIntBits(a[t][i]), "array " + t + " element " + i);
