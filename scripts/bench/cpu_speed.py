@@ -106,6 +106,29 @@ def run_shape(sides_spec, shape, steps):
             print(f"  {kind:52s} {ms:9.0f} ms {100 * ms / med[s.name]:5.1f}%")
         accounted = statistics.median(sum(p.values()) for p in profiles)
         print(f"  {'(step time not charged to a kind)':52s} {med[s.name] - accounted:9.0f} ms")
+        gemm_ceiling(s, profiles, med[s.name], fpt * tokens, peaks[s.name])
+
+
+def gemm_ceiling(side, profiles, step_ms, step_flops, peak):
+    """The GEMM kinds' own rates, and the share of the peak the step would reach if nothing else took time."""
+    counts = [r["gemm_gflop"] for r in side.steps if r.get("gemm_gflop")]
+    if not counts:
+        return
+    print(f"{side.name} GEMMs inside the step (operations computed, causal tiles' masked halves included):")
+    gemm_ms = 0.0
+    for kind in counts[0]:
+        ms = statistics.median(p[kind] for p in profiles)
+        gflop = statistics.median(c[kind] for c in counts)
+        gemm_ms += ms
+        rate = gflop / ms * 1e3
+        print(f"  {kind:52s} {gflop:7.1f} GFLOP in {ms:6.0f} ms: {rate:6.1f} GFLOP/s = {100 * rate * 1e9 / peak:3.0f}% of the peak")
+    total = statistics.median(sum(c.values()) for c in counts)
+    rate = total / gemm_ms * 1e3
+    print(f"  all GEMMs: {total:.1f} GFLOP in {gemm_ms:.0f} ms of the {step_ms:.0f} ms step, {rate:.1f} GFLOP/s ="
+          f" {100 * rate * 1e9 / peak:.0f}% of the peak")
+    ceiling = step_flops / (gemm_ms / 1e3)
+    print(f"  ceiling: were everything but the GEMMs free, the step would run at {ceiling / 1e9:.1f} GFLOP/s"
+          f" (PaLM convention) = {100 * ceiling / peak:.0f}% of the peak")
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

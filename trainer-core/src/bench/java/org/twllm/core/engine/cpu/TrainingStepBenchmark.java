@@ -30,7 +30,8 @@ import org.twllm.core.train.SingleRank;
  *   <li>{@code quit}.</li>
  * </ul>
  * Each command answers one line {@code RESULT {json}}: a step's milliseconds, loss and, with
- * {@code -Dtwllm.cpu.profile=true}, its milliseconds by {@link StepProfile.Kind}.
+ * {@code -Dtwllm.cpu.profile=true}, its milliseconds by {@link StepProfile.Kind} and the GEMM kinds' operations
+ * (GFLOP actually computed, causal tiles' masked halves included).
  *
  * <p>Arguments: the shape keys of {@link ModelBenchmark} ({@code steps} is unused: the script decides).
  */
@@ -81,13 +82,17 @@ public final class TrainingStepBenchmark {
         StepProfile.lap(StepProfile.Kind.OPTIMIZER);
         double ms = (System.nanoTime() - t0) / 1e6;
         StringJoiner kinds = new StringJoiner(", ", "{", "}");
+        StringJoiner gemms = new StringJoiner(", ", "{", "}");
         if (StepProfile.ENABLED) {
             for (StepProfile.Kind kind : StepProfile.Kind.values()) {
                 kinds.add(String.format(Locale.ROOT, "\"%s\": %.2f", kind.label(), StepProfile.nanos(kind) / 1e6));
+                if (kind.isGemm()) {
+                    gemms.add(String.format(Locale.ROOT, "\"%s\": %.4f", kind.label(), StepProfile.flops(kind) / 1e9));
+                }
             }
         }
-        return String.format(Locale.ROOT, "{\"ms\": %.2f, \"loss\": %.5f, \"profile_ms\": %s, \"rss_mb\": %d}", ms,
-                loss / tokens, kinds, ModelBenchmark.statusKb("VmRSS:") / 1024);
+        return String.format(Locale.ROOT, "{\"ms\": %.2f, \"loss\": %.5f, \"profile_ms\": %s, \"gemm_gflop\": %s, \"rss_mb\": %d}",
+                ms, loss / tokens, kinds, gemms, ModelBenchmark.statusKb("VmRSS:") / 1024);
     }
 
     private static String peak() {

@@ -71,7 +71,7 @@ final class Attention {
         INDArray qFlat = Linear.forward(x, wq);
         INDArray kFlat = Linear.forward(x, wk);
         INDArray vFlat = Linear.forward(x, wv);
-        StepProfile.lap(Kind.ATTENTION_GEMM);
+        StepProfile.lap(Kind.ATTENTION_PROJECTION);
         rotated(qFlat, heads);
         rotated(kFlat, kvHeads);
         StepProfile.lap(Kind.ELEMENTWISE);
@@ -89,7 +89,7 @@ final class Attention {
         merged = rounding.apply(fromHeads(out, group, headDim));
         StepProfile.lap(Kind.HEAD_LAYOUT);
         INDArray y = rounding.apply(Linear.forward(merged, wo));
-        StepProfile.lap(Kind.ATTENTION_GEMM);
+        StepProfile.lap(Kind.ATTENTION_PROJECTION);
         return y;
     }
 
@@ -100,7 +100,7 @@ final class Attention {
         INDArray dy = rounding.copy(dResidual);
         grads.matrix(oSpec, Linear.weightGrad(dy, merged));
         INDArray dMerged = rounding.apply(Linear.inputGrad(dy, wo));
-        StepProfile.lap(Kind.ATTENTION_GEMM);
+        StepProfile.lap(Kind.ATTENTION_PROJECTION);
         // rowsum(dO * O) per query row and head, computed on the merged layout and moved to the heads'
         INDArray rowDot = toHeads(dMerged.mul(merged).reshape('c', (long) b * t * heads, headDim).sum(true, 1)
                 .reshape('c', (long) b * t, heads), group, 1);
@@ -133,7 +133,7 @@ final class Attention {
         INDArray dx = Linear.inputGrad(dqFlat, wq);
         Linear.addInputGrad(dkFlat, wk, dx);
         Linear.addInputGrad(dvFlat, wv, dx);
-        StepProfile.lap(Kind.ATTENTION_GEMM);
+        StepProfile.lap(Kind.ATTENTION_PROJECTION);
         return dx;
     }
 

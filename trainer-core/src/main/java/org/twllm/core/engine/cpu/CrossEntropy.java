@@ -55,16 +55,19 @@ final class CrossEntropy {
                     // d(-log p_target)/dlogits = softmax - onehot(target)
                     dLogits.putScalar(r, target, dLogits.getDouble(r, target) - 1.0);
                 }
+                StepProfile.lap(Kind.LOSS);
                 // every trained row has the same scale: the products apply it, not a pass over the chunk
+                StepProfile.gemm(1, head.size(0), h.size(1), h.size(0));
                 Nd4j.gemm(dLogits, h, headGrad, true, false, lossScale, 1.0);
+                StepProfile.gemm(1, h.size(0), h.size(1), head.size(0));
                 if (chunk.isOneRun()) {
                     Nd4j.gemm(dLogits, head, chunk.of(dHidden), false, false, lossScale, 0.0);
                 } else {
                     chunk.scatter(Nd4j.gemm(dLogits, head, false, false).muli(lossScale), dHidden);
                 }
+                StepProfile.lap(Kind.LM_HEAD_GEMM);
             }
         }
-        StepProfile.lap(Kind.LM_HEAD_LOSS);
         return total;
     }
 
@@ -118,6 +121,7 @@ final class CrossEntropy {
         /** {@code targets}: the target of each of {@code h}'s rows (none ignored). */
         Softmax(INDArray h, INDArray head, int[] targets) {
             probabilities = Linear.forward(h, head);
+            StepProfile.lap(Kind.LM_HEAD_GEMM);
             logProbs = new double[(int) probabilities.size(0)];
             if (VectorSupport.ENABLED && probabilities.dataType() == DataType.FLOAT) {
                 FloatBuffer logits = FlatElements.floats(probabilities);

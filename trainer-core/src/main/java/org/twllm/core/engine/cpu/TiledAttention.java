@@ -59,7 +59,7 @@ final class TiledAttention {
                             Transforms.exp(p.subi(mi), false);
                             li.assign(p.sum(true, 2));
                             StepProfile.lap(Kind.ATTENTION_SOFTMAX);
-                            Nd4j.matmul(p, rows(v, k0, k1), oi, false, false, false);
+                            product(p, rows(v, k0, k1), oi, false);
                         } else {
                             // rescale what earlier key tiles summed to the new row maximum
                             INDArray mNew = Transforms.max(mi, rowMax, true);
@@ -71,7 +71,7 @@ final class TiledAttention {
                             accumulate(p, rows(v, k0, k1), oi, false, false);
                             mi.assign(mNew);
                         }
-                        StepProfile.lap(Kind.ATTENTION_GEMM);
+                        StepProfile.lap(Kind.ATTENTION_TILE_GEMM);
                     }
                     first = false;
                 }
@@ -107,17 +107,18 @@ final class TiledAttention {
                     int k0 = tiling.start(pair.keyTile());
                     int k1 = tiling.end(pair.keyTile());
                     try (MemoryWorkspace tile = Workspaces.open(Workspaces.ATTENTION_TILE)) {
-                        INDArray p = Nd4j.matmul(qi, rows(k, k0, k1), null, false, true, false);
-                        StepProfile.lap(Kind.ATTENTION_GEMM);
+                        INDArray p = product(qi, rows(k, k0, k1), null, true);
+                        StepProfile.lap(Kind.ATTENTION_TILE_GEMM);
                         TileSoftmax.forward(p, pair.maskValues(), group, first, max, sum, alpha);
-                        StepProfile.lap(Kind.ATTENTION_SOFTMAX);
                         if (first) {
-                            Nd4j.matmul(p, rows(v, k0, k1), oi, false, false, false);
+                            StepProfile.lap(Kind.ATTENTION_SOFTMAX);
+                            product(p, rows(v, k0, k1), oi, false);
                         } else {
                             oi.muli(column(alpha, n, rows));
+                            StepProfile.lap(Kind.ATTENTION_SOFTMAX);
                             accumulate(p, rows(v, k0, k1), oi, false, false);
                         }
-                        StepProfile.lap(Kind.ATTENTION_GEMM);
+                        StepProfile.lap(Kind.ATTENTION_TILE_GEMM);
                     }
                     first = false;
                 }
@@ -158,8 +159,8 @@ final class TiledAttention {
                 try (MemoryWorkspace tile = Workspaces.open(Workspaces.ATTENTION_TILE)) {
                     INDArray p;
                     if (vector) {
-                        p = Nd4j.matmul(qi, kj, null, false, true, false);
-                        StepProfile.lap(Kind.ATTENTION_GEMM);
+                        p = product(qi, kj, null, true);
+                        StepProfile.lap(Kind.ATTENTION_TILE_GEMM);
                         TileSoftmax.probabilities(p, pair.maskValues(), group, rowValues(lse, r0, r1));
                     } else {
                         p = scores(qi, kj, pair.mask(), group);
@@ -167,8 +168,8 @@ final class TiledAttention {
                     }
                     StepProfile.lap(Kind.ATTENTION_SOFTMAX);
                     accumulate(p, dOi, dvj, true, false);
-                    INDArray dp = Nd4j.matmul(dOi, vj, null, false, true, false);
-                    StepProfile.lap(Kind.ATTENTION_GEMM);
+                    INDArray dp = product(dOi, vj, null, true);
+                    StepProfile.lap(Kind.ATTENTION_TILE_GEMM);
                     // softmax backward: dS = P * (dP - rowsum(dO * O))
                     INDArray ds;
                     if (vector) {
@@ -180,7 +181,7 @@ final class TiledAttention {
                     StepProfile.lap(Kind.ATTENTION_SOFTMAX);
                     accumulate(ds, kj, rows(dq, r0, r1), false, false);
                     accumulate(ds, qi, dkj, true, false);
-                    StepProfile.lap(Kind.ATTENTION_GEMM);
+                    StepProfile.lap(Kind.ATTENTION_TILE_GEMM);
                 }
             }
         }
@@ -212,17 +213,29 @@ final class TiledAttention {
 
     /** Scores [n, queries*G, keys] of one tile pair, with the pair's mask added where it has one. */
     private static INDArray scores(INDArray qi, INDArray kj, INDArray mask, int group) {
-        INDArray s = Nd4j.matmul(qi, kj, null, false, true, false);
-        StepProfile.lap(Kind.ATTENTION_GEMM);
+        INDArray s = product(qi, kj, null, true);
+        StepProfile.lap(Kind.ATTENTION_TILE_GEMM);
         if (mask != null) {
             s.reshape('c', s.size(0), s.size(1) / group, group, s.size(2)).addi(mask);
         }
         return s;
     }
 
+    /** {@code a op(b)} into {@code out} (a new array when null), batched over the first axis. */
+    private static INDArray product(INDArray a, INDArray b, INDArray out, boolean transB) {
+        countProduct(a, b, false, transB);
+        return Nd4j.matmul(a, b, out, false, transB, false);
+    }
+
     /** c += op(a) op(b), batched over the first axis. */
     private static void accumulate(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB) {
+        countProduct(a, b, transA, transB);
         Nd4j.exec(new Mmul(a, b, c, 1.0, 1.0, MMulTranspose.builder().transposeA(transA).transposeB(transB).build()));
+    }
+
+    /** The step profile's operation count of one batched product of [n, m, k] x [n, k, cols] ({@link StepProfile#gemm}). */
+    private static void countProduct(INDArray a, INDArray b, boolean transA, boolean transB) {
+        StepProfile.gemm(a.size(0), a.size(transA ? 2 : 1), b.size(transB ? 1 : 2), a.size(transA ? 1 : 2));
     }
 
     /** Rows [from, to) of the middle axis, a view. */
