@@ -22,12 +22,12 @@ public record CliRun(int code, String out, String err) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Runs {@code twllm ARGS}; stdout and stderr (log lines included) are captured. */
-    static CliRun of(String... args) {
+    public static CliRun of(String... args) {
         return withInput("", args);
     }
 
     /** {@link #of} with {@code stdin} as standard input. */
-    static CliRun withInput(String stdin, String... args) {
+    public static CliRun withInput(String stdin, String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
         InputStream in = System.in;

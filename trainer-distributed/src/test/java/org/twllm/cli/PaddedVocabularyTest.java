@@ -20,16 +20,16 @@ class PaddedVocabularyTest {
     @Test
     void aPaddedVocabularyTrainsPreparesAndScores(@TempDir Path dir) throws Exception {
         Path config = CliRun.tinyCpt(dir, 8064, "");
-        ScoreCommandTest.Result prepared = ScoreCommandTest.run("data", "prepare", "--config", config.toString());
-        assertEquals(Main.EXIT_OK, prepared.exitCode(), prepared.err());
-        ScoreCommandTest.Result trained = ScoreCommandTest.run("train", "--stage", "cpt", "--config", config.toString());
-        assertEquals(Main.EXIT_OK, trained.exitCode(), trained.err());
+        CliRun prepared = CliRun.of("data", "prepare", "--config", config.toString());
+        assertEquals(Main.EXIT_OK, prepared.code(), prepared.err());
+        CliRun trained = CliRun.of("train", "--stage", "cpt", "--config", config.toString());
+        assertEquals(Main.EXIT_OK, trained.code(), trained.err());
         Path model = dir.resolve("run/final");
         assertEquals(8064, new ObjectMapper().readTree(model.resolve("config.json").toFile()).get("vocab_size").asInt());
 
-        ScoreCommandTest.Result scored = ScoreCommandTest.run("score", "--model", model.toString(), "--text", "床前明月光",
+        CliRun scored = CliRun.of("score", "--model", model.toString(), "--text", "床前明月光",
                 "--tokenizer", TOKENIZER.toString());
-        assertEquals(Main.EXIT_OK, scored.exitCode(), scored.err());
+        assertEquals(Main.EXIT_OK, scored.code(), scored.err());
         JsonNode logProbs = new ObjectMapper().readTree(scored.out());
         assertTrue(logProbs.size() > 0 && logProbs.get(0).asDouble() < 0, scored.out());
     }
@@ -39,13 +39,13 @@ class PaddedVocabularyTest {
         Path config = CliRun.tinyCpt(dir, 7999, "");
         for (String[] command : new String[][] {{"train", "--stage", "cpt", "--config", config.toString()},
                 {"data", "prepare", "--config", config.toString()}}) {
-            ScoreCommandTest.Result r = ScoreCommandTest.run(command);
-            assertEquals(Main.EXIT_USAGE, r.exitCode(), command[0]);
+            CliRun r = CliRun.of(command);
+            assertEquals(Main.EXIT_USAGE, r.code(), command[0]);
             assertTrue(r.err().contains("vocab_size: 7999 is smaller than the tokenizer's vocabulary (8000 pieces)"), r.err());
         }
-        ScoreCommandTest.Result scored = ScoreCommandTest.run("score", "--model", Path.of(System.getProperty("twllm.fixtures"))
+        CliRun scored = CliRun.of("score", "--model", Path.of(System.getProperty("twllm.fixtures"))
                 .resolve("reference/llama-tiny").toString(), "--text", "你好", "--tokenizer", TOKENIZER.toString());
-        assertEquals(Main.EXIT_USAGE, scored.exitCode());
+        assertEquals(Main.EXIT_USAGE, scored.code());
         assertTrue(scored.err().contains("the model's vocab_size is 67, smaller than the tokenizer's 8000 pieces"), scored.err());
     }
 }

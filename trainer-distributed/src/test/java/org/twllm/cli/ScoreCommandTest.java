@@ -5,9 +5,6 @@ import org.twllm.core.engine.Engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -31,26 +28,6 @@ class ScoreCommandTest {
     @TempDir
     Path tmp;
 
-    record Result(int exitCode, String out, String err) {
-    }
-
-    /** Runs the CLI, capturing what it prints. */
-    static Result run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @Test
     void idsGiveThePyTorchReferenceLogProbs() throws Exception {
         JsonNode expected = JSON.readTree(REFERENCE.resolve("llama-tiny-expected.json").toFile()).get("cases").get(1);
@@ -58,8 +35,8 @@ class ScoreCommandTest {
         for (JsonNode target : expected.get("targets")) {
             ids.append(',').append(target.asInt());
         }
-        Result r = run("score", "--model", REFERENCE.resolve("llama-tiny").toString(), "--ids", ids.append(']').toString());
-        assertEquals(0, r.exitCode(), r.err());
+        CliRun r = CliRun.of("score", "--model", REFERENCE.resolve("llama-tiny").toString(), "--ids", ids.append(']').toString());
+        assertEquals(0, r.code(), r.err());
         JsonNode got = JSON.readTree(r.out());
         assertEquals(expected.get("target_log_probs").size(), got.size());
         for (int i = 0; i < got.size(); i++) {
@@ -74,8 +51,8 @@ class ScoreCommandTest {
         Path dir = ModelFiles.save(model, tmp.resolve("model"));
         String text = "床前明月光，疑是地上霜。";
 
-        Result r = run("score", "--model", dir.toString(), "--text", text, "--tokenizer", TOKENIZER.toString());
-        assertEquals(0, r.exitCode(), r.err());
+        CliRun r = CliRun.of("score", "--model", dir.toString(), "--text", text, "--tokenizer", TOKENIZER.toString());
+        assertEquals(0, r.code(), r.err());
         int[] body = tokenizer.encode(text);
         int[] ids = new int[body.length + 1];
         ids[0] = tokenizer.bosId();
@@ -92,8 +69,8 @@ class ScoreCommandTest {
         // --perplexity scores [BOS] text [EOS] (docs/evaluation.md): the direct log-probabilities plus EOS's.
         Path jsonl = tmp.resolve("texts.jsonl");
         Files.writeString(jsonl, JSON.writeValueAsString(java.util.Map.of("text", text)) + "\n");
-        Result p = run("score", "--model", dir.toString(), "--perplexity", jsonl.toString(), "--tokenizer", TOKENIZER.toString());
-        assertEquals(0, p.exitCode(), p.err());
+        CliRun p = CliRun.of("score", "--model", dir.toString(), "--perplexity", jsonl.toString(), "--tokenizer", TOKENIZER.toString());
+        assertEquals(0, p.code(), p.err());
         JsonNode ppl = JSON.readTree(p.out());
         int[] withEos = java.util.Arrays.copyOf(ids, ids.length + 1);
         withEos[ids.length] = tokenizer.eosId();
@@ -113,13 +90,13 @@ class ScoreCommandTest {
     @Test
     void badInputIsAUsageError() {
         String model = REFERENCE.resolve("llama-tiny").toString();
-        Result vocab = run("score", "--model", model, "--text", "你好", "--tokenizer", TOKENIZER.toString());
-        assertEquals(Main.EXIT_USAGE, vocab.exitCode());
+        CliRun vocab = CliRun.of("score", "--model", model, "--text", "你好", "--tokenizer", TOKENIZER.toString());
+        assertEquals(Main.EXIT_USAGE, vocab.code());
         assertTrue(vocab.err().contains("vocab_size is 67"), vocab.err());
-        Result ids = run("score", "--model", model, "--ids", "[1, 2, 900]");
-        assertEquals(Main.EXIT_USAGE, ids.exitCode());
+        CliRun ids = CliRun.of("score", "--model", model, "--ids", "[1, 2, 900]");
+        assertEquals(Main.EXIT_USAGE, ids.code());
         assertTrue(ids.err().contains("token id 900") || ids.err().contains("target id 900"), ids.err());
-        assertEquals(Main.EXIT_USAGE, run("score", "--model", model, "--ids", "one two").exitCode());
-        assertEquals(Main.EXIT_USAGE, run("score", "--model", tmp.resolve("none").toString(), "--ids", "[1,2]").exitCode());
+        assertEquals(Main.EXIT_USAGE, CliRun.of("score", "--model", model, "--ids", "one two").code());
+        assertEquals(Main.EXIT_USAGE, CliRun.of("score", "--model", tmp.resolve("none").toString(), "--ids", "[1,2]").code());
     }
 }

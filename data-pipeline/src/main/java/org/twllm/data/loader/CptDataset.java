@@ -39,9 +39,7 @@ public final class CptDataset implements SampleDataset {
 
     @Override
     public Sample get(long index) {
-        if (index < 0 || index >= size) {
-            throw new IndexOutOfBoundsException("sample " + index + " of " + size);
-        }
+        SampleDataset.checkIndex(index, size);
         int[] window = new int[seqLen + 1];
         store.readTokens(index * seqLen, window, 0, seqLen + 1);
         int[] inputs = new int[seqLen];

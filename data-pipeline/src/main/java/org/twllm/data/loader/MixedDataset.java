@@ -57,14 +57,14 @@ public final class MixedDataset implements SampleDataset {
 
     @Override
     public Sample get(long index) {
-        checkIndex(index);
+        SampleDataset.checkIndex(index, size);
         long firstBefore = firstBefore(index);
         return isFirst(index, firstBefore) ? first.get(firstBefore) : second.get(secondIndex(index - firstBefore));
     }
 
     @Override
     public long trainedTokens(long index) {
-        checkIndex(index);
+        SampleDataset.checkIndex(index, size);
         long firstBefore = firstBefore(index);
         return isFirst(index, firstBefore) ? first.trainedTokens(firstBefore)
                 : second.trainedTokens(secondIndex(index - firstBefore));
@@ -72,7 +72,7 @@ public final class MixedDataset implements SampleDataset {
 
     /** Whether sample {@code index} comes from the first dataset. */
     public boolean fromFirst(long index) {
-        checkIndex(index);
+        SampleDataset.checkIndex(index, size);
         return isFirst(index, firstBefore(index));
     }
 
@@ -92,12 +92,6 @@ public final class MixedDataset implements SampleDataset {
             return Math.multiplyExact(slot, n2) / secondSlots;
         }
         return slot % n2;
-    }
-
-    private void checkIndex(long index) {
-        if (index < 0 || index >= size) {
-            throw new IndexOutOfBoundsException("sample " + index + " of " + size);
-        }
     }
 
     private static long ceilDiv(long a, long b) {

@@ -19,4 +19,11 @@ public interface SampleDataset {
     default long trainedTokens(long index) {
         return get(index).trainedTokens();
     }
+
+    /** Throws unless {@code 0 <= index < size}: every dataset's check of a sample index. */
+    static void checkIndex(long index, long size) {
+        if (index < 0 || index >= size) {
+            throw new IndexOutOfBoundsException("sample " + index + " of " + size);
+        }
+    }
 }

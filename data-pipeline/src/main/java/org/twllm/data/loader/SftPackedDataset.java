@@ -117,19 +117,19 @@ public final class SftPackedDataset implements SampleDataset {
 
     @Override
     public long trainedTokens(long index) {
-        checkIndex(index);
+        SampleDataset.checkIndex(index, rowTrainedTargets.length);
         return rowTrainedTargets[(int) index];
     }
 
     /** Number of examples packed into row {@code index}. */
     public int examplesInRow(long index) {
-        checkIndex(index);
+        SampleDataset.checkIndex(index, rowTrainedTargets.length);
         return rowFirstEntry[(int) index + 1] - rowFirstEntry[(int) index];
     }
 
     @Override
     public Sample get(long index) {
-        checkIndex(index);
+        SampleDataset.checkIndex(index, rowTrainedTargets.length);
         int[] inputs = new int[seqLen];
         int[] targets = new int[seqLen];
         int[] positions = new int[seqLen];
@@ -164,12 +164,6 @@ public final class SftPackedDataset implements SampleDataset {
             exampleIds[t] = paddingId;
         }
         return new Sample(inputs, targets, positions, exampleIds);
-    }
-
-    private void checkIndex(long index) {
-        if (index < 0 || index >= rowTrainedTargets.length) {
-            throw new IndexOutOfBoundsException("sample " + index + " of " + rowTrainedTargets.length);
-        }
     }
 
     /** The greedy packing plan being built: entries (examples placed) and rows (ranges of entries). */

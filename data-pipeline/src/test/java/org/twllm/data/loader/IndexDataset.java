@@ -24,9 +24,7 @@ final class IndexDataset implements SampleDataset {
 
     @Override
     public Sample get(long index) {
-        if (index < 0 || index >= size) {
-            throw new IndexOutOfBoundsException("sample " + index + " of " + size);
-        }
+        SampleDataset.checkIndex(index, size);
         int[] inputs = new int[seqLen];
         int[] targets = new int[seqLen];
         java.util.Arrays.fill(inputs, offset + (int) index);

@@ -43,4 +43,42 @@ public record EngineSettings(Precision precision, long ownedStart, long ownedEnd
     public long ownedLength() {
         return ownedEnd - ownedStart;
     }
+
+    /** Throws unless the owned range lies within {@code layout} (an engine checks this before it allocates). */
+    public void requireOwnedWithin(ParameterLayout layout) {
+        if (ownedEnd > layout.total()) {
+            throw new IllegalArgumentException("owned range [" + ownedStart + ", " + ownedEnd
+                    + ") beyond the model's " + layout.total() + " parameters");
+        }
+    }
+
+    /** Throws for an engine made for forward passes only: what every training call checks first. */
+    public void requireTraining() {
+        if (!trains()) {
+            throw new IllegalStateException("this engine was made for forward passes only (no optimizer)");
+        }
+    }
+
+    /**
+     * The owned part of flat elements {@code [offset, offset + count)} (where an engine also sets the master weights):
+     * {@code part} gets it, or is not called when this rank owns none of them.
+     */
+    public void forOwnedPart(long offset, int count, OwnedPart part) {
+        long from = Math.max(offset, ownedStart);
+        long to = Math.min(offset + count, ownedEnd);
+        if (from < to) {
+            part.accept(from - ownedStart, (int) (from - offset), (int) (to - from));
+        }
+    }
+
+    /** Receives the owned part of a range of flat elements. */
+    @FunctionalInterface
+    public interface OwnedPart {
+        /**
+         * @param partitionOffset where the part starts in the owned partition (0 is {@code ownedStart})
+         * @param rangeOffset     where it starts in the range (0 is the range's first element)
+         * @param length          its elements
+         */
+        void accept(long partitionOffset, int rangeOffset, int length);
+    }
 }

@@ -173,12 +173,12 @@ class TrainerTest {
 
         @Override
         public int rank() {
-            return 0;
+            return rank.rank();
         }
 
         @Override
         public int worldSize() {
-            return 1;
+            return rank.worldSize();
         }
 
         @Override

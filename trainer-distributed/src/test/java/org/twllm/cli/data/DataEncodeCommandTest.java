@@ -3,11 +3,7 @@ package org.twllm.cli.data;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +13,7 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.twllm.cli.CliRun;
 import org.twllm.cli.Main;
 
 /** {@code twllm data encode} through {@link Main#run}, with stdin and stdout redirected. */
@@ -24,28 +21,6 @@ class DataEncodeCommandTest {
     private static final Path DIR = Path.of(System.getProperty("twllm.fixtures", "../src-test-fixtures"), "tokenizer");
     private static final String MODEL = DIR.resolve("zh-tw-bpe-8k.model").toString();
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    private record Result(int exitCode, String out, String err) {
-    }
-
-    private static Result run(String stdin, String... args) {
-        InputStream oldIn = System.in;
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setIn(oldIn);
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     @Test
     void encodesEveryReferenceTextAndDecodesItBack() throws IOException {
@@ -57,16 +32,16 @@ class DataEncodeCommandTest {
             expected.add(node);
             texts.append(JSON.writeValueAsString(JSON.createObjectNode().put("text", node.get("text").textValue()))).append('\n');
         }
-        Result encoded = run(texts + "\n", "data", "encode", "--tokenizer", MODEL);
-        assertEquals(0, encoded.exitCode(), encoded.err());
+        CliRun encoded = CliRun.withInput(texts + "\n", "data", "encode", "--tokenizer", MODEL);
+        assertEquals(0, encoded.code(), encoded.err());
         String[] lines = encoded.out().split("\n");
         assertEquals(expected.size(), lines.length, "one output line per non-blank input line");
         for (int i = 0; i < lines.length; i++) {
             assertEquals(expected.get(i).get("ids"), JSON.readTree(lines[i]).get("ids"), "line " + (i + 1));
         }
 
-        Result decoded = run(encoded.out(), "data", "encode", "--tokenizer", MODEL, "--decode");
-        assertEquals(0, decoded.exitCode(), decoded.err());
+        CliRun decoded = CliRun.withInput(encoded.out(), "data", "encode", "--tokenizer", MODEL, "--decode");
+        assertEquals(0, decoded.code(), decoded.err());
         String[] textLines = decoded.out().split("\n");
         for (int i = 0; i < textLines.length; i++) {
             assertEquals(expected.get(i).get("text").textValue(), JSON.readTree(textLines[i]).get("text").textValue());
@@ -75,9 +50,9 @@ class DataEncodeCommandTest {
 
     @Test
     void bosAndEosFrameEachEncoding() throws IOException {
-        Result plain = run("{\"text\": \"台灣\"}\n{\"text\": \"\"}\n", "data", "encode", "--tokenizer", MODEL);
-        Result framed = run("{\"text\": \"台灣\"}\n{\"text\": \"\"}\n", "data", "encode", "--tokenizer", MODEL, "--bos", "--eos");
-        assertEquals(0, framed.exitCode(), framed.err());
+        CliRun plain = CliRun.withInput("{\"text\": \"台灣\"}\n{\"text\": \"\"}\n", "data", "encode", "--tokenizer", MODEL);
+        CliRun framed = CliRun.withInput("{\"text\": \"台灣\"}\n{\"text\": \"\"}\n", "data", "encode", "--tokenizer", MODEL, "--bos", "--eos");
+        assertEquals(0, framed.code(), framed.err());
         String[] plainLines = plain.out().split("\n");
         String[] framedLines = framed.out().split("\n");
         JsonNode ids = JSON.readTree(plainLines[0]).get("ids");
@@ -91,20 +66,20 @@ class DataEncodeCommandTest {
 
     @Test
     void badInputIsAUsageErrorNamingTheLine() {
-        Result notJson = run("{\"text\": \"ok\"}\nnot json\n", "data", "encode", "--tokenizer", MODEL);
-        assertEquals(Main.EXIT_USAGE, notJson.exitCode());
+        CliRun notJson = CliRun.withInput("{\"text\": \"ok\"}\nnot json\n", "data", "encode", "--tokenizer", MODEL);
+        assertEquals(Main.EXIT_USAGE, notJson.code());
         assertTrue(notJson.err().contains("stdin line 2 is not JSON"), notJson.err());
 
-        Result noText = run("{\"body\": \"x\"}\n", "data", "encode", "--tokenizer", MODEL);
-        assertEquals(Main.EXIT_USAGE, noText.exitCode());
+        CliRun noText = CliRun.withInput("{\"body\": \"x\"}\n", "data", "encode", "--tokenizer", MODEL);
+        assertEquals(Main.EXIT_USAGE, noText.code());
         assertTrue(noText.err().contains("stdin line 1 has no string field \"text\""), noText.err());
 
-        Result badId = run("{\"ids\": [5, 8000]}\n", "data", "encode", "--tokenizer", MODEL, "--decode");
-        assertEquals(Main.EXIT_USAGE, badId.exitCode());
+        CliRun badId = CliRun.withInput("{\"ids\": [5, 8000]}\n", "data", "encode", "--tokenizer", MODEL, "--decode");
+        assertEquals(Main.EXIT_USAGE, badId.code());
         assertTrue(badId.err().contains("8000 is not a token id"), badId.err());
 
-        Result missingModel = run("", "data", "encode", "--tokenizer", "no-such.model");
-        assertEquals(Main.EXIT_USAGE, missingModel.exitCode());
+        CliRun missingModel = CliRun.withInput("", "data", "encode", "--tokenizer", "no-such.model");
+        assertEquals(Main.EXIT_USAGE, missingModel.code());
         assertTrue(missingModel.err().contains("no-such.model does not exist"), missingModel.err());
     }
 }

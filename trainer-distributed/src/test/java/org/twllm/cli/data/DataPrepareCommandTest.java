@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,6 +23,7 @@ import org.apache.parquet.schema.MessageTypeParser;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.twllm.cli.CliRun;
 import org.twllm.cli.Main;
 import org.twllm.data.shard.ShardSet;
 import org.twllm.data.tokenizer.SentencePieceTokenizer;
@@ -41,9 +39,6 @@ class DataPrepareCommandTest {
     private static Path tang;
     private static List<String> tangLines;
 
-    private record Result(int exitCode, String out, String err) {
-    }
-
     @BeforeAll
     static void slice() throws IOException {
         tangLines = Files.readAllLines(FIXTURES.resolve("corpus/tang-poems.zh-Hant.jsonl")).subList(0, 300);
@@ -51,28 +46,12 @@ class DataPrepareCommandTest {
         Files.write(tang, tangLines);
     }
 
-    private static Result run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @Test
     void prepareThenInspectShowsCountsChecksumsAndDecodedDocuments() throws IOException {
         Path out = tmp.resolve("cpt");
-        Result prepared = run("data", "prepare", "--tokenizer", MODEL, "--source", tang.toString(), "--source", LUNYU,
+        CliRun prepared = CliRun.of("data", "prepare", "--tokenizer", MODEL, "--source", tang.toString(), "--source", LUNYU,
                 "--out", out.toString());
-        assertEquals(0, prepared.exitCode(), prepared.err());
+        assertEquals(0, prepared.code(), prepared.err());
         assertTrue(prepared.out().contains("drop: simplified") && prepared.out().contains("wrote 300 documents"), prepared.out());
 
         ShardSet set = ShardSet.open(out, true);
@@ -85,20 +64,20 @@ class DataPrepareCommandTest {
         assertEquals(tokenizer.bosId(), first[0]);
         assertEquals(tokenizer.eosId(), first[first.length - 1]);
 
-        Result again = run("data", "prepare", "--tokenizer", MODEL, "--source", tang.toString(), "--source", LUNYU,
+        CliRun again = CliRun.of("data", "prepare", "--tokenizer", MODEL, "--source", tang.toString(), "--source", LUNYU,
                 "--out", out.toString());
-        assertEquals(0, again.exitCode(), again.err());
+        assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("reused 300 documents"), again.out());
 
-        Result inspected = run("data", "inspect", out.toString(), "--samples", "2", "--tokenizer", MODEL);
-        assertEquals(0, inspected.exitCode(), inspected.err());
+        CliRun inspected = CliRun.of("data", "inspect", out.toString(), "--samples", "2", "--tokenizer", MODEL);
+        assertEquals(0, inspected.code(), inspected.err());
         assertTrue(inspected.out().contains("documents:   300"), inspected.out());
         assertTrue(inspected.out().contains("checksums:   ok"), inspected.out());
         assertTrue(inspected.out().contains("<s>" + firstPoem + "</s>"), inspected.out());
         assertTrue(inspected.out().contains("--- document 1 (tang"), inspected.out());
 
-        Result ids = run("data", "inspect", out.toString(), "--samples", "1");
-        assertEquals(0, ids.exitCode(), ids.err());
+        CliRun ids = CliRun.of("data", "inspect", out.toString(), "--samples", "1");
+        assertEquals(0, ids.code(), ids.err());
         assertTrue(ids.out().contains("[" + tokenizer.bosId() + ", " + first[1] + ", "), ids.out());
     }
 
@@ -119,12 +98,12 @@ class DataPrepareCommandTest {
             }
         }
         Path fromParquet = tmp.resolve("cpt-parquet");
-        Result r = run("data", "prepare", "--tokenizer", MODEL, "--format", "parquet", "--source", folder + "/*.parquet",
+        CliRun r = CliRun.of("data", "prepare", "--tokenizer", MODEL, "--format", "parquet", "--source", folder + "/*.parquet",
                 "--out", fromParquet.toString());
-        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("wrote 300 documents"), r.out());
         Path fromJsonl = tmp.resolve("cpt-jsonl");
-        assertEquals(0, run("data", "prepare", "--tokenizer", MODEL, "--source", tang.toString(), "--out", fromJsonl.toString()).exitCode());
+        assertEquals(0, CliRun.of("data", "prepare", "--tokenizer", MODEL, "--source", tang.toString(), "--out", fromJsonl.toString()).code());
         ShardSet a = ShardSet.open(fromParquet, true);
         ShardSet b = ShardSet.open(fromJsonl, true);
         assertEquals(b.numTokens(), a.numTokens());
@@ -132,24 +111,24 @@ class DataPrepareCommandTest {
             assertArrayEquals(b.documentTokens(d), a.documentTokens(d));
         }
 
-        Result none = run("data", "prepare", "--tokenizer", MODEL, "--format", "parquet", "--source", folder + "/*.jsonl",
+        CliRun none = CliRun.of("data", "prepare", "--tokenizer", MODEL, "--format", "parquet", "--source", folder + "/*.jsonl",
                 "--out", tmp.resolve("none").toString());
-        assertEquals(2, none.exitCode());
+        assertEquals(2, none.code());
         assertTrue(none.err().startsWith("error: glob " + folder + "/*.jsonl matches no files"), none.err());
     }
 
     @Test
     void feedbackLogBecomesMaskedSftShards() {
         Path out = tmp.resolve("fb");
-        Result r = run("data", "prepare", "--tokenizer", MODEL, "--format", "feedback",
+        CliRun r = CliRun.of("data", "prepare", "--tokenizer", MODEL, "--format", "feedback",
                 "--source", FIXTURES.resolve("feedback/zh-tw-feedback.jsonl").toString(), "--out", out.toString());
-        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("drop: not positive"), r.out());
         ShardSet set = ShardSet.open(out, true);
         assertTrue(set.hasLossMask());
         assertEquals(25, set.numDocuments());
-        Result inspected = run("data", "inspect", out.toString(), "--samples", "1", "--tokenizer", MODEL);
-        assertEquals(0, inspected.exitCode(), inspected.err());
+        CliRun inspected = CliRun.of("data", "inspect", out.toString(), "--samples", "1", "--tokenizer", MODEL);
+        assertEquals(0, inspected.code(), inspected.err());
         assertTrue(inspected.out().contains("trained)") && inspected.out().contains("⟦"), inspected.out());
     }
 
@@ -161,15 +140,15 @@ class DataPrepareCommandTest {
                 .replace("output_dir: runs/tiny-cpt", "output_dir: " + tmp.resolve("run"));
         Path config = tmp.resolve("cpt.yaml");
         Files.writeString(config, yaml);
-        Result r = run("data", "prepare", "--config", config.toString(), "--set", "data.filters.min_chars=40");
-        assertEquals(0, r.exitCode(), r.err());
+        CliRun r = CliRun.of("data", "prepare", "--config", config.toString(), "--set", "data.filters.min_chars=40");
+        assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("drop: too short"), r.out());
         Path out = tmp.resolve("run/data/cpt-train");
         assertTrue(Files.isRegularFile(out.resolve("manifest.json")),
                 "shards go where twllm train reads them: data.cache_dir (<output_dir>/data by default)/<stage>-train");
         assertTrue(r.out().contains("== cpt-train") && r.out().contains("wrote "), r.out());
-        Result again = run("data", "prepare", "--config", config.toString(), "--set", "data.filters.min_chars=40");
-        assertEquals(0, again.exitCode(), again.err());
+        CliRun again = CliRun.of("data", "prepare", "--config", config.toString(), "--set", "data.filters.min_chars=40");
+        assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("reused "), again.out());
         long shortPoems = tangLines.stream().map(l -> {
             try {
@@ -180,38 +159,38 @@ class DataPrepareCommandTest {
         }).filter(t -> t.codePointCount(0, t.length()) < 40).count();
         assertEquals(300 - shortPoems, ShardSet.open(out).numDocuments());
 
-        Result mixed = run("data", "prepare", "--config", config.toString(), "--source", LUNYU);
-        assertEquals(Main.EXIT_USAGE, mixed.exitCode());
+        CliRun mixed = CliRun.of("data", "prepare", "--config", config.toString(), "--source", LUNYU);
+        assertEquals(Main.EXIT_USAGE, mixed.code());
         assertTrue(mixed.err().contains("--config takes"), mixed.err());
-        Result badSet = run("data", "prepare", "--config", config.toString(), "--set", "data.filters.min_chars=-3");
-        assertEquals(Main.EXIT_USAGE, badSet.exitCode());
+        CliRun badSet = CliRun.of("data", "prepare", "--config", config.toString(), "--set", "data.filters.min_chars=-3");
+        assertEquals(Main.EXIT_USAGE, badSet.code());
         assertTrue(badSet.err().contains("min_chars"), badSet.err());
     }
 
     @Test
     void badInputGetsOneClearErrorAndTheRightExitCode() throws IOException {
-        Result missing = run("data", "prepare", "--tokenizer", MODEL, "--out", tmp.resolve("x").toString());
-        assertEquals(Main.EXIT_USAGE, missing.exitCode());
+        CliRun missing = CliRun.of("data", "prepare", "--tokenizer", MODEL, "--out", tmp.resolve("x").toString());
+        assertEquals(Main.EXIT_USAGE, missing.code());
         assertTrue(missing.err().contains("--source"), missing.err());
 
         Path bad = tmp.resolve("bad.jsonl");
         Files.writeString(bad, "{\"text\": \"好\"}\n{\"text\": \"壞\"\n");
-        Result malformed = run("data", "prepare", "--tokenizer", MODEL, "--source", bad.toString(), "--out", tmp.resolve("bad").toString());
-        assertEquals(Main.EXIT_USAGE, malformed.exitCode());
+        CliRun malformed = CliRun.of("data", "prepare", "--tokenizer", MODEL, "--source", bad.toString(), "--out", tmp.resolve("bad").toString());
+        assertEquals(Main.EXIT_USAGE, malformed.code());
         assertTrue(malformed.err().contains(bad + ":2") && malformed.err().contains("--skip-invalid"), malformed.err());
-        Result skipped = run("data", "prepare", "--tokenizer", MODEL, "--source", bad.toString(), "--out",
+        CliRun skipped = CliRun.of("data", "prepare", "--tokenizer", MODEL, "--source", bad.toString(), "--out",
                 tmp.resolve("bad").toString(), "--skip-invalid");
-        assertEquals(0, skipped.exitCode(), skipped.err());
+        assertEquals(0, skipped.code(), skipped.err());
         assertTrue(skipped.out().contains("drop: invalid"), skipped.out());
 
-        Result nowhere = run("data", "inspect", tmp.resolve("nowhere").toString());
-        assertEquals(Main.EXIT_USAGE, nowhere.exitCode());
+        CliRun nowhere = CliRun.of("data", "inspect", tmp.resolve("nowhere").toString());
+        assertEquals(Main.EXIT_USAGE, nowhere.code());
 
         Path dir = tmp.resolve("corrupt");
-        assertEquals(0, run("data", "prepare", "--tokenizer", MODEL, "--source", tang.toString(), "--out", dir.toString()).exitCode());
+        assertEquals(0, CliRun.of("data", "prepare", "--tokenizer", MODEL, "--source", tang.toString(), "--out", dir.toString()).code());
         String otherModel = FIXTURES.resolve("tokenizer/zh-tw-bpe-misc-3k.model").toString();
-        Result mismatch = run("data", "inspect", dir.toString(), "--tokenizer", otherModel);
-        assertEquals(Main.EXIT_USAGE, mismatch.exitCode());
+        CliRun mismatch = CliRun.of("data", "inspect", dir.toString(), "--tokenizer", otherModel);
+        assertEquals(Main.EXIT_USAGE, mismatch.code());
         assertTrue(mismatch.err().contains(SentencePieceTokenizer.load(Path.of(otherModel)).fingerprint()), mismatch.err());
         try (RandomAccessFile f = new RandomAccessFile(dir.resolve("tang-00000.bin").toFile(), "rw")) {
             f.seek(200);
@@ -219,8 +198,8 @@ class DataPrepareCommandTest {
             f.seek(200);
             f.write(b ^ 1);
         }
-        Result corrupt = run("data", "inspect", dir.toString());
-        assertEquals(Main.EXIT_RUNTIME, corrupt.exitCode());
+        CliRun corrupt = CliRun.of("data", "inspect", dir.toString());
+        assertEquals(Main.EXIT_RUNTIME, corrupt.code());
         assertTrue(corrupt.err().contains("tang-00000.bin") && corrupt.err().contains("checksum"), corrupt.err());
     }
 }

@@ -55,10 +55,7 @@ final class CpuEngine implements Engine {
 
     CpuEngine(LlamaConfig config, EngineSettings settings) {
         ParameterLayout layout = new ParameterLayout(config);
-        if (settings.ownedEnd() > layout.total()) {
-            throw new IllegalArgumentException("owned range [" + settings.ownedStart() + ", " + settings.ownedEnd()
-                    + ") beyond the model's " + layout.total() + " parameters");
-        }
+        settings.requireOwnedWithin(layout);
         this.settings = settings;
         this.store = new ParameterStore(config, DataType.FLOAT);
         this.model = new LlamaModel(store, ActivationRounding.of(settings.precision()));
@@ -145,11 +142,7 @@ final class CpuEngine implements Engine {
             return;
         }
         if (master != null) {
-            long from = Math.max(offset, settings.ownedStart());
-            long to = Math.min(offset + count, settings.ownedEnd());
-            if (from < to) {
-                master.floats(from - settings.ownedStart(), (int) (to - from)).put(src, (int) (from - offset), (int) (to - from));
-            }
+            settings.forOwnedPart(offset, count, (at, from, length) -> master.floats(at, length).put(src, from, length));
         }
         float[] rounded = new float[count];
         for (int i = 0; i < count; i++) {
@@ -178,7 +171,7 @@ final class CpuEngine implements Engine {
 
     @Override
     public void zeroGradients() {
-        requireTraining();
+        settings.requireTraining();
         partition.zero();
         if (local != null) {
             local.zero();
@@ -187,7 +180,7 @@ final class CpuEngine implements Engine {
 
     @Override
     public double forwardBackward(TokenBatch batch, double lossScale, GradientSink sink) {
-        requireTraining();
+        settings.requireTraining();
         if (bucketed == null) {
             return model.forwardBackward(batch, lossScale, local);
         }
@@ -200,7 +193,7 @@ final class CpuEngine implements Engine {
 
     @Override
     public void flushGradients(GradientSink sink) {
-        requireTraining();
+        settings.requireTraining();
         if (bucketed != null) {
             return; // every bucket went to the sink during backward
         }
@@ -223,7 +216,7 @@ final class CpuEngine implements Engine {
 
     @Override
     public void optimizerStep(double lr, double clipFactor) {
-        requireTraining();
+        settings.requireTraining();
         if (master == null) {
             optimizer.step(weights.slice(settings.ownedStart(), settings.ownedLength()), partition, lr, clipFactor,
                     CpuAdamW.UpdatedChunk.NONE);
@@ -266,19 +259,19 @@ final class CpuEngine implements Engine {
 
     @Override
     public long optimizerUpdates() {
-        requireTraining();
+        settings.requireTraining();
         return optimizer.updates();
     }
 
     @Override
     public void setOptimizerUpdates(long updates) {
-        requireTraining();
+        settings.requireTraining();
         optimizer.setUpdates(updates);
     }
 
     @Override
     public void readOwned(OwnedTensor tensor, long offset, float[] dst, int count) {
-        requireTraining();
+        settings.requireTraining();
         switch (tensor) {
             case MASTER -> {
                 if (master != null) {
@@ -295,7 +288,7 @@ final class CpuEngine implements Engine {
 
     @Override
     public void writeOwned(OwnedTensor tensor, long offset, float[] src, int count) {
-        requireTraining();
+        settings.requireTraining();
         switch (tensor) {
             case MASTER -> writeWeights(settings.ownedStart() + offset, src, count);
             case EXP_AVG -> optimizer.expAvg().floats(offset, count).put(src, 0, count);
@@ -316,12 +309,6 @@ final class CpuEngine implements Engine {
     /** The model itself, for tests of this package. */
     LlamaModel model() {
         return model;
-    }
-
-    private void requireTraining() {
-        if (!settings.trains()) {
-            throw new IllegalStateException("this engine was made for forward passes only (no optimizer)");
-        }
     }
 
     @Override

@@ -55,10 +55,7 @@ final class CudaEngine implements Engine {
      */
     CudaEngine(Gpu gpu, BucketCopies.Maker copyMaker, LlamaConfig config, EngineSettings settings, int keyTile, long lmHeadChunk) {
         ParameterLayout layout = new ParameterLayout(config);
-        if (settings.ownedEnd() > layout.total()) {
-            throw new IllegalArgumentException("owned range [" + settings.ownedStart() + ", " + settings.ownedEnd()
-                    + ") beyond the model's " + layout.total() + " parameters");
-        }
+        settings.requireOwnedWithin(layout);
         this.gpu = gpu;
         this.settings = settings;
         DeviceLlamaModel m = null;
@@ -112,12 +109,8 @@ final class CudaEngine implements Engine {
         model.setParameters(offset, values);
         if (optimizer != null && settings.precision() == Precision.BF16) {
             // the owned part of the fp32 master gets the values exactly (the compute copy got them rounded)
-            long from = Math.max(offset, settings.ownedStart());
-            long to = Math.min(offset + count, settings.ownedEnd());
-            if (from < to) {
-                optimizer.setMasterOnly(from - settings.ownedStart(),
-                        Arrays.copyOfRange(values, (int) (from - offset), (int) (to - offset)));
-            }
+            settings.forOwnedPart(offset, count,
+                    (at, from, length) -> optimizer.setMasterOnly(at, Arrays.copyOfRange(values, from, from + length)));
         }
     }
 
@@ -146,7 +139,7 @@ final class CudaEngine implements Engine {
 
     @Override
     public void zeroGradients() {
-        requireTraining();
+        settings.requireTraining();
         partition.zero();
         model.zeroGradients();
         partitionOnDevice = false;
@@ -154,7 +147,7 @@ final class CudaEngine implements Engine {
 
     @Override
     public double forwardBackward(TokenBatch batch, double lossScale, GradientSink sink) {
-        requireTraining();
+        settings.requireTraining();
         partitionOnDevice = false;
         if (!settings.partitionedGradients()) {
             return model.forwardBackward(batch, lossScale);
@@ -169,7 +162,7 @@ final class CudaEngine implements Engine {
 
     @Override
     public void flushGradients(GradientSink sink) {
-        requireTraining();
+        settings.requireTraining();
         if (!settings.partitionedGradients()) {
             partitionOnDevice = false;
             pipeline.begin(sink);
@@ -185,14 +178,14 @@ final class CudaEngine implements Engine {
 
     @Override
     public double gradientSumOfSquares() {
-        requireTraining();
+        settings.requireTraining();
         partitionToDevice();
         return optimizer.gradientSumOfSquares();
     }
 
     @Override
     public void optimizerStep(double lr, double clipFactor) {
-        requireTraining();
+        settings.requireTraining();
         partitionToDevice();
         optimizer.step(lr, clipFactor);
     }
@@ -223,37 +216,31 @@ final class CudaEngine implements Engine {
 
     @Override
     public long optimizerUpdates() {
-        requireTraining();
+        settings.requireTraining();
         return optimizer.updates();
     }
 
     @Override
     public void setOptimizerUpdates(long updates) {
-        requireTraining();
+        settings.requireTraining();
         optimizer.setUpdates(updates);
     }
 
     @Override
     public void readOwned(OwnedTensor tensor, long offset, float[] dst, int count) {
-        requireTraining();
+        settings.requireTraining();
         System.arraycopy(optimizer.read(tensor, offset, count), 0, dst, 0, count);
     }
 
     @Override
     public void writeOwned(OwnedTensor tensor, long offset, float[] src, int count) {
-        requireTraining();
+        settings.requireTraining();
         optimizer.write(tensor, offset, count == src.length ? src : Arrays.copyOf(src, count));
     }
 
     /** Host slots free for buckets (all of them between passes once the sink has released every bucket). */
     int freeBucketSlots() {
         return pipeline.freeSlots();
-    }
-
-    private void requireTraining() {
-        if (!settings.trains()) {
-            throw new IllegalStateException("this engine was made for forward passes only (no optimizer)");
-        }
     }
 
     @Override

@@ -245,9 +245,8 @@ public final class DeviceLlamaModel implements AutoCloseable {
         int h = config.hiddenSize();
         int kv = config.kvDim();
         int im = config.intermediateSize();
-        float eps = (float) config.rmsNormEps();
         long next = l + 1 < layers.length ? layers[l + 1].input.address() : finalResidual.address();
-        k.rmsnormForward(L.input.address(), param(p + "input_layernorm.weight"), s.normed.address(), L.rstdAttention.address(), n, h, eps);
+        attentionNorm(L, p, n);
         gemms.forward(s.normed.address(), param(p + "self_attn.q_proj.weight"), L.q.address(), n, h, h, type, 0f);
         gemms.forward(s.normed.address(), param(p + "self_attn.k_proj.weight"), L.k.address(), n, h, kv, type, 0f);
         gemms.forward(s.normed.address(), param(p + "self_attn.v_proj.weight"), L.v.address(), n, h, kv, type, 0f);
@@ -259,11 +258,10 @@ public final class DeviceLlamaModel implements AutoCloseable {
                 L.out.address(), L.lse.address());
         gemms.forward(L.out.address(), param(p + "self_attn.o_proj.weight"), s.projected.address(), n, h, h, type, 0f);
         k.residualAdd(L.input.address(), s.projected.address(), L.middle.address(), (long) n * h);
-        k.rmsnormForward(L.middle.address(), param(p + "post_attention_layernorm.weight"), s.normed.address(), L.rstdMlp.address(),
-                n, h, eps);
+        mlpNorm(L, p, n);
         gemms.forward(s.normed.address(), param(p + "mlp.gate_proj.weight"), L.gate.address(), n, h, im, type, 0f);
         gemms.forward(s.normed.address(), param(p + "mlp.up_proj.weight"), L.up.address(), n, h, im, type, 0f);
-        k.swigluForward(L.gate.address(), L.up.address(), s.mlp.address(), (long) n * im);
+        swiglu(L, n);
         gemms.forward(s.mlp.address(), param(p + "mlp.down_proj.weight"), s.projected.address(), n, im, h, type, 0f);
         k.residualAdd(L.middle.address(), s.projected.address(), next, (long) n * h);
     }
@@ -275,14 +273,13 @@ public final class DeviceLlamaModel implements AutoCloseable {
         int h = config.hiddenSize();
         int kv = config.kvDim();
         int im = config.intermediateSize();
-        float eps = (float) config.rmsNormEps();
         long normed = s.normed.address();
         long dNormed = s.dNormed.address();
 
         // MLP: out = middle + down(silu(gate(xn)) * up(xn)), xn = norm(middle)
         long dy = storedResidualGradient(n);
-        k.rmsnormForward(L.middle.address(), param(p + "post_attention_layernorm.weight"), normed, L.rstdMlp.address(), n, h, eps);
-        k.swigluForward(L.gate.address(), L.up.address(), s.mlp.address(), (long) n * im);
+        mlpNorm(L, p, n);
+        swiglu(L, n);
         gemms.weightGrad(dy, s.mlp.address(), grad(p + "mlp.down_proj.weight"), n, im, h);
         gemms.inputGrad(dy, param(p + "mlp.down_proj.weight"), s.dMlp.address(), n, im, h, type, 0f);
         k.swigluBackward(s.dMlp.address(), L.gate.address(), L.up.address(), s.dGate.address(), s.dUp.address(), (long) n * im);
@@ -306,7 +303,7 @@ public final class DeviceLlamaModel implements AutoCloseable {
                 config.numKvHeads(), config.headDim());
         long dv = type == StorageType.F32 ? s.dvAcc.address() : s.dv.address();
         k.toStorage(s.dvAcc.address(), dv, (long) n * kv);
-        k.rmsnormForward(L.input.address(), param(p + "input_layernorm.weight"), normed, L.rstdAttention.address(), n, h, eps);
+        attentionNorm(L, p, n);
         gemms.weightGrad(s.dq.address(), normed, grad(p + "self_attn.q_proj.weight"), n, h, h);
         gemms.weightGrad(s.dk.address(), normed, grad(p + "self_attn.k_proj.weight"), n, h, kv);
         gemms.weightGrad(dv, normed, grad(p + "self_attn.v_proj.weight"), n, h, kv);
@@ -315,6 +312,23 @@ public final class DeviceLlamaModel implements AutoCloseable {
         gemms.inputGrad(dv, param(p + "self_attn.v_proj.weight"), dNormed, n, h, kv, StorageType.F32, 1f);
         k.rmsnormBackward(dNormed, L.input.address(), param(p + "input_layernorm.weight"), L.rstdAttention.address(),
                 s.dResidual.address(), grad(p + "input_layernorm.weight"), n, h);
+    }
+
+    /** The attention norm of layer {@code L}'s input into s.normed: forward, and backward's recomputation. */
+    private void attentionNorm(Layer L, String p, int n) {
+        k.rmsnormForward(L.input.address(), param(p + "input_layernorm.weight"), s.normed.address(), L.rstdAttention.address(), n,
+                config.hiddenSize(), (float) config.rmsNormEps());
+    }
+
+    /** The MLP norm of layer {@code L}'s middle residual into s.normed: forward, and backward's recomputation. */
+    private void mlpNorm(Layer L, String p, int n) {
+        k.rmsnormForward(L.middle.address(), param(p + "post_attention_layernorm.weight"), s.normed.address(), L.rstdMlp.address(),
+                n, config.hiddenSize(), (float) config.rmsNormEps());
+    }
+
+    /** SwiGLU of layer {@code L}'s gate and up projections into s.mlp: forward, and backward's recomputation. */
+    private void swiglu(Layer L, int n) {
+        k.swigluForward(L.gate.address(), L.up.address(), s.mlp.address(), (long) n * config.intermediateSize());
     }
 
     /** dResidual in the storage type, for the GEMMs that read it (the buffer itself in fp32). */

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToLongFunction;
 
 import org.junit.jupiter.api.Test;
@@ -99,37 +98,24 @@ class CpuWorkspaceSizesTest {
 
     /** Each workspace after two training steps (and, with validation, two forward-only passes) in a fresh thread. */
     private static Map<String, Size> sizes(Case c) throws InterruptedException {
-        AtomicReference<Map<String, Size>> out = new AtomicReference<>();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread thread = new Thread(() -> {
-            try {
-                LlamaModel model = LlamaModel.random(c.shape(), DataType.FLOAT, 3, 0.02);
-                model.setGradientCheckpointing(c.checkpointing());
-                TokenBatch batch = batch(c);
-                FullGradients grads = ModelGradientTest.gradients(model);
-                for (int step = 0; step < 2; step++) {
-                    model.forwardBackward(batch, 1.0 / batch.trainedTokens(), grads);
-                    if (c.validation()) {
-                        model.loss(batch);
-                    }
+        return FreshWorkspaces.measure(() -> {
+            LlamaModel model = LlamaModel.random(c.shape(), DataType.FLOAT, 3, 0.02);
+            model.setGradientCheckpointing(c.checkpointing());
+            TokenBatch batch = batch(c);
+            FullGradients grads = ModelGradientTest.gradients(model);
+            for (int step = 0; step < 2; step++) {
+                model.forwardBackward(batch, 1.0 / batch.trainedTokens(), grads);
+                if (c.validation()) {
+                    model.loss(batch);
                 }
-                Map<String, Size> sizes = new LinkedHashMap<>();
-                for (String id : MODEL.keySet()) {
-                    MemoryWorkspace ws = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(id);
-                    sizes.put(id, new Size(ws.getMaxCycleAllocations(), ws.getCurrentSize()));
-                }
-                out.set(sizes);
-                Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
-            } catch (Throwable e) {
-                failure.set(e);
             }
+            Map<String, Size> sizes = new LinkedHashMap<>();
+            for (String id : MODEL.keySet()) {
+                MemoryWorkspace ws = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(id);
+                sizes.put(id, new Size(ws.getMaxCycleAllocations(), ws.getCurrentSize()));
+            }
+            return sizes;
         });
-        thread.start();
-        thread.join();
-        if (failure.get() != null) {
-            throw new AssertionError(failure.get());
-        }
-        return out.get();
     }
 
     /** Causal rows, or (packed) rows of two examples each, split at a different place in each row, prompts ignored. */

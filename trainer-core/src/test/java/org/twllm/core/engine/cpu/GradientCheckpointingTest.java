@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -71,35 +70,22 @@ class GradientCheckpointingTest {
     /** Workspace sizes after two training steps of a fresh model in a fresh thread (so with fresh workspaces). */
     private record Footprint(long stepBytesPerCycle, long totalWorkspaceBytes) {
         static Footprint of(int layers, boolean checkpointing) throws InterruptedException {
-            AtomicReference<Footprint> out = new AtomicReference<>();
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            Thread thread = new Thread(() -> {
-                try {
-                    LlamaModel model = LlamaModel.random(config(layers), DataType.FLOAT, 9, 0.2);
-                    model.setGradientCheckpointing(checkpointing);
-                    TokenBatch batch = packedBatch();
-                    FullGradients grads = ModelGradientTest.gradients(model);
-                    for (int step = 0; step < 2; step++) {
-                        model.forwardBackward(batch, 1.0, grads);
-                    }
-                    long total = 0;
-                    for (String id : List.of(Workspaces.STEP, Workspaces.BLOCK, Workspaces.BLOCK_FORWARD, Workspaces.CHUNK,
-                            Workspaces.ATTENTION_ROW, Workspaces.ATTENTION_TILE)) {
-                        total += Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(id).getCurrentSize();
-                    }
-                    MemoryWorkspace step = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(Workspaces.STEP);
-                    out.set(new Footprint(step.getMaxCycleAllocations(), total));
-                    Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
-                } catch (Throwable e) {
-                    failure.set(e);
+            return FreshWorkspaces.measure(() -> {
+                LlamaModel model = LlamaModel.random(config(layers), DataType.FLOAT, 9, 0.2);
+                model.setGradientCheckpointing(checkpointing);
+                TokenBatch batch = packedBatch();
+                FullGradients grads = ModelGradientTest.gradients(model);
+                for (int step = 0; step < 2; step++) {
+                    model.forwardBackward(batch, 1.0, grads);
                 }
+                long total = 0;
+                for (String id : List.of(Workspaces.STEP, Workspaces.BLOCK, Workspaces.BLOCK_FORWARD, Workspaces.CHUNK,
+                        Workspaces.ATTENTION_ROW, Workspaces.ATTENTION_TILE)) {
+                    total += Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(id).getCurrentSize();
+                }
+                MemoryWorkspace step = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(Workspaces.STEP);
+                return new Footprint(step.getMaxCycleAllocations(), total);
             });
-            thread.start();
-            thread.join();
-            if (failure.get() != null) {
-                throw new AssertionError(failure.get());
-            }
-            return out.get();
         }
     }
 
