@@ -60,7 +60,7 @@ public final class CpuEngineMemory {
         return workspace(stepBytes(s)) + workspace(blockBytes(s)) + workspace(blockForwardBytes(s)) + workspace(forwardBytes(s));
     }
 
-    /** The bounded ones: a loss chunk, one query tile's softmax denominators, one tile pair's scores. */
+    /** The bounded ones: a loss chunk, one query tile's softmax denominators, one attention run's scores. */
     static long scratch(TrainingSetup s) {
         // the tile workspace grows to its largest cycle on the fly, without over-allocating
         return workspace(chunkBytes(s)) + workspace(attentionRowBytes(s)) + attentionTileBytes(s);
@@ -142,10 +142,28 @@ public final class CpuEngineMemory {
         return slabHeads(s) * tile(s) * s.shape().groupSize() * Float.BYTES;
     }
 
-    /** One tile pair's scores and, in backward, their gradient: two {@code [heads, tile x G, tile]} arrays. */
+    /**
+     * One run's scores and, in backward, their gradient: two {@code [heads, queries x G, keys]} arrays for the query
+     * tile whose widest run is the largest (a run spans the keys a tile sees up to {@link #attentionRunKeys}).
+     */
     public static long attentionTileBytes(TrainingSetup s) {
-        long t = tile(s);
-        return 2 * slabHeads(s) * t * s.shape().groupSize() * t * Float.BYTES;
+        long tile = tile(s);
+        long runKeys = attentionRunKeys((int) tile, slabHeads(s), s.shape().groupSize());
+        long largest = 0;
+        for (long start = 0; start < s.seqLen(); start += tile) {
+            long end = Math.min(s.seqLen(), start + tile);
+            largest = Math.max(largest, (end - start) * Math.min(runKeys, end));
+        }
+        return 2 * slabHeads(s) * s.shape().groupSize() * largest * Float.BYTES;
+    }
+
+    /**
+     * The most keys one attention run spans: whole tiles, as many as keep the run's scores over the plan's heads
+     * within 4M ({@code AttentionTiling.maxRunKeys} and {@code RUN_SCORES}; a test checks the two agree).
+     */
+    public static long attentionRunKeys(int tile, long heads, int group) {
+        long tiles = Math.max(1, (1L << 22) / (heads * tile * group * tile));
+        return Math.min(tiles, Integer.MAX_VALUE / tile) * tile;
     }
 
     /**

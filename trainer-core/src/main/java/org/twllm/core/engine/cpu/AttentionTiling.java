@@ -12,20 +12,30 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.twllm.core.engine.TokenBatch;
 
 /**
- * Which (query tile, key tile) pairs of one batch's attention have to be computed, and how: the sequence is
- * cut into tiles of {@code tileSize} positions (the last one may be shorter); query t sees key s iff
- * {@code s <= t} and both carry the same example id. A pair where no query sees any key is skipped (every
- * key tile after the query tile, and, in packed rows, tiles of different examples); a pair where every query
- * sees every key needs no mask; any other pair carries an additive mask (0 or {@link #MASKED}) of shape
- * [1, queries, 1, keys], broadcast over the heads and the query-head group.
+ * Which scores of one batch's attention have to be computed, and how: the sequence is cut into tiles of
+ * {@code tileSize} positions (the last one may be shorter); query t sees key s iff {@code s <= t} and both carry the
+ * same example id. A (query tile, key tile) pair where no query sees any key is skipped (every key tile after the
+ * query tile, and, in packed rows, tiles of different examples). The key tiles a query tile sees are taken a
+ * {@link Run} at a time: consecutive visible key tiles, as many as fit in {@code runScores} scores over the plan's
+ * heads, so one product covers a run (few, large GEMMs) while the score block stays bounded whatever T is.
  *
- * <p>When every row is one example (cPT) all rows share one plan ({@link #sharedByAllRows()}), so the tiled
- * products run over every row at once; otherwise each row has its own plan. Equal masks are stored once (a
- * causal plan holds one, a packed row a few per example boundary), never a [T, T] mask.
+ * <p>A run where every query sees every key needs no mask; otherwise it carries an additive mask (0 or
+ * {@link #MASKED}) over its keys from the first tile that is not wholly visible ({@link Run#maskStart}) to its end,
+ * of shape [1, queries, 1, maskKeys], broadcast over the heads and the query-head group.
+ *
+ * <p>When every row is one example (cPT) all rows share one plan ({@link #sharedByAllRows()}), so the products run
+ * over every row at once; otherwise each row has its own plan. Equal masks are stored once (a causal plan holds one,
+ * the diagonal tile's, a packed row a few per example boundary), never a [T, T] mask.
  */
 final class AttentionTiling {
     /** Added to the scores of hidden keys; exp() of it underflows to exactly 0 in fp32 and fp64. */
     static final float MASKED = -1e9f;
+
+    /**
+     * Scores of one run over the plan's heads (4M: 16 MiB in fp32, and as much again for their gradient): at
+     * seq 512 x 4 and seq 2048 x 1 of the benchmark model every query tile's keys are one run.
+     */
+    static final long RUN_SCORES = 1L << 22;
 
     private static final int MIN_TILE = 128;
     private static final int MAX_TILE = 512;
@@ -35,7 +45,7 @@ final class AttentionTiling {
     /**
      * Positions per tile, for queries and keys alike: the smallest of 128, 256 and 512 that cuts the sequence into at
      * most 8 tiles. Bigger tiles make bigger, faster products and fewer ops per step, smaller ones waste less of the
-     * diagonal tiles' masked half: 128 was fastest at T = 512, 256 and 512 at T = 2048 (docs/performance.md).
+     * diagonal tiles' masked half (docs/performance.md).
      * {@code -Dtwllm.cpu.attentionTile=N} fixes it for a benchmark's A/B ({@code twllm plan} assumes the rule).
      */
     static int tileSize(int seqLen) {
@@ -51,37 +61,51 @@ final class AttentionTiling {
     }
 
     /**
-     * One pair to compute; {@code mask} is null when every query of the tile sees every key of it, and
-     * {@code maskValues} is the same mask as a [queries * keys] array for the fp32 passes that read it as they go.
+     * The most keys one run spans: whole tiles, as many as keep {@code heads x tile x group} score rows within
+     * {@code runScores}, and at least one tile ({@code CpuEngineMemory} sizes the score workspace by the same rule).
      */
-    record Pair(int queryTile, int keyTile, INDArray mask, float[] maskValues) {
+    static long maxRunKeys(int tileSize, long heads, int group, long runScores) {
+        long tiles = Math.max(1, runScores / (heads * tileSize * group * tileSize));
+        return Math.min(tiles, Integer.MAX_VALUE / tileSize) * tileSize;
+    }
+
+    /**
+     * Keys {@code [keyStart, keyEnd)} for the queries of {@code queryTile}, computed as one product. {@code mask} is
+     * null when every query sees every key; else it covers keys {@code [maskStart, keyEnd)} (the keys before are all
+     * visible), and {@code maskValues} is the same mask as a [queries * maskKeys] array for the fp32 passes.
+     */
+    record Run(int queryTile, int keyStart, int keyEnd, int maskStart, INDArray mask, float[] maskValues) {
+        int keys() {
+            return keyEnd - keyStart;
+        }
     }
 
     /** An additive mask, as an ND4J array and as its values. */
     private record Mask(INDArray array, float[] values) {
     }
 
-    /** A visibility pattern with its shape (the same bits can belong to tiles of other sizes). */
+    /** A visibility pattern with its shape (the same bits can belong to blocks of other sizes). */
     private record MaskKey(int queries, int keys, BitSet visible) {
     }
 
     private final int tileSize;
     private final int seqLen;
     private final boolean shared;
-    /** [plan][query tile]: the pairs to compute, key tiles ascending. */
-    private final Pair[][][] byQueryTile;
-    /** [plan][key tile]: the same pairs, query tiles ascending. */
-    private final Pair[][][] byKeyTile;
+    /** [plan][query tile]: the runs to compute, keys ascending. */
+    private final Run[][][] runs;
 
-    private AttentionTiling(int tileSize, int seqLen, boolean shared, Pair[][][] byQueryTile, Pair[][][] byKeyTile) {
+    private AttentionTiling(int tileSize, int seqLen, boolean shared, Run[][][] runs) {
         this.tileSize = tileSize;
         this.seqLen = seqLen;
         this.shared = shared;
-        this.byQueryTile = byQueryTile;
-        this.byKeyTile = byKeyTile;
+        this.runs = runs;
     }
 
-    static AttentionTiling of(TokenBatch batch, int tileSize, DataType dataType) {
+    /**
+     * The plan of {@code batch} for a model with {@code kvHeads} key/value heads of {@code group} query heads each,
+     * runs bounded by {@code runScores} scores ({@link #RUN_SCORES}; 0 makes every run one tile).
+     */
+    static AttentionTiling of(TokenBatch batch, int tileSize, long runScores, int kvHeads, int group, DataType dataType) {
         if (tileSize <= 0) {
             throw new IllegalArgumentException("attention tile size must be positive, got " + tileSize);
         }
@@ -90,23 +114,23 @@ final class AttentionTiling {
         int tiles = (t + tileSize - 1) / tileSize;
         boolean shared = everyRowOneExample(batch.exampleIds(), b, t);
         int plans = shared ? 1 : b;
-        Pair[][][] byQuery = new Pair[plans][][];
-        Pair[][][] byKey = new Pair[plans][][];
+        long runKeys = maxRunKeys(tileSize, (long) kvHeads * (shared ? b : 1), group, runScores);
+        Run[][][] runs = new Run[plans][][];
         Map<MaskKey, Mask> masks = new HashMap<>();
         for (int plan = 0; plan < plans; plan++) {
             int[] ex = new int[t];
             System.arraycopy(batch.exampleIds(), plan * t, ex, 0, t);
-            List<List<Pair>> perQuery = emptyLists(tiles);
-            List<List<Pair>> perKey = emptyLists(tiles);
-            new RowPlanner(ex, tileSize, dataType, masks).plan(perQuery, perKey);
-            byQuery[plan] = toArrays(perQuery);
-            byKey[plan] = toArrays(perKey);
+            RowPlanner planner = new RowPlanner(ex, tileSize, dataType, masks);
+            runs[plan] = new Run[tiles][];
+            for (int i = 0; i < tiles; i++) {
+                runs[plan][i] = planner.runs(i, runKeys);
+            }
         }
-        return new AttentionTiling(tileSize, t, shared, byQuery, byKey);
+        return new AttentionTiling(tileSize, t, shared, runs);
     }
 
     int tileCount() {
-        return byQueryTile[0].length;
+        return runs[0].length;
     }
 
     /** First position of {@code tile}. */
@@ -126,24 +150,11 @@ final class AttentionTiling {
 
     /** Number of plans: 1 when shared by all rows, else one per row. */
     int plans() {
-        return byQueryTile.length;
+        return runs.length;
     }
 
-    Pair[] pairsOfQueryTile(int plan, int queryTile) {
-        return byQueryTile[plan][queryTile];
-    }
-
-    Pair[] pairsOfKeyTile(int plan, int keyTile) {
-        return byKeyTile[plan][keyTile];
-    }
-
-    /** Pairs computed for one plan, out of tileCount^2: the attention's cost in tile products. */
-    int pairCount(int plan) {
-        int n = 0;
-        for (Pair[] pairs : byQueryTile[plan]) {
-            n += pairs.length;
-        }
-        return n;
+    Run[] runsOfQueryTile(int plan, int queryTile) {
+        return runs[plan][queryTile];
     }
 
     private static boolean everyRowOneExample(int[] exampleIds, int b, int t) {
@@ -157,23 +168,7 @@ final class AttentionTiling {
         return true;
     }
 
-    private static List<List<Pair>> emptyLists(int n) {
-        List<List<Pair>> lists = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            lists.add(new ArrayList<>());
-        }
-        return lists;
-    }
-
-    private static Pair[][] toArrays(List<List<Pair>> lists) {
-        Pair[][] out = new Pair[lists.size()][];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = lists.get(i).toArray(new Pair[0]);
-        }
-        return out;
-    }
-
-    /** Classifies the pairs of one row's example ids. */
+    /** Classifies the tiles of one row's example ids and groups the visible ones into runs. */
     private static final class RowPlanner {
         private final int[] ex;
         private final int tileSize;
@@ -193,33 +188,65 @@ final class AttentionTiling {
             }
         }
 
-        void plan(List<List<Pair>> perQuery, List<List<Pair>> perKey) {
-            int tiles = perQuery.size();
-            for (int i = 0; i < tiles; i++) {
-                // key tiles after the query tile hold only later positions: never visible
-                for (int j = 0; j <= i; j++) {
-                    Pair pair = classify(i, j);
-                    if (pair != null) {
-                        perQuery.get(i).add(pair);
-                        perKey.get(j).add(pair);
+        /** The runs of query tile i: its visible key tiles (never one after it), consecutive ones joined up to {@code maxKeys}. */
+        Run[] runs(int i, long maxKeys) {
+            List<Run> out = new ArrayList<>();
+            int first = -1;
+            int firstMasked = -1;
+            for (int j = 0; j <= i; j++) {
+                Visibility v = visibility(i, j);
+                boolean joins = first >= 0 && end(j) - start(first) <= maxKeys;
+                if (v == Visibility.NONE || !joins) {
+                    if (first >= 0) {
+                        out.add(run(i, first, j - 1, firstMasked));
                     }
+                    first = v == Visibility.NONE ? -1 : j;
+                    firstMasked = v == Visibility.SOME ? j : -1;
+                } else if (v == Visibility.SOME && firstMasked < 0) {
+                    firstMasked = j;
                 }
             }
+            if (first >= 0) {
+                out.add(run(i, first, i, firstMasked));
+            }
+            return out.toArray(new Run[0]);
         }
 
-        /** The pair (i, j), or null when no query of tile i sees a key of tile j. */
-        private Pair classify(int i, int j) {
-            int q0 = i * tileSize;
-            int q1 = Math.min(ex.length, q0 + tileSize);
-            int k0 = j * tileSize;
-            int k1 = Math.min(ex.length, k0 + tileSize);
+        private enum Visibility { NONE, SOME, ALL }
+
+        /** Whether the queries of tile i see none, some or all of the keys of tile j. */
+        private Visibility visibility(int i, int j) {
+            int q0 = start(i);
+            int q1 = end(i);
+            int k0 = start(j);
+            int k1 = end(j);
             // one example from k0 to q1 - 1 and every key at or before every query: all visible, no scan
             if (runStart[q1 - 1] <= k0 && k1 - 1 <= q0) {
-                return new Pair(i, j, null, null);
+                return Visibility.ALL;
             }
-            int queries = q1 - q0;
+            int count = visible(q0, q1, k0, k1).cardinality();
+            return count == 0 ? Visibility.NONE : count == (q1 - q0) * (k1 - k0) ? Visibility.ALL : Visibility.SOME;
+        }
+
+        /** Key tiles {@code first..last} for query tile i, masked from tile {@code firstMasked} (none when negative). */
+        private Run run(int i, int first, int last, int firstMasked) {
+            int k0 = start(first);
+            int k1 = end(last);
+            if (firstMasked < 0) {
+                return new Run(i, k0, k1, k1, null, null);
+            }
+            int m0 = start(firstMasked);
+            int queries = end(i) - start(i);
+            int keys = k1 - m0;
+            BitSet visible = visible(start(i), end(i), m0, k1);
+            Mask mask = masks.computeIfAbsent(new MaskKey(queries, keys, visible), key -> additiveMask(visible, queries, keys));
+            return new Run(i, k0, k1, m0, mask.array(), mask.values());
+        }
+
+        /** Which keys of [k0, k1) each query of [q0, q1) sees, row by row. */
+        private BitSet visible(int q0, int q1, int k0, int k1) {
             int keys = k1 - k0;
-            BitSet visible = new BitSet(queries * keys);
+            BitSet visible = new BitSet((q1 - q0) * keys);
             for (int t = q0; t < q1; t++) {
                 for (int s = k0; s < Math.min(k1, t + 1); s++) {
                     if (ex[s] == ex[t]) {
@@ -227,15 +254,15 @@ final class AttentionTiling {
                     }
                 }
             }
-            int count = visible.cardinality();
-            if (count == 0) {
-                return null;
-            }
-            if (count == queries * keys) {
-                return new Pair(i, j, null, null);
-            }
-            Mask mask = masks.computeIfAbsent(new MaskKey(queries, keys, visible), key -> additiveMask(visible, queries, keys));
-            return new Pair(i, j, mask.array(), mask.values());
+            return visible;
+        }
+
+        private int start(int tile) {
+            return tile * tileSize;
+        }
+
+        private int end(int tile) {
+            return Math.min(ex.length, (tile + 1) * tileSize);
         }
 
         private Mask additiveMask(BitSet visible, int queries, int keys) {

@@ -179,8 +179,10 @@ public final class LlamaModel {
     }
 
     private AttentionContext context(TokenBatch batch) {
-        return AttentionContext.of(batch, rotary, store.dataType(),
-                attentionTileSize > 0 ? attentionTileSize : AttentionTiling.tileSize(batch.seqLen()));
+        int tile = attentionTileSize > 0 ? attentionTileSize : AttentionTiling.tileSize(batch.seqLen());
+        AttentionTiling tiling = AttentionTiling.of(batch, tile, AttentionTiling.RUN_SCORES, config.numKvHeads(),
+                config.numHeads() / config.numKvHeads(), store.dataType());
+        return AttentionContext.of(batch, rotary, store.dataType(), tiling);
     }
 
     /** The hidden states of a pass without backward (in the FORWARD workspace): no block keeps its activations. */

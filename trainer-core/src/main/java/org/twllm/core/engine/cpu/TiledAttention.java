@@ -19,9 +19,9 @@ import org.twllm.core.engine.cpu.StepProfile.Kind;
  *
  * <p>Arrays are one plan's slab of heads ({@link AttentionTiling}): q [n, T*G, D] with row {@code t*G + g}
  * for position t and query head g of the group that shares one key/value head; k, v [n, T, D]. Q is already
- * scaled by 1/sqrt(D). A tile of query positions [t0, t1) is rows [t0*G, t1*G), so each pair is a handful of
- * batched products of at most (tile*G) x tile scores per head; its temporaries live in a workspace reset after
- * the pair, so their size depends on the tile size, not on T.
+ * scaled by 1/sqrt(D). A tile of query positions [t0, t1) is rows [t0*G, t1*G), and it meets the keys it sees a
+ * {@link AttentionTiling.Run} at a time: a handful of batched products of (tile*G) x (run keys) scores per head,
+ * whose temporaries live in a workspace reset after the run, so their size is bounded by the run's, not by T.
  */
 final class TiledAttention {
     private TiledAttention() {
@@ -48,11 +48,11 @@ final class TiledAttention {
             try (MemoryWorkspace row = Workspaces.open(Workspaces.ATTENTION_ROW)) {
                 INDArray li = Nd4j.createUninitialized(q.dataType(), n, r1 - r0, 1);
                 boolean first = true;
-                for (AttentionTiling.Pair pair : tiling.pairsOfQueryTile(plan, i)) {
-                    int k0 = tiling.start(pair.keyTile());
-                    int k1 = tiling.end(pair.keyTile());
+                for (AttentionTiling.Run run : tiling.runsOfQueryTile(plan, i)) {
+                    int k0 = run.keyStart();
+                    int k1 = run.keyEnd();
                     try (MemoryWorkspace tile = Workspaces.open(Workspaces.ATTENTION_TILE)) {
-                        INDArray p = scores(qi, rows(k, k0, k1), pair.mask(), group);
+                        INDArray p = scores(qi, rows(k, k0, k1), run, group);
                         INDArray rowMax = p.max(true, 2);
                         if (first) {
                             mi.assign(rowMax);
@@ -61,7 +61,7 @@ final class TiledAttention {
                             StepProfile.lap(Kind.ATTENTION_SOFTMAX);
                             product(p, rows(v, k0, k1), oi, false);
                         } else {
-                            // rescale what earlier key tiles summed to the new row maximum
+                            // rescale what earlier runs summed to the new row maximum
                             INDArray mNew = Transforms.max(mi, rowMax, true);
                             INDArray alpha = Transforms.exp(mi.sub(mNew), false);
                             Transforms.exp(p.subi(mNew), false);
@@ -103,13 +103,13 @@ final class TiledAttention {
             float[] alpha = new float[n * rows];
             try (MemoryWorkspace row = Workspaces.open(Workspaces.ATTENTION_ROW)) {
                 boolean first = true;
-                for (AttentionTiling.Pair pair : tiling.pairsOfQueryTile(plan, i)) {
-                    int k0 = tiling.start(pair.keyTile());
-                    int k1 = tiling.end(pair.keyTile());
+                for (AttentionTiling.Run run : tiling.runsOfQueryTile(plan, i)) {
+                    int k0 = run.keyStart();
+                    int k1 = run.keyEnd();
                     try (MemoryWorkspace tile = Workspaces.open(Workspaces.ATTENTION_TILE)) {
                         INDArray p = product(qi, rows(k, k0, k1), null, true);
                         StepProfile.lap(Kind.ATTENTION_TILE_GEMM);
-                        TileSoftmax.forward(p, pair.maskValues(), group, first, max, sum, alpha);
+                        TileSoftmax.forward(p, run, group, first, max, sum, alpha);
                         if (first) {
                             StepProfile.lap(Kind.ATTENTION_SOFTMAX);
                             product(p, rows(v, k0, k1), oi, false);
@@ -137,50 +137,50 @@ final class TiledAttention {
 
     /**
      * Adds dQ (of the scaled queries), dK and dV into {@code dq} [n, T*G, D], {@code dk}, {@code dv} [n, T, D],
-     * given {@code dOut} and {@code rowDot} = rowsum(dOut * out) [n, T*G, 1] (FlashAttention-2's D). Key tiles
-     * are the outer loop, each key tile meeting the query tiles that see it in ascending order.
+     * given {@code dOut} and {@code rowDot} = rowsum(dOut * out) [n, T*G, 1] (FlashAttention-2's D). Query tiles
+     * are the outer loop, each meeting its runs in ascending order: dQ of a query tile sums over a whole run in one
+     * product, and dK, dV of a run's keys take one product per query tile that sees them.
      */
     static void backward(AttentionTiling tiling, int plan, INDArray q, INDArray k, INDArray v, INDArray lse, INDArray dOut,
                          INDArray rowDot, INDArray dq, INDArray dk, INDArray dv) {
         int group = (int) (q.size(1) / k.size(1));
         boolean vector = vectorSoftmax(q);
-        for (int j = 0; j < tiling.tileCount(); j++) {
-            int k0 = tiling.start(j);
-            int k1 = tiling.end(j);
-            INDArray kj = rows(k, k0, k1);
-            INDArray vj = rows(v, k0, k1);
-            INDArray dkj = rows(dk, k0, k1);
-            INDArray dvj = rows(dv, k0, k1);
-            for (AttentionTiling.Pair pair : tiling.pairsOfKeyTile(plan, j)) {
-                long r0 = (long) tiling.start(pair.queryTile()) * group;
-                long r1 = (long) tiling.end(pair.queryTile()) * group;
-                INDArray qi = rows(q, r0, r1);
-                INDArray dOi = rows(dOut, r0, r1);
+        for (int i = 0; i < tiling.tileCount(); i++) {
+            long r0 = (long) tiling.start(i) * group;
+            long r1 = (long) tiling.end(i) * group;
+            INDArray qi = rows(q, r0, r1);
+            INDArray dOi = rows(dOut, r0, r1);
+            INDArray dqi = rows(dq, r0, r1);
+            float[] lseRows = vector ? rowValues(lse, r0, r1) : null;
+            float[] rowDotRows = vector ? rowValues(rowDot, r0, r1) : null;
+            for (AttentionTiling.Run run : tiling.runsOfQueryTile(plan, i)) {
+                INDArray kj = rows(k, run.keyStart(), run.keyEnd());
+                INDArray vj = rows(v, run.keyStart(), run.keyEnd());
                 try (MemoryWorkspace tile = Workspaces.open(Workspaces.ATTENTION_TILE)) {
                     INDArray p;
                     if (vector) {
                         p = product(qi, kj, null, true);
                         StepProfile.lap(Kind.ATTENTION_TILE_GEMM);
-                        TileSoftmax.probabilities(p, pair.maskValues(), group, rowValues(lse, r0, r1));
+                        TileSoftmax.probabilities(p, run, group, lseRows);
                     } else {
-                        p = scores(qi, kj, pair.mask(), group);
+                        p = scores(qi, kj, run, group);
                         Transforms.exp(p.subi(rows(lse, r0, r1)), false);
                     }
                     StepProfile.lap(Kind.ATTENTION_SOFTMAX);
-                    accumulate(p, dOi, dvj, true, false);
+                    accumulate(p, dOi, rows(dv, run.keyStart(), run.keyEnd()), true, false);
                     INDArray dp = product(dOi, vj, null, true);
                     StepProfile.lap(Kind.ATTENTION_TILE_GEMM);
                     // softmax backward: dS = P * (dP - rowsum(dO * O))
                     INDArray ds;
                     if (vector) {
-                        TileSoftmax.gradient(dp, p, rowValues(rowDot, r0, r1));
+                        TileSoftmax.gradient(dp, p, rowDotRows);
                         ds = dp;
                     } else {
                         ds = dp.subi(rows(rowDot, r0, r1)).muli(p);
                     }
                     StepProfile.lap(Kind.ATTENTION_SOFTMAX);
-                    accumulate(ds, kj, rows(dq, r0, r1), false, false);
-                    accumulate(ds, qi, dkj, true, false);
+                    accumulate(ds, kj, dqi, false, false);
+                    accumulate(ds, qi, rows(dk, run.keyStart(), run.keyEnd()), true, false);
                     StepProfile.lap(Kind.ATTENTION_TILE_GEMM);
                 }
             }
@@ -211,12 +211,14 @@ final class TiledAttention {
         return out;
     }
 
-    /** Scores [n, queries*G, keys] of one tile pair, with the pair's mask added where it has one. */
-    private static INDArray scores(INDArray qi, INDArray kj, INDArray mask, int group) {
+    /** Scores [n, queries*G, keys] of one run, with the run's mask added over the keys it covers. */
+    private static INDArray scores(INDArray qi, INDArray kj, AttentionTiling.Run run, int group) {
         INDArray s = product(qi, kj, null, true);
         StepProfile.lap(Kind.ATTENTION_TILE_GEMM);
-        if (mask != null) {
-            s.reshape('c', s.size(0), s.size(1) / group, group, s.size(2)).addi(mask);
+        if (run.mask() != null) {
+            s.reshape('c', s.size(0), s.size(1) / group, group, s.size(2))
+                    .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(run.maskStart() - run.keyStart(), run.keys()))
+                    .addi(run.mask());
         }
         return s;
     }

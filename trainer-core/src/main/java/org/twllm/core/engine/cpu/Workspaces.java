@@ -32,7 +32,7 @@ final class Workspaces {
     static final String CHUNK = "twllm-model-loss-chunk";
     /** The softmax denominators of one query tile of attention's forward. */
     static final String ATTENTION_ROW = "twllm-model-attention-row";
-    /** Temporaries of one (query tile, key tile) pair of attention: bounded by the tile size, not by T. */
+    /** Temporaries of one attention run (a query tile against a run of key tiles): bounded by the run budget, not by T. */
     static final String ATTENTION_TILE = "twllm-model-attention-tile";
 
     private static final WorkspaceConfiguration CONFIG = WorkspaceConfiguration.builder()

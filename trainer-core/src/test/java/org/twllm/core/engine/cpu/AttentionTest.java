@@ -105,17 +105,43 @@ class AttentionTest {
         return new Rotary(CONFIG.headDim(), CONFIG.ropeTheta());
     }
 
+    /** Runs of whole rows: each query tile meets all the keys it sees in one product. */
+    private static final long WHOLE_ROWS = Long.MAX_VALUE;
+
+    /** The plan of {@code batch} for CONFIG's heads; {@code runScores} 0 makes every run one tile. */
+    private static AttentionTiling tiling(TokenBatch batch, int tile, long runScores, DataType dataType) {
+        return AttentionTiling.of(batch, tile, runScores, CONFIG.numKvHeads(), CONFIG.numHeads() / CONFIG.numKvHeads(), dataType);
+    }
+
+    private static AttentionContext context(TokenBatch batch, DataType dataType, int tile, long runScores) {
+        return AttentionContext.of(batch, rotary(), dataType, tiling(batch, tile, runScores, dataType));
+    }
+
     /** max|a - b| / max|b|. */
     private static double relativeDifference(INDArray a, INDArray b) {
         double scale = Math.max(1e-30, b.amaxNumber().doubleValue());
         return a.sub(b).amaxNumber().doubleValue() / scale;
     }
 
-    @ParameterizedTest(name = "{0} rows, tile {1}")
-    @CsvSource({"causal, 4", "causal, 5", "causal, 64", "packed, 3", "packed, 4", "packed, 64"})
-    void equalsTheMaterialisedAttentionInFp32(String rows, int tile) {
+    /** {@code runTiles}: key tiles per run at most (0: whole rows), so online softmax across runs is covered too. */
+    @ParameterizedTest(name = "{0} rows, tile {1}, runs of {2} tiles")
+    @CsvSource({"causal, 4, 1", "causal, 4, 2", "causal, 4, 0", "causal, 5, 1", "causal, 64, 0", "packed, 3, 1", "packed, 3, 2",
+        "packed, 3, 0", "packed, 4, 1", "packed, 4, 0", "packed, 64, 0"})
+    void equalsTheMaterialisedAttentionInFp32(String rows, int tile, int runTiles) {
         TokenBatch batch = rows.equals("causal") ? causal(13) : packed();
-        AttentionContext ctx = AttentionContext.of(batch, rotary(), DataType.FLOAT, tile);
+        // the plan's heads: both rows' in the shared causal plan, one row's when packed
+        long heads = (long) CONFIG.numKvHeads() * (rows.equals("causal") ? 2 : 1);
+        long runScores = runTiles == 0 ? WHOLE_ROWS : runTiles * heads * tile * (CONFIG.numHeads() / CONFIG.numKvHeads()) * tile;
+        AttentionContext ctx = context(batch, DataType.FLOAT, tile, runScores);
+        long widest = 0;
+        for (int plan = 0; plan < ctx.tiling().plans(); plan++) {
+            for (int i = 0; i < ctx.tiling().tileCount(); i++) {
+                for (AttentionTiling.Run run : ctx.tiling().runsOfQueryTile(plan, i)) {
+                    widest = Math.max(widest, run.keys());
+                }
+            }
+        }
+        assertTrue(runTiles == 0 || widest <= (long) runTiles * tile, "a run spans at most " + runTiles + " tiles, widest " + widest);
         INDArray x = GradientCheck.random(1, 2L * 13, CONFIG.hiddenSize()).castTo(DataType.FLOAT);
         INDArray dy = GradientCheck.random(2, 2L * 13, CONFIG.hiddenSize()).castTo(DataType.FLOAT);
         INDArray[] w = weights(DataType.FLOAT, 3);
@@ -138,10 +164,11 @@ class AttentionTest {
         }
     }
 
-    @Test
-    void causalRowsSharingOnePlanMatchFiniteDifferencesInFp64() {
+    @ParameterizedTest(name = "runs of {0} scores")
+    @CsvSource({"0", "9223372036854775807"})
+    void causalRowsSharingOnePlanMatchFiniteDifferencesInFp64(long runScores) {
         TokenBatch batch = causal(7);
-        AttentionContext ctx = AttentionContext.of(batch, rotary(), DataType.DOUBLE, 3);
+        AttentionContext ctx = context(batch, DataType.DOUBLE, 3, runScores);
         assertTrue(ctx.tiling().sharedByAllRows());
         INDArray x = GradientCheck.random(1, 14, CONFIG.hiddenSize());
         INDArray r = GradientCheck.random(2, 14, CONFIG.hiddenSize());
@@ -161,31 +188,60 @@ class AttentionTest {
 
     @Test
     void causalTilesAboveTheDiagonalAreSkippedAndOnlyTheDiagonalIsMasked() {
-        AttentionTiling tiling = AttentionTiling.of(causal(1000), 100, DataType.FLOAT);
+        AttentionTiling tiling = tiling(causal(1000), 100, 0, DataType.FLOAT);
         assertEquals(1, tiling.plans());
-        assertEquals(10 * 11 / 2, tiling.pairCount(0), "causal: the lower triangle of 10 x 10 tiles");
+        int runs = 0;
         for (int i = 0; i < 10; i++) {
-            for (AttentionTiling.Pair p : tiling.pairsOfQueryTile(0, i)) {
-                assertEquals(p.queryTile() == p.keyTile(), p.mask() != null, "tile " + p);
+            AttentionTiling.Run[] tileRuns = tiling.runsOfQueryTile(0, i);
+            assertEquals(i + 1, tileRuns.length, "query tile " + i + " sees key tiles 0.." + i + ", one run each");
+            for (AttentionTiling.Run run : tileRuns) {
+                assertEquals(100, run.keys());
+                assertEquals(run.keyStart() == tiling.start(i), run.mask() != null, "run " + run);
+                runs++;
             }
         }
+        assertEquals(10 * 11 / 2, runs, "causal: the lower triangle of 10 x 10 tiles");
         // every diagonal tile has the same pattern: one mask is stored for all of them
-        assertTrue(tiling.pairsOfQueryTile(0, 3)[3].mask() == tiling.pairsOfQueryTile(0, 7)[7].mask());
+        assertTrue(tiling.runsOfQueryTile(0, 3)[3].mask() == tiling.runsOfQueryTile(0, 7)[7].mask());
+    }
+
+    @Test
+    void wholeRowRunsMaskOnlyTheirDiagonalTile() {
+        AttentionTiling tiling = tiling(causal(1000), 100, WHOLE_ROWS, DataType.FLOAT);
+        for (int i = 0; i < 10; i++) {
+            AttentionTiling.Run[] runs = tiling.runsOfQueryTile(0, i);
+            assertEquals(1, runs.length, "query tile " + i);
+            assertEquals(List.of(0, tiling.end(i), tiling.start(i)), List.of(runs[0].keyStart(), runs[0].keyEnd(), runs[0].maskStart()));
+            assertTrue(runs[0].mask() == tiling.runsOfQueryTile(0, 0)[0].mask(), "the diagonal tile's mask, stored once");
+        }
+        // a budget of three tiles' scores over the plan's heads (2 rows x 2 key/value heads, 3 query heads each)
+        AttentionTiling bounded = tiling(causal(1000), 100, 3L * 2 * 2 * 100 * 3 * 100, DataType.FLOAT);
+        AttentionTiling.Run[] last = bounded.runsOfQueryTile(0, 9);
+        assertEquals(List.of(0, 300, 600, 900), Arrays.stream(last).map(AttentionTiling.Run::keyStart).toList());
+        assertEquals(List.of(true, true, true, false), Arrays.stream(last).map(r -> r.mask() == null).toList());
     }
 
     @Test
     void packedRowsSkipTilesAcrossExamples() {
         // row 0: examples of 4, 6 and 3 tokens in tiles of 4: [0,4) [4,8) [8,12) [12,13)
-        AttentionTiling tiling = AttentionTiling.of(packed(), 4, DataType.FLOAT);
+        AttentionTiling tiling = tiling(packed(), 4, 0, DataType.FLOAT);
         assertEquals(2, tiling.plans());
-        AttentionTiling.Pair[] lastQueries = tiling.pairsOfQueryTile(0, 3);
-        assertEquals(List.of(2, 3), List.of(lastQueries[0].keyTile(), lastQueries[1].keyTile()),
+        AttentionTiling.Run[] lastQueries = tiling.runsOfQueryTile(0, 3);
+        assertEquals(List.of(8, 12), List.of(lastQueries[0].keyStart(), lastQueries[1].keyStart()),
                 "position 12 (third example) sees keys 10..12: tiles 0 and 1 are skipped");
-        AttentionTiling.Pair[] secondQueries = tiling.pairsOfQueryTile(0, 1);
+        AttentionTiling.Run[] secondQueries = tiling.runsOfQueryTile(0, 1);
         assertEquals(1, secondQueries.length, "positions 4..7 (second example) see nothing of the first example's tile");
         assertNotNull(secondQueries[0].mask(), "the diagonal tile [4,8) x [4,8) needs the causal mask");
-        assertEquals(10, tiling.pairCount(1), "row 1 is plain causal");
-        assertNull(tiling.pairsOfQueryTile(1, 2)[0].mask(), "a tile wholly before its queries, in one example, has no mask");
+        assertNull(tiling.runsOfQueryTile(1, 2)[0].mask(), "a tile wholly before its queries, in one example, has no mask");
+
+        AttentionTiling whole = tiling(packed(), 4, WHOLE_ROWS, DataType.FLOAT);
+        AttentionTiling.Run[] last = whole.runsOfQueryTile(0, 3);
+        assertEquals(1, last.length, "the visible tiles 2 and 3 make one run");
+        assertEquals(List.of(8, 13, 8), List.of(last[0].keyStart(), last[0].keyEnd(), last[0].maskStart()),
+                "masked from tile 2 on: its keys 8 and 9 belong to the second example");
+        AttentionTiling.Run[] row1 = whole.runsOfQueryTile(1, 2);
+        assertEquals(List.of(0, 12, 8), List.of(row1[0].keyStart(), row1[0].keyEnd(), row1[0].maskStart()),
+                "row 1 is plain causal: tiles 0 and 1 are wholly visible, the diagonal is masked");
     }
 
     /**
@@ -223,7 +279,7 @@ class AttentionTest {
 
     private static long bytesLeftByForward(TokenBatch batch, Function<AttentionContext, INDArray> forward) {
         try (MemoryWorkspace ws = Workspaces.open("twllm-test-attention-state")) {
-            AttentionContext ctx = AttentionContext.of(batch, rotary(), DataType.FLOAT, 32);
+            AttentionContext ctx = context(batch, DataType.FLOAT, 32, 0);
             long before = ws.getThisCycleAllocations();
             forward.apply(ctx);
             return ws.getThisCycleAllocations() - before;

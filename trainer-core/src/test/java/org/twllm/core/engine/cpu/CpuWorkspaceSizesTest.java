@@ -96,6 +96,18 @@ class CpuWorkspaceSizesTest {
         }
     }
 
+    @Test
+    void theModelsRunIsTheAttentionsRun() {
+        for (int tile : new int[] {3, 128, 256, 512}) {
+            for (long heads : new long[] {1, 4, 32, 256}) {
+                for (int group : new int[] {1, 2, 8}) {
+                    assertEquals(AttentionTiling.maxRunKeys(tile, heads, group, AttentionTiling.RUN_SCORES),
+                            CpuEngineMemory.attentionRunKeys(tile, heads, group), "tile " + tile + ", " + heads + " heads, group " + group);
+                }
+            }
+        }
+    }
+
     /** Each workspace after two training steps (and, with validation, two forward-only passes) in a fresh thread. */
     private static Map<String, Size> sizes(Case c) throws InterruptedException {
         return FreshWorkspaces.measure(() -> {

@@ -75,7 +75,8 @@ class LayerGradientTest {
         TokenBatch batch = new TokenBatch(2, 5, new int[10], new int[10],
                 new int[] {0, 1, 2, 0, 1, 0, 1, 2, 3, 4}, new int[] {0, 0, 0, 1, 1, 0, 0, 0, 0, 0});
         // tiles of 2 positions: several key tiles per query, partial and skipped ones, a short last tile
-        AttentionContext ctx = AttentionContext.of(batch, new Rotary(config.headDim(), config.ropeTheta()), DataType.DOUBLE, 2);
+        AttentionContext ctx = AttentionContext.of(batch, new Rotary(config.headDim(), config.ropeTheta()), DataType.DOUBLE,
+                AttentionTiling.of(batch, 2, 0, config.numKvHeads(), config.numHeads() / config.numKvHeads(), DataType.DOUBLE));
         INDArray x = GradientCheck.random(1, 10, 16);
         TestParameters p = new TestParameters(config, DataType.DOUBLE);
         String[] names = {"model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.k_proj.weight",

@@ -53,20 +53,19 @@ class StepProfileTest {
     }
 
     /**
-     * One layer's tile products: per computed pair, forward's scores and PV, backward's recomputed scores, dV, dP, dQ
-     * and dK, each [rows, D] by [D, keys] or the like, over the plan's heads (all rows' when the plan is shared).
+     * One layer's tile products: per run, forward's scores and PV, backward's recomputed scores, dV, dP, dQ and dK,
+     * each [rows, D] by [D, keys] or the like, over the plan's heads (all rows' when the plan is shared).
      */
     private static double tileProductFlops(TokenBatch batch) {
-        AttentionTiling tiling = AttentionTiling.of(batch, TILE, DataType.FLOAT);
         int group = CONFIG.numHeads() / CONFIG.numKvHeads();
+        AttentionTiling tiling = AttentionTiling.of(batch, TILE, AttentionTiling.RUN_SCORES, CONFIG.numKvHeads(), group, DataType.FLOAT);
         long heads = (long) CONFIG.numKvHeads() * (tiling.sharedByAllRows() ? batch.batchSize() : 1);
         double flops = 0;
         for (int plan = 0; plan < tiling.plans(); plan++) {
             for (int i = 0; i < tiling.tileCount(); i++) {
-                for (AttentionTiling.Pair pair : tiling.pairsOfQueryTile(plan, i)) {
+                for (AttentionTiling.Run run : tiling.runsOfQueryTile(plan, i)) {
                     long queries = tiling.end(i) - tiling.start(i);
-                    long keys = tiling.end(pair.keyTile()) - tiling.start(pair.keyTile());
-                    flops += 7 * 2.0 * heads * queries * group * keys * CONFIG.headDim();
+                    flops += 7 * 2.0 * heads * queries * group * run.keys() * CONFIG.headDim();
                 }
             }
         }
