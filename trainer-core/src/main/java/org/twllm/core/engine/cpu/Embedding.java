@@ -20,12 +20,24 @@ final class Embedding {
     }
 
     /**
-     * Adds row i of {@code dOut} into row ids[i] of {@code tableGrad} ([vocab, hidden]). One in-place row add per
-     * token: ND4J's scatterAdd returns a copy of the whole table, which costs far more on a 32k-row vocabulary.
+     * Adds row i of {@code dOut} into row ids[i] of {@code tableGrad} ([vocab, hidden]), token by token in order, on
+     * heap copies of the rows: the bits of one in-place ND4J row add per token (a sum of two floats taken in double
+     * rounds to the float sum), without a native op per token. ND4J's scatterAdd returns a copy of the whole table,
+     * far more on a 32k-row vocabulary.
      */
     static void backward(int[] ids, INDArray dOut, INDArray tableGrad) {
+        int h = (int) tableGrad.size(1);
+        FlatElements table = FlatElements.of(tableGrad);
+        FlatElements grads = FlatElements.of(dOut);
+        double[] row = RowScratch.current().row(0, h);
+        double[] add = RowScratch.current().row(1, h);
         for (int i = 0; i < ids.length; i++) {
-            tableGrad.getRow(ids[i]).addi(dOut.getRow(i));
+            table.read(ids[i] * h, row, h);
+            grads.read(i * h, add, h);
+            for (int j = 0; j < h; j++) {
+                row[j] += add[j];
+            }
+            table.write(ids[i] * h, row, h);
         }
         StepProfile.lap(Kind.EMBEDDING);
     }
