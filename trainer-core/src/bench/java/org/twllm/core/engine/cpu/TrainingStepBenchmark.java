@@ -103,7 +103,8 @@ public final class TrainingStepBenchmark {
             best = Math.max(best, flops);
             sizes.add(String.format(Locale.ROOT, "\"%d\": %.0f", n, flops));
         }
-        // which OpenBLAS build and which of its kernel sets (chosen for this CPU at load time) ND4J's GEMMs run on
+        // which OpenBLAS build and which of its kernel sets (chosen for this CPU at load time) ND4J's GEMMs run on: asked
+        // of the preset's full-API copy of the same library file, since ND4J's copy (openblas_nolapack) does not export these
         String blas = openblas_full.openblas_get_config().getString() + ", kernels " + openblas_full.openblas_get_corename().getString();
         return String.format(Locale.ROOT, "{\"flops\": %.0f, \"by_size\": %s, \"blas\": \"%s\"}", best, sizes, blas);
     }
