@@ -12,8 +12,8 @@ import org.twllm.core.engine.cpu.StepProfile.Kind;
 
 /**
  * Llama's feed-forward: {@code down(silu(gate(x)) * up(x))}. Saves x, gate(x) and up(x) for backward. SwiGLU's
- * forward is ND4J ops (its vectorised sigmoid beats a Java loop with {@code Math.exp}, and two in-place products
- * beat one Java pass); backward recomputes the sigmoid and the product the same way, then takes both inputs'
+ * product is one Vector API pass per row in fp32 ({@link VectorRows}), ND4J's sigmoid and two products otherwise;
+ * backward recomputes the product with the same code and the sigmoid with the same kernel, then takes both inputs'
  * gradients in one fused row pass on heap copies of the rows ({@link RowScratch}) instead of eight ND4J ops.
  */
 final class SwiGluMlp {
@@ -55,8 +55,8 @@ final class SwiGluMlp {
     INDArray backward(INDArray dResidual, GradientWriter grads) {
         INDArray dy = rounding.copy(dResidual);
         INDArray sig = sigmoid(gateOut);
-        // the forward's product, op for op, so the down projection's gradient sees the same bits
-        INDArray hidden = rounding.apply(gateOut.mul(sig).muli(upOut));
+        // the forward's own product, so the down projection's gradient sees the same bits
+        INDArray hidden = rounding.apply(product(gateOut, upOut));
         StepProfile.lap(Kind.ELEMENTWISE);
         grads.matrix(downSpec, Linear.weightGrad(dy, hidden));
         INDArray dHidden = rounding.apply(Linear.inputGrad(dy, down));
