@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -31,18 +28,6 @@ class SweepEndToEndTest {
 
     @TempDir
     Path dir;
-
-    private static String[] run(String... args) {
-        PrintStream out = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new String[] {String.valueOf(code), captured.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(out);
-        }
-    }
 
     @Test
     void twoByTwoSweepProducesFourRunsAndResumesAnInterruptedOne() throws IOException {
@@ -76,8 +61,8 @@ class SweepEndToEndTest {
                 "  tasks: {perplexity: " + fixtures.resolve("eval/perplexity.jsonl") + "}",
                 "  tokenizer: " + fixtures.resolve("tokenizer/zh-tw-bpe-8k.model"),
                 ""));
-        String[] first = run("sweep", "--config", sweep.toString());
-        assertEquals("0", first[0], first[1]);
+        CliRun first = CliRun.of("sweep", "--config", sweep.toString());
+        assertEquals(0, first.code(), first.out() + first.err());
         Path out = dir.resolve("out");
         List<String> runs = List.of("learning_rate=0.001_num_hidden_layers=1", "learning_rate=0.001_num_hidden_layers=2",
                 "learning_rate=0.003_num_hidden_layers=1", "learning_rate=0.003_num_hidden_layers=2");
@@ -108,10 +93,10 @@ class SweepEndToEndTest {
         Files.delete(out.resolve(runs.get(2)).resolve("eval.json"));
         assertTrue(SweepReport.write(out).row(runs.get(2)).get("status").startsWith("partial"));
 
-        String[] second = run("sweep", "--config", sweep.toString());
-        assertEquals("0", second[0], second[1]);
-        assertTrue(second[1].contains("trained 1 stage(s), skipped 3 finished, evaluated 1 run(s)"), second[1]);
-        assertTrue(second[1].contains("resuming after step 2"), second[1]);
+        CliRun second = CliRun.of("sweep", "--config", sweep.toString());
+        assertEquals(0, second.code(), second.out() + second.err());
+        assertTrue(second.out().contains("trained 1 stage(s), skipped 3 finished, evaluated 1 run(s)"), second.out());
+        assertTrue(second.out().contains("resuming after step 2"), second.out());
         // The resumed run ends where the uninterrupted one did.
         double[] lossesAfter = RunMetrics.read(victim).losses();
         assertEquals(4, lossesAfter.length);

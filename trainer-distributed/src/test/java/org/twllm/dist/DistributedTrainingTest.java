@@ -4,9 +4,6 @@ import org.twllm.ModelFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,6 +11,7 @@ import java.util.List;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.twllm.cli.CliRun;
 import org.twllm.cli.Main;
 
 /**
@@ -65,18 +63,10 @@ class DistributedTrainingTest {
                 "--set", "data.cache_dir=" + cfg.resolveSibling("shards"),
                 "--set", "distributed.transport.port_base=" + (20000 + (int) (Math.random() * 20000))));
         args.addAll(List.of(extra));
-        PrintStream stdout = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Main.run(args.toArray(String[]::new));
-        } finally {
-            System.setOut(stdout);
-        }
-        String log = captured.toString(StandardCharsets.UTF_8);
+        CliRun run = CliRun.of(args.toArray(String[]::new));
+        String log = run.out() + run.err();
         System.out.println(log);
-        assertEquals(Main.EXIT_OK, code, nproc + " ranks failed:\n" + log);
+        assertEquals(Main.EXIT_OK, run.code(), nproc + " ranks failed:\n" + log);
     }
 
     private static double[] losses(Path runDir) throws Exception {
