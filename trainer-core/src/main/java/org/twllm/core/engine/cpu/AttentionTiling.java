@@ -115,18 +115,18 @@ final class AttentionTiling {
         boolean shared = everyRowOneExample(batch.exampleIds(), b, t);
         int plans = shared ? 1 : b;
         long runKeys = maxRunKeys(tileSize, (long) kvHeads * (shared ? b : 1), group, runScores);
-        Run[][][] runs = new Run[plans][][];
+        // the plan's tile geometry serves the planners; its runs are filled in below
+        AttentionTiling tiling = new AttentionTiling(tileSize, t, shared, new Run[plans][tiles][]);
         Map<MaskKey, Mask> masks = new HashMap<>();
         for (int plan = 0; plan < plans; plan++) {
             int[] ex = new int[t];
             System.arraycopy(batch.exampleIds(), plan * t, ex, 0, t);
-            RowPlanner planner = new RowPlanner(ex, tileSize, dataType, masks);
-            runs[plan] = new Run[tiles][];
+            RowPlanner planner = new RowPlanner(ex, tiling, dataType, masks);
             for (int i = 0; i < tiles; i++) {
-                runs[plan][i] = planner.runs(i, runKeys);
+                tiling.runs[plan][i] = planner.runs(i, runKeys);
             }
         }
-        return new AttentionTiling(tileSize, t, shared, runs);
+        return tiling;
     }
 
     int tileCount() {
@@ -171,15 +171,15 @@ final class AttentionTiling {
     /** Classifies the tiles of one row's example ids and groups the visible ones into runs. */
     private static final class RowPlanner {
         private final int[] ex;
-        private final int tileSize;
+        private final AttentionTiling tiles;
         private final DataType dataType;
         private final Map<MaskKey, Mask> masks;
         /** runStart[t]: the first position of the run of equal example ids that ends at t. */
         private final int[] runStart;
 
-        RowPlanner(int[] ex, int tileSize, DataType dataType, Map<MaskKey, Mask> masks) {
+        RowPlanner(int[] ex, AttentionTiling tiles, DataType dataType, Map<MaskKey, Mask> masks) {
             this.ex = ex;
-            this.tileSize = tileSize;
+            this.tiles = tiles;
             this.dataType = dataType;
             this.masks = masks;
             this.runStart = new int[ex.length];
@@ -195,7 +195,7 @@ final class AttentionTiling {
             int firstMasked = -1;
             for (int j = 0; j <= i; j++) {
                 Visibility v = visibility(i, j);
-                boolean joins = first >= 0 && end(j) - start(first) <= maxKeys;
+                boolean joins = first >= 0 && tiles.end(j) - tiles.start(first) <= maxKeys;
                 if (v == Visibility.NONE || !joins) {
                     if (first >= 0) {
                         out.add(run(i, first, j - 1, firstMasked));
@@ -216,10 +216,10 @@ final class AttentionTiling {
 
         /** Whether the queries of tile i see none, some or all of the keys of tile j. */
         private Visibility visibility(int i, int j) {
-            int q0 = start(i);
-            int q1 = end(i);
-            int k0 = start(j);
-            int k1 = end(j);
+            int q0 = tiles.start(i);
+            int q1 = tiles.end(i);
+            int k0 = tiles.start(j);
+            int k1 = tiles.end(j);
             // one example from k0 to q1 - 1 and every key at or before every query: all visible, no scan
             if (runStart[q1 - 1] <= k0 && k1 - 1 <= q0) {
                 return Visibility.ALL;
@@ -230,15 +230,15 @@ final class AttentionTiling {
 
         /** Key tiles {@code first..last} for query tile i, masked from tile {@code firstMasked} (none when negative). */
         private Run run(int i, int first, int last, int firstMasked) {
-            int k0 = start(first);
-            int k1 = end(last);
+            int k0 = tiles.start(first);
+            int k1 = tiles.end(last);
             if (firstMasked < 0) {
                 return new Run(i, k0, k1, k1, null, null);
             }
-            int m0 = start(firstMasked);
-            int queries = end(i) - start(i);
+            int m0 = tiles.start(firstMasked);
+            int queries = tiles.end(i) - tiles.start(i);
             int keys = k1 - m0;
-            BitSet visible = visible(start(i), end(i), m0, k1);
+            BitSet visible = visible(tiles.start(i), tiles.end(i), m0, k1);
             Mask mask = masks.computeIfAbsent(new MaskKey(queries, keys, visible), key -> additiveMask(visible, queries, keys));
             return new Run(i, k0, k1, m0, mask.array(), mask.values());
         }
@@ -255,14 +255,6 @@ final class AttentionTiling {
                 }
             }
             return visible;
-        }
-
-        private int start(int tile) {
-            return tile * tileSize;
-        }
-
-        private int end(int tile) {
-            return Math.min(ex.length, (tile + 1) * tileSize);
         }
 
         private Mask additiveMask(BitSet visible, int queries, int keys) {

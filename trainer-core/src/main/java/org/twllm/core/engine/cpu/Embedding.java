@@ -29,8 +29,9 @@ final class Embedding {
         int h = (int) tableGrad.size(1);
         FlatElements table = FlatElements.of(tableGrad);
         FlatElements grads = FlatElements.of(dOut);
-        double[] row = RowScratch.current().row(0, h);
-        double[] add = RowScratch.current().row(1, h);
+        RowScratch scratch = RowScratch.current();
+        double[] row = scratch.row(0, h);
+        double[] add = scratch.row(1, h);
         for (int i = 0; i < ids.length; i++) {
             table.read(ids[i] * h, row, h);
             grads.read(i * h, add, h);
